@@ -1,0 +1,1 @@
+"""Podium: the audience Q&A of live events, run in Discord."""

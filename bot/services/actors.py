@@ -1,0 +1,17 @@
+"""Who is acting: the facts about a person that Podium's rules need, taken from Discord by a cog."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A member of the server acting on Podium.
+
+    ``role_ids`` and ``manages_guild`` decide whether they moderate; ``display_name`` is kept as
+    it was when they acted, for cards and the ledger.
+    """
+
+    user_id: int
+    display_name: str
+    role_ids: frozenset[int] = field(default_factory=frozenset)
+    manages_guild: bool = False

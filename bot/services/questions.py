@@ -1,0 +1,197 @@
+"""The audience's side of questions: asking, withdrawing, and seeing your own."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services.actors import Actor
+from bot.services.clock import utcnow
+from bot.services.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    RateLimited,
+)
+from bot.services.events import load_event
+from bot.services.ledger import record
+from bot.services.text import check_question_text, is_profane
+from db.engine import Database
+from db.models import (
+    Event,
+    EventBan,
+    EventState,
+    LedgerAction,
+    ProfanityPolicy,
+    Question,
+    QuestionStatus,
+)
+
+Status = QuestionStatus
+
+# Questions the asker may still take back: not yet answered, dismissed or being answered.
+WITHDRAWABLE = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED})
+
+
+async def load_question(session: AsyncSession, question_id: int, *, for_update: bool = False) -> Question:
+    """The question, or ``NotFound``; ``for_update`` locks its row until the transaction ends."""
+    query = select(Question).where(Question.id == question_id)
+    if for_update:
+        query = query.with_for_update()
+    question = (await session.exec(query)).first()
+    if question is None:
+        raise NotFound(f"There is no question #{question_id}.")
+    return question
+
+
+async def get_question(db: Database, question_id: int) -> Question:
+    """One question by id (``NotFound`` if it is not there)."""
+    async with db.reader() as session:
+        return await load_question(session, question_id)
+
+
+async def submit_question(
+    db: Database,
+    event_id: int,
+    author: Actor,
+    text: str,
+    *,
+    anonymous: bool = False,
+    forwarded_by: Actor | None = None,
+    now: datetime | None = None,
+) -> Question:
+    """Ask a question in an open event.
+
+    The text is normalised and checked; banned askers, closed or paused events and askers over
+    the event's rate limit are refused with a message saying why (and, for the rate limit, when
+    they may ask again). The question is published at once unless the event pre-moderates or the
+    profanity filter flags it, in which case it waits for review. ``forwarded_by`` is the member
+    who sent someone else's chat message to the panel: the question is credited to ``author``
+    and the ledger records who forwarded it.
+    """
+    now = now or utcnow()
+    async with db.transaction() as session:
+        event = await load_event(session, event_id)
+        _check_open_for_questions(event)
+        if anonymous and not event.allow_anonymous:
+            raise InvalidInput("This event does not take anonymous questions; ask under your name instead.")
+        text = check_question_text(text, max_length=event.max_question_length)
+        await _check_not_banned(session, event, author)
+        await _check_rate_limit(session, event, author, now)
+        flagged = event.profanity is not ProfanityPolicy.OFF and is_profane(text)
+        if flagged and event.profanity is ProfanityPolicy.REFUSE:
+            raise InvalidInput("Your question contains words this event does not accept. Please rephrase it.")
+        question = Question(
+            event_id=event_id,
+            author_id=author.user_id,
+            author_name=author.display_name,
+            anonymous=anonymous,
+            text=text,
+            created_at=now,
+            status=Status.PENDING_REVIEW if event.premoderation or flagged else Status.PUBLISHED,
+            flagged=flagged,
+        )
+        session.add(question)
+        await session.flush()
+        if forwarded_by is not None:
+            record(
+                session,
+                guild_id=event.guild_id,
+                event_id=event_id,
+                question_id=question.id,
+                actor=forwarded_by,
+                action=LedgerAction.FORWARD,
+                subject_user_id=author.user_id,
+                at=now,
+            )
+        return question
+
+
+async def withdraw_question(db: Database, question_id: int, asker: Actor) -> Question:
+    """The asker takes back their own question, as long as it is not being or already answered."""
+    async with db.transaction() as session:
+        question = await load_question(session, question_id, for_update=True)
+        if question.author_id != asker.user_id:
+            raise NotAllowed("You can only withdraw your own questions.")
+        if question.status not in WITHDRAWABLE:
+            raise InvalidTransition(
+                f"Question #{question.id} is {describe_status(question)}; it can no longer be withdrawn."
+            )
+        question.status = Status.WITHDRAWN
+        question.pinned = False
+        session.add(question)
+        return question
+
+
+async def my_questions(db: Database, event_id: int, asker: Actor) -> Sequence[Question]:
+    """The questions this person asked in the event, oldest first, whatever their status."""
+    async with db.reader() as session:
+        result = await session.exec(
+            select(Question)
+            .where(Question.event_id == event_id, Question.author_id == asker.user_id)
+            .order_by(col(Question.created_at), col(Question.id))
+        )
+        return result.all()
+
+
+def describe_status(question: Question) -> str:
+    """The status in words an asker understands."""
+    return {
+        Status.PENDING_REVIEW: "waiting for a moderator's review",
+        Status.PUBLISHED: "in the queue",
+        Status.LIVE: "being answered now",
+        Status.ANSWERED: "answered",
+        Status.DISMISSED: "dismissed",
+        Status.MERGED: f"merged into #{question.merged_into}",
+        Status.WITHDRAWN: "withdrawn",
+    }[question.status]
+
+
+def _check_open_for_questions(event: Event) -> None:
+    if event.state is EventState.OPEN:
+        return
+    if event.state is EventState.PAUSED:
+        raise InvalidTransition(f"Questions for “{event.title}” are paused for the moment. Try again shortly.")
+    if event.state in (EventState.DRAFT, EventState.SCHEDULED):
+        raise InvalidTransition(f"Questions for “{event.title}” are not open yet.")
+    raise InvalidTransition(f"Questions for “{event.title}” are closed.")
+
+
+async def _check_not_banned(session: AsyncSession, event: Event, author: Actor) -> None:
+    if await session.get(EventBan, (event.id, author.user_id)) is not None:
+        raise NotAllowed("A moderator has stopped you from asking questions in this event.")
+
+
+async def _check_rate_limit(session: AsyncSession, event: Event, author: Actor, now: datetime) -> None:
+    window = timedelta(seconds=event.rate_limit_window_s)
+    recent = (
+        await session.exec(
+            select(Question.created_at)
+            .where(
+                Question.event_id == event.id,
+                Question.author_id == author.user_id,
+                col(Question.created_at) > now - window,
+            )
+            .order_by(col(Question.created_at).desc())
+            .limit(event.rate_limit_count)
+        )
+    ).all()
+    if len(recent) < event.rate_limit_count:
+        return
+    retry_at = recent[-1] + window
+    wait = max(1, int((retry_at - now).total_seconds() + 0.999))
+    raise RateLimited(
+        f"You can ask {event.rate_limit_count} questions every {_duration(event.rate_limit_window_s)}. "
+        f"You can ask again in {_duration(wait)}.",
+        retry_at=retry_at,
+    )
+
+
+def _duration(seconds: int) -> str:
+    minutes, secs = divmod(seconds, 60)
+    parts = ([f"{minutes} minute{'s' * (minutes != 1)}"] if minutes else []) + (
+        [f"{secs} second{'s' * (secs != 1)}"] if secs else []
+    )
+    return " ".join(parts)

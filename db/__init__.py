@@ -1,0 +1,1 @@
+"""Podium's storage: tables, engine and migrations."""

@@ -1,0 +1,216 @@
+"""Podium's tables.
+
+Every Discord id is a 64-bit ``BigInteger``; every datetime is timezone-aware UTC. Enumerations
+are stored as their string values (no native database enums), so adding a value is a code change,
+not a schema migration on PostgreSQL.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime
+
+
+def _enum(enum: type[StrEnum]) -> sa.Enum:
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def _discord_id(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        sa_type=sa.BigInteger,
+        nullable=nullable,
+        index=index,
+    )
+
+
+class EventState(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class QuestionStatus(StrEnum):
+    PENDING_REVIEW = "pending_review"
+    PUBLISHED = "published"
+    LIVE = "live"
+    ANSWERED = "answered"
+    DISMISSED = "dismissed"
+    MERGED = "merged"
+    WITHDRAWN = "withdrawn"
+
+
+class ReasonCode(StrEnum):
+    """Why a moderator rejected or dismissed a question."""
+
+    OFF_TOPIC = "off_topic"
+    DUPLICATE = "duplicate"
+    INAPPROPRIATE = "inappropriate"
+    ALREADY_ANSWERED = "already_answered"
+    OTHER = "other"
+
+
+class ProfanityPolicy(StrEnum):
+    """What happens to a question the profanity filter flags."""
+
+    OFF = "off"
+    REVIEW = "review"
+    REFUSE = "refuse"
+
+
+class LedgerAction(StrEnum):
+    EVENT_CREATE = "event_create"
+    EVENT_SCHEDULE = "event_schedule"
+    EVENT_OPEN = "event_open"
+    EVENT_PAUSE = "event_pause"
+    EVENT_CLOSE = "event_close"
+    EVENT_ARCHIVE = "event_archive"
+    EVENT_SETTINGS = "event_settings"
+    GUILD_SETTINGS = "guild_settings"
+    FORWARD = "forward"
+    APPROVE = "approve"
+    REJECT = "reject"
+    EDIT = "edit"
+    PIN = "pin"
+    UNPIN = "unpin"
+    LIVE = "live"
+    REQUEUE = "requeue"
+    ANSWER = "answer"
+    DISMISS = "dismiss"
+    RESTORE = "restore"
+    BAN = "ban"
+    UNBAN = "unban"
+
+
+class EventSettings(SQLModel):
+    """The rules an event runs by; guilds keep a default set for new events."""
+
+    premoderation: bool = False
+    allow_anonymous: bool = True
+    max_question_length: int = Field(default=500, ge=20, le=4000)
+    rate_limit_count: int = Field(default=3, ge=1)
+    rate_limit_window_s: int = Field(default=300, ge=1)
+    allow_downvotes: bool = False
+    allow_self_votes: bool = False
+    profanity: ProfanityPolicy = Field(default=ProfanityPolicy.REVIEW, sa_type=_enum(ProfanityPolicy))
+    trending_half_life_s: int = Field(default=600, ge=1)
+
+
+class GuildSettings(SQLModel, table=True):
+    __tablename__ = "guild_settings"
+
+    guild_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    moderator_role_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
+    qa_channel_id: int | None = _discord_id(nullable=True)
+    moderators_channel_id: int | None = _discord_id(nullable=True)
+    recap_channel_id: int | None = _discord_id(nullable=True)
+    timezone: str = Field(default="UTC", max_length=64)
+    event_defaults: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class Event(EventSettings, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _discord_id(index=True)
+    title: str = Field(max_length=100)
+    description: str = Field(default="", max_length=1000)
+    channel_id: int | None = _discord_id(nullable=True)
+    state: EventState = Field(default=EventState.DRAFT, sa_type=_enum(EventState))
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: int = _discord_id()
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (
+        # The queue: the event's visible questions, pinned first, by net votes, oldest first.
+        sa.Index("ix_question_queue", "event_id", "status", "pinned", "score", "created_at"),
+        # Rate limits and "my questions".
+        sa.Index("ix_question_author", "event_id", "author_id", "created_at"),
+        # One question at a time is being answered in an event.
+        sa.Index(
+            "uq_question_live",
+            "event_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'live'"),
+            postgresql_where=sa.text("status = 'live'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    author_id: int = _discord_id()
+    author_name: str = Field(max_length=100)
+    anonymous: bool = False
+    text: str = Field(sa_type=sa.Text)
+    original_text: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    status: QuestionStatus = Field(sa_type=_enum(QuestionStatus))
+    flagged: bool = False
+    reason: ReasonCode | None = Field(default=None, sa_type=_enum(ReasonCode))
+    reason_note: str | None = Field(default=None, max_length=500)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_offset_s: float | None = None
+    pinned: bool = False
+    merged_into: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
+    similar_to: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
+    similarity: float | None = None
+    theme: str | None = Field(default=None, max_length=100)
+    card_message_id: int | None = _discord_id(nullable=True)
+    votes_up: int = 0
+    votes_down: int = 0
+    score: int = 0
+
+
+class Vote(SQLModel, table=True):
+    """One person's vote on one question; the primary key makes a second row impossible."""
+
+    __table_args__ = (sa.Index("ix_vote_event_cast", "event_id", "cast_at"),)
+
+    question_id: int = Field(foreign_key="question.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    # Copied from the question so trending can read an event's recent votes without a join.
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    value: int = Field(sa_type=sa.SmallInteger)
+    cast_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EventBan(SQLModel, table=True):
+    __tablename__ = "event_ban"
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    banned_by: int = _discord_id()
+    reason: str | None = Field(default=None, max_length=500)
+    banned_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """An append-only record of one moderator decision; rows are never updated or deleted."""
+
+    __tablename__ = "ledger_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _discord_id(index=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True, ondelete="CASCADE")
+    question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
+    actor_id: int = _discord_id()
+    actor_name: str = Field(max_length=100)
+    action: LedgerAction = Field(sa_type=_enum(LedgerAction))
+    reason: ReasonCode | None = Field(default=None, sa_type=_enum(ReasonCode))
+    subject_user_id: int | None = _discord_id(nullable=True)
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,82 @@
+"""The database fixtures: every service test runs once on SQLite and once on PostgreSQL.
+
+PostgreSQL runs only when ``PODIUM_TEST_DATABASE_URL`` points at a server (``.ci/run`` sets it);
+otherwise those tests skip and say so. The PostgreSQL database's ``public`` schema is dropped and
+rebuilt by the migrations at the start of the run: point it at a database kept for tests.
+"""
+
+import asyncio
+import os
+import shutil
+import threading
+from collections.abc import AsyncIterator, Coroutine
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from db.engine import Database
+from db.migrate import upgrade
+
+POSTGRESQL_URL = os.environ.get("PODIUM_TEST_DATABASE_URL")
+POSTGRESQL_SKIP = (
+    "PostgreSQL tests need PODIUM_TEST_DATABASE_URL, e.g. "
+    "postgresql+asyncpg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
+)
+
+
+async def _migrate(url: str, *, reset_schema: bool = False) -> None:
+    database = Database(url)
+    try:
+        if reset_schema:
+            async with database.engine.begin() as connection:
+                await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+                await connection.exec_driver_sql("CREATE SCHEMA public")
+        await upgrade(database)
+    finally:
+        await database.dispose()
+
+
+def _run_aside(coroutine: Coroutine[object, object, None]) -> None:
+    """Run a coroutine to completion on a loop of its own (session fixtures are set up from
+    inside a test's running loop, where ``asyncio.run`` is not allowed)."""
+    thread = threading.Thread(target=asyncio.run, args=(coroutine,))
+    thread.start()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, migrated once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "podium.db"
+    _run_aside(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> str:
+    if not POSTGRESQL_URL:
+        pytest.skip(POSTGRESQL_SKIP)
+    _run_aside(_migrate(POSTGRESQL_URL, reset_schema=True))
+    return POSTGRESQL_URL
+
+
+async def _empty_postgresql(database: Database) -> None:
+    tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    async with database.engine.begin() as connection:
+        await connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty, migrated database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "podium.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite+aiosqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("postgresql_url"))
+        await _empty_postgresql(database)
+    yield database
+    await database.dispose()

@@ -1,0 +1,31 @@
+"""People and events for tests, with ids as large as real Discord snowflakes."""
+
+from bot.services.actors import Actor
+from bot.services.events import create_event, open_event
+from db.engine import Database
+from db.models import Event, EventSettings
+
+GUILD_ID = 111_111_111_111_111_111  # above 2**53, as real snowflakes are
+MODERATOR_ROLE_ID = 555_555_555_555_555_555
+
+
+def host() -> Actor:
+    """The server's owner: Manage Server makes them a moderator."""
+    return Actor(user_id=900_000_000_000_000_001, display_name="Morgan (host)", manages_guild=True)
+
+
+def member(n: int, *, roles: frozenset[int] = frozenset()) -> Actor:
+    """An audience member; ``n`` tells them apart."""
+    return Actor(user_id=800_000_000_000_000_000 + n, display_name=f"Member {n}", role_ids=roles)
+
+
+async def make_event(db: Database, moderator: Actor, **settings: object) -> Event:
+    """An open event in GUILD_ID with the given ``EventSettings`` overrides."""
+    event = await create_event(
+        db,
+        GUILD_ID,
+        moderator,
+        title="Launch of the Housing Report",
+        settings=EventSettings(**settings) if settings else None,
+    )
+    return await open_event(db, event.id, moderator)

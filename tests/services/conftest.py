@@ -1,0 +1,22 @@
+import pytest
+
+from bot.services.actors import Actor
+from db.engine import Database
+from db.models import Event
+from tests.factories import host, make_event, member
+
+
+@pytest.fixture
+def moderator() -> Actor:
+    return host()
+
+
+@pytest.fixture
+def asker() -> Actor:
+    return member(1)
+
+
+@pytest.fixture
+async def event(db: Database, moderator: Actor) -> Event:
+    """An open event with the default settings."""
+    return await make_event(db, moderator)
