@@ -24,5 +24,4 @@ async def upgrade(database: Database, revision: str = "head") -> None:
     def run(connection: sa.Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
-    async with database.engine.begin() as connection:
-        await connection.run_sync(run)
+    await database.run_with_connection(run)

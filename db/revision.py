@@ -24,8 +24,7 @@ async def write_revision(message: str) -> None:
         def revise(connection: sa.Connection) -> None:
             command.revision(alembic_config(connection), message=message, autogenerate=True)
 
-        async with database.engine.begin() as connection:
-            await connection.run_sync(revise)
+        await database.run_with_connection(revise)
         await database.dispose()
 
 

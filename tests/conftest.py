@@ -30,9 +30,7 @@ async def _migrate(url: str, *, reset_schema: bool = False) -> None:
     database = Database(url)
     try:
         if reset_schema:
-            async with database.engine.begin() as connection:
-                await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-                await connection.exec_driver_sql("CREATE SCHEMA public")
+            await database.run_with_connection(_reset_schema)
         await upgrade(database)
     finally:
         await database.dispose()
@@ -62,10 +60,14 @@ def postgresql_url() -> str:
     return POSTGRESQL_URL
 
 
-async def _empty_postgresql(database: Database) -> None:
+def _reset_schema(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+    connection.exec_driver_sql("CREATE SCHEMA public")
+
+
+def _empty_tables(connection: sa.Connection) -> None:
     tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
-    async with database.engine.begin() as connection:
-        await connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
@@ -77,6 +79,10 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         database = Database(f"sqlite+aiosqlite:///{path}")
     else:
         database = Database(request.getfixturevalue("postgresql_url"))
-        await _empty_postgresql(database)
+        await database.run_with_connection(_empty_tables)
     yield database
     await database.dispose()
+
+
+def pytest_report_header() -> str:
+    return f"PostgreSQL: {POSTGRESQL_URL}" if POSTGRESQL_URL else f"PostgreSQL: skipped ({POSTGRESQL_SKIP})"

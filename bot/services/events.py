@@ -9,8 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, col, select
 
 from bot.services.actors import Actor
 from bot.services.clock import utcnow
@@ -35,14 +34,12 @@ TITLE_MAX = 100
 DESCRIPTION_MAX = 1000
 
 
-async def load_event(
-    session: AsyncSession, event_id: int, *, guild_id: int | None = None, for_update: bool = False
-) -> Event:
+def load_event(session: Session, event_id: int, *, guild_id: int | None = None, for_update: bool = False) -> Event:
     """The event, or ``NotFound``; with ``guild_id``, events of other servers are not found either.
 
     ``for_update`` locks the event's row until the transaction ends.
     """
-    event = await session.get(Event, event_id, with_for_update=for_update)
+    event = session.get(Event, event_id, with_for_update=for_update)
     if event is None or (guild_id is not None and event.guild_id != guild_id):
         raise NotFound(f"There is no event #{event_id} in this server.")
     return event
@@ -50,8 +47,7 @@ async def load_event(
 
 async def get_event(db: Database, event_id: int, *, guild_id: int | None = None) -> Event:
     """One event by id (``NotFound`` if it is not there)."""
-    async with db.reader() as session:
-        return await load_event(session, event_id, guild_id=guild_id)
+    return await db.read(load_event, event_id, guild_id=guild_id)
 
 
 async def list_events(db: Database, guild_id: int, *, states: set[EventState] | None = None) -> Sequence[Event]:
@@ -59,8 +55,7 @@ async def list_events(db: Database, guild_id: int, *, states: set[EventState] | 
     query = select(Event).where(Event.guild_id == guild_id)
     if states:
         query = query.where(col(Event.state).in_(states))
-    async with db.reader() as session:
-        return (await session.exec(query.order_by(col(Event.id).desc()))).all()
+    return await db.read(lambda session: session.exec(query.order_by(col(Event.id).desc())).all())
 
 
 async def create_event(
@@ -77,12 +72,12 @@ async def create_event(
     """Create a draft event with the server's default settings (or ``settings``)."""
     now = now or utcnow()
     title, description = _check_title(title), _check_description(description)
-    async with db.transaction() as session:
-        await require_moderator(session, guild_id, actor)
-        guild = await load_guild_settings(session, guild_id)
-        settings = settings or EventSettings.model_validate(guild.event_defaults)
+
+    def create(session: Session) -> Event:
+        require_moderator(session, guild_id, actor)
+        guild = load_guild_settings(session, guild_id)
         event = Event(
-            **settings.model_dump(),
+            **(settings or EventSettings.model_validate(guild.event_defaults)).model_dump(),
             guild_id=guild_id,
             title=title,
             description=description,
@@ -91,9 +86,11 @@ async def create_event(
             created_at=now,
         )
         session.add(event)
-        await session.flush()
+        session.flush()
         record(session, guild_id=guild_id, event_id=event.id, actor=actor, action=LedgerAction.EVENT_CREATE, at=now)
         return event
+
+    return await db.write(create)
 
 
 async def schedule_event(
@@ -157,9 +154,10 @@ async def update_event(
         changes["title"] = _check_title(changes["title"])
     if "description" in changes:
         changes["description"] = _check_description(changes["description"])
-    async with db.transaction() as session:
-        event = await load_event(session, event_id)
-        await require_moderator(session, event.guild_id, actor)
+
+    def update(session: Session) -> Event:
+        event = load_event(session, event_id, for_update=True)
+        require_moderator(session, event.guild_id, actor)
         if event.state is State.ARCHIVED:
             raise InvalidTransition(f"Event #{event.id} is archived; it can no longer change.")
         current = {name: getattr(event, name) for name in settings_fields}
@@ -183,15 +181,18 @@ async def update_event(
         )
         return event
 
+    return await db.write(update)
+
 
 async def _transition(
     db: Database, event_id: int, actor: Actor, action: str, *, now: datetime | None, **fields: Any
 ) -> Event:
     now = now or utcnow()
     allowed_from, target, ledger_action = TRANSITIONS[action]
-    async with db.transaction() as session:
-        event = await load_event(session, event_id, for_update=True)
-        await require_moderator(session, event.guild_id, actor)
+
+    def move(session: Session) -> Event:
+        event = load_event(session, event_id, for_update=True)
+        require_moderator(session, event.guild_id, actor)
         if event.state not in allowed_from:
             raise InvalidTransition(f"Event #{event.id} is {event.state.value}, so it cannot {action}.")
         for name, value in fields.items():
@@ -203,6 +204,8 @@ async def _transition(
         session.add(event)
         record(session, guild_id=event.guild_id, event_id=event.id, actor=actor, action=ledger_action, at=now)
         return event
+
+    return await db.write(move)
 
 
 def _check_title(title: str) -> str:

@@ -3,7 +3,7 @@
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session
 
 from bot.services.actors import Actor
 from bot.services.clock import utcnow
@@ -15,9 +15,9 @@ from db.models import EventSettings, GuildSettings, LedgerAction
 _EDITABLE = {"moderator_role_ids", "qa_channel_id", "moderators_channel_id", "recap_channel_id", "timezone"}
 
 
-async def load_guild_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
+def load_guild_settings(session: Session, guild_id: int) -> GuildSettings:
     """The server's settings, or the defaults if it has never changed any."""
-    return await session.get(GuildSettings, guild_id) or GuildSettings(guild_id=guild_id)
+    return session.get(GuildSettings, guild_id) or GuildSettings(guild_id=guild_id)
 
 
 def is_moderator(settings: GuildSettings, actor: Actor) -> bool:
@@ -25,16 +25,15 @@ def is_moderator(settings: GuildSettings, actor: Actor) -> bool:
     return actor.manages_guild or not actor.role_ids.isdisjoint(settings.moderator_role_ids)
 
 
-async def require_moderator(session: AsyncSession, guild_id: int, actor: Actor) -> None:
+def require_moderator(session: Session, guild_id: int, actor: Actor) -> None:
     """Raise ``NotAllowed`` unless the actor moderates this server."""
-    if not is_moderator(await load_guild_settings(session, guild_id), actor):
+    if not is_moderator(load_guild_settings(session, guild_id), actor):
         raise NotAllowed("Only this server's Podium moderators can do that.")
 
 
 async def guild_settings(db: Database, guild_id: int) -> GuildSettings:
     """The server's settings (defaults if none were saved)."""
-    async with db.reader() as session:
-        return await load_guild_settings(session, guild_id)
+    return await db.read(load_guild_settings, guild_id)
 
 
 async def update_guild_settings(
@@ -57,23 +56,27 @@ async def update_guild_settings(
         raise InvalidInput(f"Unknown setting: {', '.join(sorted(unknown))}.")
     if "timezone" in changes:
         _check_timezone(changes["timezone"])
-    async with db.transaction() as session:
-        settings = await load_guild_settings(session, guild_id)
+    described = sorted(changes) + (["event_defaults"] if event_defaults is not None else [])
+    now = utcnow()
+
+    def update(session: Session) -> GuildSettings:
+        settings = load_guild_settings(session, guild_id)
         for name, value in changes.items():
             setattr(settings, name, value)
         if event_defaults is not None:
             settings.event_defaults = event_defaults.model_dump(mode="json")
         session.add(settings)
-        described = sorted(changes) + (["event_defaults"] if event_defaults is not None else [])
         record(
             session,
             guild_id=guild_id,
             actor=actor,
             action=LedgerAction.GUILD_SETTINGS,
-            at=utcnow(),
+            at=now,
             note=", ".join(described),
         )
         return settings
+
+    return await db.write(update)
 
 
 def _check_timezone(name: str) -> None:

@@ -3,8 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, col, select
 
 from bot.services.actors import Actor
 from db.engine import Database
@@ -12,7 +11,7 @@ from db.models import LedgerAction, LedgerEntry, ReasonCode
 
 
 def record(
-    session: AsyncSession,
+    session: Session,
     *,
     guild_id: int,
     actor: Actor,
@@ -43,8 +42,9 @@ def record(
 
 async def event_ledger(db: Database, event_id: int) -> Sequence[LedgerEntry]:
     """Every ledger row of an event, oldest first."""
-    async with db.reader() as session:
-        result = await session.exec(
-            select(LedgerEntry).where(LedgerEntry.event_id == event_id).order_by(col(LedgerEntry.id))
-        )
-        return result.all()
+
+    def read(session: Session) -> Sequence[LedgerEntry]:
+        query = select(LedgerEntry).where(LedgerEntry.event_id == event_id).order_by(col(LedgerEntry.id))
+        return session.exec(query).all()
+
+    return await db.read(read)

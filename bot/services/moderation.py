@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, select
 
 from bot.services.actors import Actor
 from bot.services.clock import utcnow
@@ -184,9 +183,12 @@ async def mark_live(
     answered, as ``previous`` says.
     """
     now = now or utcnow()
-    async with db.transaction() as session:
-        question, event = await _lock_question(session, question_id, moderator)
-        return await _go_live(session, event, question, moderator, previous, now)
+
+    def go_live(session: Session) -> LiveChange:
+        question, event = _lock_question(session, question_id, moderator)
+        return _go_live(session, event, question, moderator, previous, now)
+
+    return await db.write(go_live)
 
 
 async def take_next(
@@ -199,15 +201,18 @@ async def take_next(
 ) -> LiveChange:
     """Put the top question of the queue live (pinned first, then most votes, then oldest)."""
     now = now or utcnow()
-    async with db.transaction() as session:
-        event = await _moderated_event(session, event_id, moderator)
+
+    def next_live(session: Session) -> LiveChange:
+        event = _moderated_event(session, event_id, moderator)
         query = queue_order(
             select(Question).where(Question.event_id == event_id, Question.status == Status.PUBLISHED)
         ).limit(1)
-        question = (await session.exec(query.with_for_update())).first()
+        question = session.exec(query.with_for_update()).first()
         if question is None:
             raise NotFound("The queue is empty: there is no question waiting to be answered.")
-        return await _go_live(session, event, question, moderator, previous, now)
+        return _go_live(session, event, question, moderator, previous, now)
+
+    return await db.write(next_live)
 
 
 async def ban_asker(
@@ -222,13 +227,13 @@ async def ban_asker(
     """Stop a member from asking in this event; what they already asked stays as it is."""
     now = now or utcnow()
     note = _check_note(reason)
-    async with db.transaction() as session:
-        event = await _moderated_event(session, event_id, moderator)
-        ban = await session.get(EventBan, (event_id, user_id))
-        if ban is not None:
+
+    def ban(session: Session) -> EventBan:
+        event = _moderated_event(session, event_id, moderator)
+        if session.get(EventBan, (event_id, user_id)) is not None:
             raise InvalidTransition("That member is already banned from asking in this event.")
-        ban = EventBan(event_id=event_id, user_id=user_id, banned_by=moderator.user_id, reason=note, banned_at=now)
-        session.add(ban)
+        banned = EventBan(event_id=event_id, user_id=user_id, banned_by=moderator.user_id, reason=note, banned_at=now)
+        session.add(banned)
         record(
             session,
             guild_id=event.guild_id,
@@ -239,7 +244,9 @@ async def ban_asker(
             note=note,
             at=now,
         )
-        return ban
+        return banned
+
+    return await db.write(ban)
 
 
 async def unban_asker(
@@ -247,12 +254,13 @@ async def unban_asker(
 ) -> None:
     """Let a banned member ask in this event again."""
     now = now or utcnow()
-    async with db.transaction() as session:
-        event = await _moderated_event(session, event_id, moderator)
-        ban = await session.get(EventBan, (event_id, user_id))
-        if ban is None:
+
+    def unban(session: Session) -> None:
+        event = _moderated_event(session, event_id, moderator)
+        banned = session.get(EventBan, (event_id, user_id))
+        if banned is None:
             raise InvalidTransition("That member is not banned in this event.")
-        await session.delete(ban)
+        session.delete(banned)
         record(
             session,
             guild_id=event.guild_id,
@@ -262,6 +270,8 @@ async def unban_asker(
             subject_user_id=user_id,
             at=now,
         )
+
+    await db.write(unban)
 
 
 async def _decide(
@@ -278,8 +288,9 @@ async def _decide(
 ) -> Question:
     """Lock the question, check the moderator and the question's status, apply, and record it."""
     now = now or utcnow()
-    async with db.transaction() as session:
-        question, event = await _lock_question(session, question_id, moderator)
+
+    def decide(session: Session) -> Question:
+        question, event = _lock_question(session, question_id, moderator)
         if question.status not in allowed_from:
             raise InvalidTransition(
                 f"Question #{question.id} is {describe_status(question)}, so it cannot be {_PAST[action]}."
@@ -299,6 +310,8 @@ async def _decide(
         )
         return question
 
+    return await db.write(decide)
+
 
 _PAST = {
     LedgerAction.APPROVE: "approved",
@@ -312,32 +325,30 @@ _PAST = {
 }
 
 
-async def _moderated_event(session: AsyncSession, event_id: int, moderator: Actor) -> Event:
+def _moderated_event(session: Session, event_id: int, moderator: Actor) -> Event:
     # The event row is locked so that two moderators' decisions on one event happen one at a time.
-    event = await load_event(session, event_id, for_update=True)
-    await require_moderator(session, event.guild_id, moderator)
+    event = load_event(session, event_id, for_update=True)
+    require_moderator(session, event.guild_id, moderator)
     if event.state is EventState.ARCHIVED:
         raise InvalidTransition(f"Event #{event.id} is archived; its questions can no longer change.")
     return event
 
 
-async def _lock_question(session: AsyncSession, question_id: int, moderator: Actor) -> tuple[Question, Event]:
+def _lock_question(session: Session, question_id: int, moderator: Actor) -> tuple[Question, Event]:
     # Locks are always taken event first, then question, so two decisions cannot deadlock.
-    question = await load_question(session, question_id)
-    event = await _moderated_event(session, question.event_id, moderator)
-    await session.refresh(question, with_for_update=True)
+    question = load_question(session, question_id)
+    event = _moderated_event(session, question.event_id, moderator)
+    session.refresh(question, with_for_update=True)
     return question, event
 
 
-async def _go_live(
-    session: AsyncSession, event: Event, question: Question, moderator: Actor, previous: AfterLive, now: datetime
+def _go_live(
+    session: Session, event: Event, question: Question, moderator: Actor, previous: AfterLive, now: datetime
 ) -> LiveChange:
     if question.status is not Status.PUBLISHED:
         raise InvalidTransition(f"Question #{question.id} is {describe_status(question)}, so it cannot go live.")
-    current = (
-        await session.exec(
-            select(Question).where(Question.event_id == event.id, Question.status == Status.LIVE).with_for_update()
-        )
+    current = session.exec(
+        select(Question).where(Question.event_id == event.id, Question.status == Status.LIVE).with_for_update()
     ).first()
     if current is not None:
         if previous is AfterLive.ANSWERED:
@@ -346,7 +357,7 @@ async def _go_live(
             current.status = Status.PUBLISHED
         session.add(current)
         # The old live question must leave before the new one arrives: one live question per event.
-        await session.flush()
+        session.flush()
         record(
             session,
             guild_id=event.guild_id,

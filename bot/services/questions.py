@@ -2,9 +2,9 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, col, select
 
 from bot.services.actors import Actor
 from bot.services.clock import utcnow
@@ -35,12 +35,12 @@ Status = QuestionStatus
 WITHDRAWABLE = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED})
 
 
-async def load_question(session: AsyncSession, question_id: int, *, for_update: bool = False) -> Question:
+def load_question(session: Session, question_id: int, *, for_update: bool = False) -> Question:
     """The question, or ``NotFound``; ``for_update`` locks its row until the transaction ends."""
     query = select(Question).where(Question.id == question_id)
     if for_update:
         query = query.with_for_update()
-    question = (await session.exec(query)).first()
+    question = session.exec(query).first()
     if question is None:
         raise NotFound(f"There is no question #{question_id}.")
     return question
@@ -48,8 +48,7 @@ async def load_question(session: AsyncSession, question_id: int, *, for_update: 
 
 async def get_question(db: Database, question_id: int) -> Question:
     """One question by id (``NotFound`` if it is not there)."""
-    async with db.reader() as session:
-        return await load_question(session, question_id)
+    return await db.read(load_question, question_id)
 
 
 async def submit_question(
@@ -72,15 +71,16 @@ async def submit_question(
     and the ledger records who forwarded it.
     """
     now = now or utcnow()
-    async with db.transaction() as session:
-        event = await load_event(session, event_id)
+
+    def submit(session: Session) -> Question:
+        event = load_event(session, event_id)
         _check_open_for_questions(event)
         if anonymous and not event.allow_anonymous:
             raise InvalidInput("This event does not take anonymous questions; ask under your name instead.")
-        text = check_question_text(text, max_length=event.max_question_length)
-        await _check_not_banned(session, event, author)
-        await _check_rate_limit(session, event, author, now)
-        flagged = event.profanity is not ProfanityPolicy.OFF and is_profane(text)
+        checked = check_question_text(text, max_length=event.max_question_length)
+        _check_not_banned(session, event, author)
+        _check_rate_limit(session, event, author, now)
+        flagged = event.profanity is not ProfanityPolicy.OFF and is_profane(checked)
         if flagged and event.profanity is ProfanityPolicy.REFUSE:
             raise InvalidInput("Your question contains words this event does not accept. Please rephrase it.")
         question = Question(
@@ -88,13 +88,13 @@ async def submit_question(
             author_id=author.user_id,
             author_name=author.display_name,
             anonymous=anonymous,
-            text=text,
+            text=checked,
             created_at=now,
             status=Status.PENDING_REVIEW if event.premoderation or flagged else Status.PUBLISHED,
             flagged=flagged,
         )
         session.add(question)
-        await session.flush()
+        session.flush()
         if forwarded_by is not None:
             record(
                 session,
@@ -108,11 +108,14 @@ async def submit_question(
             )
         return question
 
+    return await db.write(submit)
+
 
 async def withdraw_question(db: Database, question_id: int, asker: Actor) -> Question:
     """The asker takes back their own question, as long as it is not being or already answered."""
-    async with db.transaction() as session:
-        question = await load_question(session, question_id, for_update=True)
+
+    def withdraw(session: Session) -> Question:
+        question = load_question(session, question_id, for_update=True)
         if question.author_id != asker.user_id:
             raise NotAllowed("You can only withdraw your own questions.")
         if question.status not in WITHDRAWABLE:
@@ -124,20 +127,26 @@ async def withdraw_question(db: Database, question_id: int, asker: Actor) -> Que
         session.add(question)
         return question
 
+    return await db.write(withdraw)
+
 
 async def my_questions(db: Database, event_id: int, asker: Actor) -> Sequence[Question]:
     """The questions this person asked in the event, oldest first, whatever their status."""
-    async with db.reader() as session:
-        result = await session.exec(
-            select(Question)
-            .where(Question.event_id == event_id, Question.author_id == asker.user_id)
-            .order_by(col(Question.created_at), col(Question.id))
-        )
-        return result.all()
+    query = (
+        select(Question)
+        .where(Question.event_id == event_id, Question.author_id == asker.user_id)
+        .order_by(col(Question.created_at), col(Question.id))
+    )
+    return await db.read(lambda session: session.exec(query).all())
 
 
-def describe_status(question: Question) -> str:
-    """The status in words an asker understands."""
+class _HasStatus(Protocol):
+    status: QuestionStatus
+    merged_into: int | None
+
+
+def describe_status(question: _HasStatus) -> str:
+    """A question's status in words an asker understands."""
     return {
         Status.PENDING_REVIEW: "waiting for a moderator's review",
         Status.PUBLISHED: "in the queue",
@@ -159,15 +168,15 @@ def _check_open_for_questions(event: Event) -> None:
     raise InvalidTransition(f"Questions for “{event.title}” are closed.")
 
 
-async def _check_not_banned(session: AsyncSession, event: Event, author: Actor) -> None:
-    if await session.get(EventBan, (event.id, author.user_id)) is not None:
+def _check_not_banned(session: Session, event: Event, author: Actor) -> None:
+    if session.get(EventBan, (event.id, author.user_id)) is not None:
         raise NotAllowed("A moderator has stopped you from asking questions in this event.")
 
 
-async def _check_rate_limit(session: AsyncSession, event: Event, author: Actor, now: datetime) -> None:
+def _check_rate_limit(session: Session, event: Event, author: Actor, now: datetime) -> None:
     window = timedelta(seconds=event.rate_limit_window_s)
     recent = (
-        await session.exec(
+        session.exec(
             select(Question.created_at)
             .where(
                 Question.event_id == event.id,

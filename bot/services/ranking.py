@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.services.clock import utcnow
@@ -58,34 +58,35 @@ async def rank_questions(
 ) -> Sequence[Question]:
     """A page of the event's questions in the chosen order."""
     statuses = frozenset(statuses)
-    base = select(Question).where(Question.event_id == event_id, col(Question.status).in_(statuses))
-    async with db.reader() as session:
+    now = now or utcnow()
+
+    def rank(session: Session) -> Sequence[Question]:
+        base = select(Question).where(Question.event_id == event_id, col(Question.status).in_(statuses))
         if order is Order.TOP:
             query = queue_order(base)
         elif order is Order.NEWEST:
             query = base.order_by(col(Question.pinned).desc(), col(Question.created_at).desc(), col(Question.id).desc())
         else:
-            event = await load_event(session, event_id)
-            ids = await _trending_ids(
-                session, event_id, statuses, timedelta(seconds=event.trending_half_life_s), now or utcnow()
-            )
-            page = ids[offset : offset + limit]
-            found = {q.id: q for q in (await session.exec(base.where(col(Question.id).in_(page)))).all()}
+            half_life = timedelta(seconds=load_event(session, event_id).trending_half_life_s)
+            page = _trending_ids(session, event_id, statuses, half_life, now)[offset : offset + limit]
+            found = {q.id: q for q in session.exec(base.where(col(Question.id).in_(page)))}
             return [found[i] for i in page]
-        return (await session.exec(query.offset(offset).limit(limit))).all()
+        return session.exec(query.offset(offset).limit(limit)).all()
+
+    return await db.read(rank)
 
 
-async def _trending_ids(
-    session: Any, event_id: int, statuses: frozenset[QuestionStatus], half_life: timedelta, now: datetime
+def _trending_ids(
+    session: Session, event_id: int, statuses: frozenset[QuestionStatus], half_life: timedelta, now: datetime
 ) -> list[int]:
     since = now - half_life * TRENDING_HORIZON_HALF_LIVES
-    votes = await session.exec(
+    votes = session.exec(
         select(Vote.question_id, Vote.value, Vote.cast_at).where(Vote.event_id == event_id, col(Vote.cast_at) > since)
     )
     trend: dict[int, float] = defaultdict(float)
     for question_id, value, cast_at in votes:
         trend[question_id] += value * 0.5 ** ((now - cast_at) / half_life)
-    candidates = await session.exec(
+    candidates = session.exec(
         select(Question.id, Question.pinned, Question.score, Question.created_at).where(
             Question.event_id == event_id, col(Question.status).in_(statuses)
         )

@@ -1,0 +1,1 @@
+"""Podium's benchmarks: each module measures one thing and returns its figures."""

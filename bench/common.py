@@ -1,0 +1,57 @@
+"""What the benchmarks share: a fresh database, an open event, and figure-keeping."""
+
+import statistics
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bot.services.actors import Actor
+from bot.services.events import create_event, open_event
+from db.engine import Database
+from db.migrate import upgrade
+
+GUILD_ID = 4242
+HOST = Actor(user_id=1, display_name="Bench host", manages_guild=True)
+
+
+def scratch_sqlite_url(name: str) -> tuple[str, Path]:
+    """A SQLite file in a fresh temporary directory on the project's disk."""
+    folder = Path(tempfile.mkdtemp(prefix="podium-bench-", dir=Path.cwd()))
+    return f"sqlite+aiosqlite:///{folder / name}", folder
+
+
+def _reset_schema(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+    connection.exec_driver_sql("CREATE SCHEMA public")
+
+
+async def fresh_database(url: str) -> Database:
+    database = Database(url)
+    if not database.is_sqlite:
+        await database.run_with_connection(_reset_schema)
+    await upgrade(database)
+    return database
+
+
+async def open_bench_event(database: Database, **settings: object) -> int:
+    event = await create_event(database, GUILD_ID, HOST, title="Benchmark event")
+    if settings:
+        from bot.services.events import update_event
+
+        await update_event(database, event.id, HOST, **settings)
+    return (await open_event(database, event.id, HOST)).id
+
+
+@dataclass
+class Timings:
+    samples_ms: list[float]
+
+    def summary(self) -> dict[str, float]:
+        ordered = sorted(self.samples_ms)
+        return {
+            "median_ms": round(statistics.median(ordered), 3),
+            "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 3),
+            "runs": len(ordered),
+        }

@@ -1,0 +1,87 @@
+"""Vote throughput on a SQLite file, against the physical ceiling of the same disk.
+
+1,000 votes, each its own transaction through ``cast_vote``, from 100 concurrent tasks; then
+plain ``sqlite3`` single-row INSERT transactions on a file in the same directory, with the same
+journal mode and synchronous setting that Podium uses. The ratio is Podium's share of that ceiling.
+"""
+
+import asyncio
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+from bench.common import fresh_database, open_bench_event, scratch_sqlite_url
+from bot.services.actors import Actor
+from bot.services.questions import submit_question
+from bot.services.votes import cast_vote
+from db.engine import SQLITE_PRAGMAS
+
+VOTES = 1_000
+TASKS = 100
+QUESTIONS = 20
+
+
+async def podium_votes_per_second() -> float:
+    url, folder = scratch_sqlite_url("votes.db")
+    database = await fresh_database(url)
+    try:
+        event_id = await open_bench_event(database, rate_limit_count=QUESTIONS)
+        asker = Actor(user_id=2, display_name="Asker")
+        questions = [(await submit_question(database, event_id, asker, f"Question {i}")).id for i in range(QUESTIONS)]
+        ballots = [(questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="Voter")) for i in range(VOTES)]
+        queue: asyncio.Queue = asyncio.Queue()
+        for ballot in ballots:
+            queue.put_nowait(ballot)
+
+        async def voter() -> None:
+            while not queue.empty():
+                question_id, actor = queue.get_nowait()
+                await cast_vote(database, question_id, actor)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(voter() for _ in range(TASKS)))
+        elapsed = time.perf_counter() - started
+        return VOTES / elapsed
+    finally:
+        await database.dispose()
+        shutil.rmtree(folder)
+
+
+def sqlite3_inserts_per_second(folder: Path, count: int = 5_000) -> float:
+    path = folder / "ceiling.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute(
+        "CREATE TABLE vote (question_id INTEGER, user_id INTEGER, value INTEGER, PRIMARY KEY (question_id, user_id))"
+    )
+    started = time.perf_counter()
+    for i in range(count):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO vote VALUES (?, ?, 1)", (i % QUESTIONS, i))
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return count / elapsed
+
+
+def run() -> dict[str, float]:
+    podium = asyncio.run(podium_votes_per_second())
+    _, folder = scratch_sqlite_url("ceiling.db")
+    try:
+        ceiling = sqlite3_inserts_per_second(folder)
+    finally:
+        shutil.rmtree(folder)
+    return {
+        "votes": VOTES,
+        "concurrent_tasks": TASKS,
+        "podium_votes_per_s": round(podium, 1),
+        "sqlite3_insert_tx_per_s": round(ceiling, 1),
+        "ratio": round(podium / ceiling, 3),
+        "pragmas": ", ".join(SQLITE_PRAGMAS),
+    }
+
+
+if __name__ == "__main__":
+    print(run())
