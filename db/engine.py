@@ -92,7 +92,12 @@ class _SQLiteRunner:
             connect_args={"check_same_thread": False},
         )
         _configure_sqlite(self.engine)
-        self._sessions = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self._sessions = {
+            write: sessionmaker(
+                self.engine.execution_options(podium_write=write), class_=Session, expire_on_commit=False
+            )
+            for write in (False, True)
+        }
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="podium-sqlite-writer")
         self._readers = ThreadPoolExecutor(SQLITE_READER_THREADS, thread_name_prefix="podium-sqlite-reader")
 
@@ -101,11 +106,10 @@ class _SQLiteRunner:
         return await asyncio.get_running_loop().run_in_executor(executor, self._in_session, work, write)
 
     def _in_session(self, work: Callable[[Session], T], write: bool) -> T:
-        with self._sessions() as session:
+        with self._sessions[write]() as session:
             if not write:
                 return work(session)
             with session.begin():
-                session.connection(execution_options={"podium_write": True})
                 return work(session)
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:

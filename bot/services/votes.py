@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.services.actors import Actor
@@ -95,7 +96,11 @@ _LOCK_QUESTION = (
 # Bound-parameter names differ from column names: UPDATE reserves the column names for SET.
 _VOTE_KEY = sa.and_(_votes.c.question_id == sa.bindparam("voted_on"), _votes.c.user_id == sa.bindparam("voter"))
 _CURRENT_VOTE = sa.select(_votes.c.value).where(_VOTE_KEY)
-_INSERT_VOTE = _votes.insert()
+# A first vote (the common case) is one INSERT that does nothing if the voter already has a row.
+_INSERT_FIRST_VOTE = {
+    "postgresql": postgresql.insert(_votes).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_votes).on_conflict_do_nothing(),
+}
 _CHANGE_VOTE = _votes.update().where(_VOTE_KEY).values(value=sa.bindparam("value"), cast_at=sa.bindparam("cast_at"))
 _DELETE_VOTE = _votes.delete().where(_VOTE_KEY)
 _MOVE_COUNTS = (
@@ -118,33 +123,39 @@ def _apply_vote(
         raise NotFound(f"There is no question #{question_id}.")
     _check_can_vote(question, voter, value)
     key = {"voted_on": question_id, "voter": voter.user_id}
-    # Read only once the lock is held: on PostgreSQL a row joined into the locking query would
-    # come from the snapshot taken before the wait, and could miss a vote committed meanwhile.
-    current = connection.execute(_CURRENT_VOTE, key).scalar() or 0
-    new = decide(current)
+    first_vote = decide(0)
+    if first_vote and _insert_first_vote(connection, question, voter, first_vote, now):
+        current, new = 0, first_vote
+    else:
+        # Read only once the lock is held: on PostgreSQL a row joined into the locking query would
+        # come from the snapshot taken before the wait, and could miss a vote committed meanwhile.
+        current = connection.execute(_CURRENT_VOTE, key).scalar() or 0
+        new = decide(current)
+        if new != current:
+            connection.execute(_DELETE_VOTE if new == 0 else _CHANGE_VOTE, {**key, "value": new, "cast_at": now})
     up = (new == 1) - (current == 1)
     down = (new == -1) - (current == -1)
     if new != current:
-        if current == 0:
-            connection.execute(
-                _INSERT_VOTE,
-                {
-                    "question_id": question_id,
-                    "user_id": voter.user_id,
-                    "event_id": question.event_id,
-                    "value": new,
-                    "cast_at": now,
-                },
-            )
-        elif new == 0:
-            connection.execute(_DELETE_VOTE, key)
-        else:
-            connection.execute(_CHANGE_VOTE, {**key, "value": new, "cast_at": now})
         connection.execute(_MOVE_COUNTS, {"voted_on": question_id, "up": up, "down": down, "net": new - current})
     # The row is locked, so the counts read above plus this change are the counts now.
     return VoteTally(
         question_id, question.votes_up + up, question.votes_down + down, question.score + new - current, new
     )
+
+
+def _insert_first_vote(connection: sa.Connection, question: sa.Row, voter: Actor, value: int, now: datetime) -> bool:
+    """Insert the voter's vote if they have none yet; say whether it was inserted."""
+    inserted = connection.execute(
+        _INSERT_FIRST_VOTE[connection.dialect.name],
+        {
+            "question_id": question.id,
+            "user_id": voter.user_id,
+            "event_id": question.event_id,
+            "value": value,
+            "cast_at": now,
+        },
+    )
+    return inserted.rowcount == 1
 
 
 def _check_can_vote(question: sa.Row, voter: Actor, value: int) -> None:

@@ -1,0 +1,48 @@
+"""``make bench``: run every benchmark once, write bench/results.json and docs/benchmarks.md.
+
+PostgreSQL figures need a server: ``PODIUM_BENCH_DATABASE_URL`` (or ``PODIUM_TEST_DATABASE_URL``)
+names it. Its ``public`` schema is dropped and rebuilt, so point it at a scratch database.
+"""
+
+import json
+import os
+import platform
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import ranking, votes
+from bench.common import scratch_sqlite_url
+from bench.report import write_report
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def main() -> None:
+    postgresql = os.environ.get("PODIUM_BENCH_DATABASE_URL") or os.environ.get("PODIUM_TEST_DATABASE_URL")
+    sqlite_url, folder = scratch_sqlite_url("ranking.db")
+    urls = {"sqlite": sqlite_url} | ({"postgresql": postgresql} if postgresql else {})
+    try:
+        results = {
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {
+                "python": platform.python_version(),
+                "sqlite": sqlite3.sqlite_version,
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+            },
+            "ranking": ranking.run(urls),
+            "votes": votes.run(),
+        }
+    finally:
+        shutil.rmtree(folder)
+    if not postgresql:
+        results["ranking"]["postgresql"] = "not measured: set PODIUM_BENCH_DATABASE_URL"
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    write_report(results)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

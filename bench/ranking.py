@@ -1,0 +1,114 @@
+"""Ranking latency: a page of 20 from an event with 10,000 questions and 100,000 votes.
+
+The event is seeded in bulk (the votes follow a long-tailed popularity, as real audiences do),
+then each order is asked for repeatedly through ``rank_questions``, the call the queue and the
+presenter view make. The figure that matters is the median of ``top``.
+"""
+
+import asyncio
+import random
+import time
+from collections import Counter
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from bench.common import Timings, fresh_database, open_bench_event
+from bot.services.clock import utcnow
+from bot.services.ranking import Order, rank_questions
+from db.engine import Database
+from db.models import Question, QuestionStatus, Vote
+
+QUESTIONS = 10_000
+VOTES = 100_000
+VOTERS = 20_000
+RUNS = 200
+
+
+def _seed(session: Session, event_id: int) -> None:
+    rng = random.Random(20261129)
+    start = utcnow() - timedelta(hours=2)
+    session.execute(
+        sa.insert(Question.__table__),
+        [
+            {
+                "event_id": event_id,
+                "author_id": 10_000_000 + i,
+                "author_name": f"Asker {i}",
+                "anonymous": False,
+                "text": f"Question number {i} about the report",
+                "created_at": start + timedelta(seconds=i * 0.7),
+                "status": QuestionStatus.PUBLISHED.value,
+                "flagged": False,
+                "pinned": i % 2_500 == 0,
+                "votes_up": 0,
+                "votes_down": 0,
+                "score": 0,
+            }
+            for i in range(QUESTIONS)
+        ],
+    )
+    ids = session.execute(sa.select(Question.id).where(Question.event_id == event_id)).scalars().all()
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(ids))]
+    ballots: set[tuple[int, int]] = set()
+    while len(ballots) < VOTES:
+        for question_id in rng.choices(ids, weights, k=VOTES - len(ballots)):
+            ballots.add((question_id, rng.randrange(VOTERS)))
+    session.execute(
+        sa.insert(Vote.__table__),
+        [
+            {
+                "question_id": q,
+                "user_id": u,
+                "event_id": event_id,
+                "value": 1,
+                "cast_at": start + timedelta(seconds=rng.uniform(0, 7_200)),
+            }
+            for q, u in ballots
+        ],
+    )
+    counts = Counter(q for q, _ in ballots)
+    session.execute(
+        sa.update(Question.__table__)
+        .where(Question.__table__.c.id == sa.bindparam("qid"))
+        .values(votes_up=sa.bindparam("n"), score=sa.bindparam("n")),
+        [{"qid": q, "n": n} for q, n in counts.items()],
+    )
+
+
+async def measure(url: str) -> dict[str, dict[str, float]]:
+    database: Database = await fresh_database(url)
+    try:
+        event_id = await open_bench_event(database)
+        await database.write(_seed, event_id)
+        if not database.is_sqlite:
+            await database.run_with_connection(lambda c: c.exec_driver_sql("ANALYZE"))
+        figures = {}
+        for order in Order:
+            samples = []
+            for _ in range(RUNS if order is not Order.TRENDING else RUNS // 10):
+                started = time.perf_counter()
+                page = await rank_questions(database, event_id, order=order, limit=20)
+                samples.append((time.perf_counter() - started) * 1000)
+                assert len(page) == 20
+            figures[order.value] = Timings(samples).summary()
+        return figures
+    finally:
+        await database.dispose()
+
+
+def run(urls: dict[str, str]) -> dict[str, object]:
+    return {
+        "questions": QUESTIONS,
+        "votes": VOTES,
+        "page": 20,
+        **{backend: asyncio.run(measure(url)) for backend, url in urls.items()},
+    }
+
+
+if __name__ == "__main__":
+    from bench.common import scratch_sqlite_url
+
+    url, _ = scratch_sqlite_url("ranking.db")
+    print(run({"sqlite": url}))
