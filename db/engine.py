@@ -14,6 +14,8 @@ A service hands ``Database.write`` (or ``read``) a plain function that takes a S
 
 import asyncio
 import logging
+import math
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
@@ -154,6 +156,11 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         for pragma in SQLITE_PRAGMAS:
             dbapi_connection.execute(f"PRAGMA {pragma}")
+        try:
+            dbapi_connection.execute("SELECT power(2, 0.5)")
+        except sqlite3.OperationalError:
+            # SQLite built without its math functions: trending needs power().
+            dbapi_connection.create_function("power", 2, math.pow, deterministic=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:

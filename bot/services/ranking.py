@@ -10,24 +10,26 @@ waiting or being answered (published and live).
 
       trend(q) = sum(vote.value * 0.5 ** ((now - vote.cast_at) / half_life) for vote in votes(q))
 
-  Votes older than eight half-lives weigh under 0.4% and are left out, so the work is bounded by
-  the votes of the last 80 minutes (at the default), not the whole event. Ties go to net votes,
-  then to the earlier question.
+  The sum is taken in the database, over the votes of the last eight half-lives only (older
+  votes weigh under 0.4%), so the work is bounded by the last 80 minutes of votes (at the
+  default), not the whole event. Ties go to net votes, then to the earlier question.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.services.clock import utcnow
 from bot.services.events import load_event
 from db.engine import Database
+from db.functions import seconds_between
 from db.models import Question, QuestionStatus, Vote
+from db.types import UTCDateTime
 
 VISIBLE = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
 TRENDING_HORIZON_HALF_LIVES = 8
@@ -67,29 +69,27 @@ async def rank_questions(
         elif order is Order.NEWEST:
             query = base.order_by(col(Question.pinned).desc(), col(Question.created_at).desc(), col(Question.id).desc())
         else:
-            half_life = timedelta(seconds=load_event(session, event_id).trending_half_life_s)
-            page = _trending_ids(session, event_id, statuses, half_life, now)[offset : offset + limit]
-            found = {q.id: q for q in session.exec(base.where(col(Question.id).in_(page)))}
-            return [found[i] for i in page]
+            query = _by_trend(base, event_id, load_event(session, event_id).trending_half_life_s, now)
         return session.exec(query.offset(offset).limit(limit)).all()
 
     return await db.read(rank)
 
 
-def _trending_ids(
-    session: Session, event_id: int, statuses: frozenset[QuestionStatus], half_life: timedelta, now: datetime
-) -> list[int]:
-    since = now - half_life * TRENDING_HORIZON_HALF_LIVES
-    votes = session.exec(
-        select(Vote.question_id, Vote.value, Vote.cast_at).where(Vote.event_id == event_id, col(Vote.cast_at) > since)
+def _by_trend(query: SelectOfScalar[Any], event_id: int, half_life_s: int, now: datetime) -> SelectOfScalar[Any]:
+    at = sa.literal(now, UTCDateTime)
+    since = sa.literal(now - timedelta(seconds=half_life_s * TRENDING_HORIZON_HALF_LIVES), UTCDateTime)
+    weight = Vote.value * sa.func.power(0.5, seconds_between(at, Vote.cast_at) / half_life_s)
+    recent = (
+        select(Vote.question_id, sa.func.sum(weight).label("trend"))
+        .where(Vote.event_id == event_id, col(Vote.cast_at) > since)
+        .group_by(col(Vote.question_id))
+        .subquery()
     )
-    trend: dict[int, float] = defaultdict(float)
-    for question_id, value, cast_at in votes:
-        trend[question_id] += value * 0.5 ** ((now - cast_at) / half_life)
-    candidates = session.exec(
-        select(Question.id, Question.pinned, Question.score, Question.created_at).where(
-            Question.event_id == event_id, col(Question.status).in_(statuses)
-        )
+    trend = sa.func.coalesce(recent.c.trend, 0.0)
+    return query.outerjoin(recent, recent.c.question_id == Question.id).order_by(
+        col(Question.pinned).desc(),
+        trend.desc(),
+        col(Question.score).desc(),
+        col(Question.created_at),
+        col(Question.id),
     )
-    ranked = sorted(candidates, key=lambda c: (not c.pinned, -trend.get(c.id, 0.0), -c.score, c.created_at, c.id))
-    return [c.id for c in ranked]
