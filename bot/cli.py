@@ -13,8 +13,6 @@ app = typer.Typer(help="Podium: the audience Q&A of live events, run in Discord.
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-log = logging.getLogger(__name__)
-
 
 @db_app.command("upgrade")
 def db_upgrade(

@@ -13,7 +13,6 @@ A service hands ``Database.write`` (or ``read``) a plain function that takes a S
 """
 
 import asyncio
-import logging
 import math
 import sqlite3
 from collections.abc import Callable
@@ -25,8 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
-
-log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
