@@ -130,6 +130,17 @@ async def withdraw_question(db: Database, question_id: int, asker: Actor) -> Que
     return await db.write(withdraw)
 
 
+async def set_card_message(db: Database, question_id: int, message_id: int | None) -> None:
+    """Remember the Discord message that shows the question's public card."""
+
+    def remember(session: Session) -> None:
+        question = load_question(session, question_id, for_update=True)
+        question.card_message_id = message_id
+        session.add(question)
+
+    await db.write(remember)
+
+
 async def my_questions(db: Database, event_id: int, asker: Actor) -> Sequence[Question]:
     """The questions this person asked in the event, oldest first, whatever their status."""
     query = (

@@ -75,6 +75,12 @@ async def rank_questions(
     return await db.read(rank)
 
 
+async def count_questions(db: Database, event_id: int, *, statuses: Iterable[QuestionStatus] = VISIBLE) -> int:
+    """How many of the event's questions have one of ``statuses`` (for paging)."""
+    query = select(sa.func.count()).where(Question.event_id == event_id, col(Question.status).in_(frozenset(statuses)))
+    return await db.read(lambda session: session.exec(query).one())
+
+
 def _by_trend(query: SelectOfScalar[Any], event_id: int, half_life_s: int, now: datetime) -> SelectOfScalar[Any]:
     at = sa.literal(now, UTCDateTime)
     since = sa.literal(now - timedelta(seconds=half_life_s * TRENDING_HORIZON_HALF_LIVES), UTCDateTime)
