@@ -11,9 +11,16 @@ def actor_from(interaction: discord.Interaction) -> Actor:
     The permissions are the ones Discord computed for this member in this channel and sent with
     the interaction, so they are right even when the member is not in the bot's cache.
     """
-    return member_actor(interaction.user, manages_guild=interaction.permissions.manage_guild)
+    return member_actor(interaction.user, interaction.guild_id, manages_guild=interaction.permissions.manage_guild)
 
 
-def member_actor(user: discord.abc.User, *, manages_guild: bool = False) -> Actor:
+def member_actor(user: discord.abc.User, guild_id: int | None, *, manages_guild: bool = False) -> Actor:
+    """A member as Podium sees them; without ``manages_guild`` they moderate only through roles."""
     roles = frozenset(role.id for role in getattr(user, "roles", ()))
-    return Actor(user_id=user.id, display_name=user.display_name, role_ids=roles, manages_guild=manages_guild)
+    return Actor(
+        user_id=user.id,
+        display_name=user.display_name,
+        role_ids=roles,
+        manages_guild=manages_guild,
+        guild_id=guild_id,
+    )

@@ -73,7 +73,7 @@ async def submit_question(
     now = now or utcnow()
 
     def submit(session: Session) -> Question:
-        event = load_event(session, event_id)
+        event = load_event(session, event_id, guild_id=author.guild_id)
         _check_open_for_questions(event)
         if anonymous and not event.allow_anonymous:
             raise InvalidInput("This event does not take anonymous questions; ask under your name instead.")
