@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint format bench clean
+.PHONY: test run lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+## Start the bot (DISCORD_TOKEN in .env; see the README).
+run: $(STAMP)
+	$(BIN)/podium run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -32,6 +32,64 @@ def db_upgrade(
     typer.echo(f"Database is up to date: {database.url.render_as_string(hide_password=True)}")
 
 
+NO_TOKEN = """Podium needs a Discord bot token to run.
+
+  1. Create an application at https://discord.com/developers/applications and add a Bot to it.
+  2. Copy the bot's token into .env as DISCORD_TOKEN=... (see .env.example).
+  3. Invite it with the scopes "bot applications.commands" (README, "Run it on Discord").
+  4. Run `podium sync --guild YOUR_SERVER_ID`, then `make run`.
+
+To see Podium without Discord, run `make test`; the README explains the rest."""
+
+
+def _token(settings: Settings) -> str:
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        typer.echo(NO_TOKEN, err=True)
+        raise typer.Exit(code=2)
+    return settings.discord_token.get_secret_value()
+
+
+@app.command()
+def run() -> None:
+    """Start the bot (DISCORD_TOKEN from .env)."""
+    from bot.app import create_bot
+
+    settings = Settings()
+    token = _token(settings)
+    create_bot(settings).run(token, log_handler=None)
+
+
+@app.command()
+def sync(
+    guild: int | None = typer.Option(None, "--guild", help="Sync to this server only (instant); default DEV_GUILD_ID"),
+    everywhere: bool = typer.Option(False, "--global", help="Sync to every server (takes up to an hour to show)"),
+) -> None:
+    """Register Podium's slash commands with Discord."""
+    import discord
+
+    from bot.app import create_bot
+
+    settings = Settings()
+    token = _token(settings)
+    target = guild or settings.dev_guild_id
+    if target is None and not everywhere:
+        typer.echo("Name a server with --guild ID (or set DEV_GUILD_ID), or pass --global.", err=True)
+        raise typer.Exit(code=2)
+
+    async def register() -> int:
+        bot = create_bot(settings)
+        async with bot:
+            await bot.login(token)
+            if everywhere:
+                return len(await bot.tree.sync())
+            server = discord.Object(id=target)
+            bot.tree.copy_global_to(guild=server)
+            return len(await bot.tree.sync(guild=server))
+
+    count = asyncio.run(register())
+    typer.echo(f"Synced {count} commands {'everywhere' if everywhere else f'to server {target}'}.")
+
+
 def main() -> None:
     logging.basicConfig(level=Settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app()

@@ -9,7 +9,7 @@ from db.engine import DEFAULT_DATABASE_URL
 class Settings(BaseSettings):
     """Every variable is documented in ``.env.example``."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "INFO"

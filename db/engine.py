@@ -50,6 +50,7 @@ class Database:
     def __init__(self, url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> None:
         self.url = sa.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._disposed = False
         if self.is_sqlite:
             self._runner: _Runner = _SQLiteRunner(self.url, echo=echo)
         else:
@@ -68,7 +69,10 @@ class Database:
         return await self._runner.run_with_connection(work)
 
     async def dispose(self) -> None:
-        await self._runner.dispose()
+        """Close every connection; later calls do nothing."""
+        if not self._disposed:
+            self._disposed = True
+            await self._runner.dispose()
 
 
 def _bind(work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[Session], T]:

@@ -151,7 +151,7 @@ async def ask(
         forwarded_by=member if author is not None else None,
     )
     if question.status is QuestionStatus.PUBLISHED:
-        note = "It is in the queue; its card is posted for everyone to upvote."
+        note = "Its card is posted for everyone to upvote."
     else:
         note = "A moderator will review it before it is published."
     credit = f" (credited to {quote(author.display_name)})" if author is not None else ""

@@ -1,0 +1,75 @@
+"""/podium-setup: the server's Podium settings (Manage Server only)."""
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import safe
+from bot.discord.actors import actor_from
+from bot.services.guilds import guild_settings, update_guild_settings
+from cogs.audience.views import bot_of
+from db.models import GuildSettings
+
+
+def _channel(channel_id: int | None) -> str:
+    return f"<#{channel_id}>" if channel_id else "not set"
+
+
+def describe(settings: GuildSettings) -> str:
+    roles = ", ".join(f"<@&{role}>" for role in settings.moderator_role_ids) or "none (Manage Server only)"
+    return "\n".join(
+        [
+            f"Moderator roles: {roles}",
+            f"Q&A channel: {_channel(settings.qa_channel_id)}",
+            f"Moderators' channel: {_channel(settings.moderators_channel_id)}",
+            f"Recap channel: {_channel(settings.recap_channel_id)}",
+            f"Time zone: {settings.timezone}",
+        ]
+    )
+
+
+class Admin(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="podium-setup", description="Show or change Podium's settings for this server")
+    @app_commands.describe(
+        moderator_role="Add (or, if already there, remove) a moderator role",
+        qa_channel="Where new events take questions",
+        moderators_channel="Where questions wait for review",
+        recap_channel="Where approved recaps are posted",
+        timezone="The server's time zone, e.g. Europe/London",
+    )
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def setup_command(
+        self,
+        interaction: discord.Interaction,
+        moderator_role: discord.Role | None = None,
+        qa_channel: discord.TextChannel | None = None,
+        moderators_channel: discord.TextChannel | None = None,
+        recap_channel: discord.TextChannel | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        bot, guild_id = bot_of(interaction), interaction.guild_id or 0
+        current = await guild_settings(bot.db, guild_id)
+        changes: dict[str, object] = {}
+        if moderator_role is not None:
+            roles = set(current.moderator_role_ids) ^ {moderator_role.id}
+            changes["moderator_role_ids"] = sorted(roles)
+        for name, channel in (
+            ("qa_channel_id", qa_channel),
+            ("moderators_channel_id", moderators_channel),
+            ("recap_channel_id", recap_channel),
+        ):
+            if channel is not None:
+                changes[name] = channel.id
+        if timezone is not None:
+            changes["timezone"] = timezone
+        if changes:
+            current = await update_guild_settings(bot.db, guild_id, actor_from(interaction), **changes)
+        await safe.reply(interaction, describe(current))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,152 @@
+"""The audience in Discord: asking four ways, the cards, voting, and their own questions."""
+
+from bot.services.ledger import event_ledger
+from bot.services.questions import get_question
+from db.models import LedgerAction, QuestionStatus
+from tests.cogs.steps import ask, open_event, set_up_server
+from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
+from tests.harness.payloads import (
+    HOST,
+    MODERATORS_CHANNEL_ID,
+    QA_CHANNEL_ID,
+    audience,
+    chat_message,
+    click,
+    message_command,
+    modal_submit,
+    slash,
+)
+
+
+async def test_ask_in_one_line_confirms_privately_and_posts_a_card(discord_bot):
+    await open_event(discord_bot)
+    sent = await discord_bot.send(slash(audience(1), "ask", text="How will the rent cap be funded?"))
+    [answer] = replies(sent)
+    assert is_ephemeral(answer)
+    assert "Question #1 is in the queue" in answer["content"]
+    [card] = posted(sent, QA_CHANNEL_ID)
+    assert card["embeds"][0]["title"] == "Question #1"
+    assert card["embeds"][0]["description"] == "How will the rent cap be funded?"
+    assert card["embeds"][0]["author"]["name"] == "Asked by Member 1"
+    assert custom_ids(card) == ["podium:vote:1:up"]
+    assert (await get_question(discord_bot.db, 1)).card_message_id is not None
+
+
+async def test_ask_without_text_opens_the_form_and_its_answer_becomes_a_question(discord_bot):
+    await open_event(discord_bot)
+    sent = await discord_bot.send(slash(audience(1), "ask"))
+    modal = callback(sent)
+    assert modal["type"] == 9
+    form = modal["data"]
+    assert form["title"] == "Ask: Launch of the Housing Report"
+    sent = await discord_bot.send(
+        modal_submit(
+            audience(1),
+            form,
+            {"Your question": "Who pays for the new homes?", "Who should the panel see?": ["anonymous"]},
+        )
+    )
+    assert "Question #1" in reply_text(sent)
+    question = await get_question(discord_bot.db, 1)
+    assert (question.text, question.anonymous) == ("Who pays for the new homes?", True)
+    [card] = posted(sent, QA_CHANNEL_ID)
+    assert card["embeds"][0]["author"]["name"] == "Asked anonymously"
+    assert "Member 1" not in str(card)
+
+
+async def test_the_panel_button_opens_the_same_form(discord_bot):
+    event_id = await open_event(discord_bot)
+    [panel] = [m for m in discord_bot.fake.messages.values() if f"podium:ask:{event_id}" in custom_ids(m)]
+    sent = await discord_bot.send(click(audience(1), panel, f"podium:ask:{event_id}"))
+    assert callback(sent)["type"] == 9
+    assert any(r.route.startswith("PUT /channels/") and "pins" in r.path for r in discord_bot.fake.requests)
+
+
+async def test_ask_the_panel_credits_the_messages_author_and_records_who_forwarded_it(discord_bot):
+    event_id = await open_event(discord_bot)
+    original = chat_message(audience(2), "What about students renting rooms?")
+    sent = await discord_bot.send(message_command(audience(3), "Ask the panel", original))
+    assert "credited to Member 2" in reply_text(sent)
+    question = await get_question(discord_bot.db, 1)
+    assert (question.author_id, question.text) == (audience(2).user_id, "What about students renting rooms?")
+    forward = (await event_ledger(discord_bot.db, event_id))[-1]
+    assert (forward.action, forward.actor_id) == (LedgerAction.FORWARD, audience(3).user_id)
+
+
+async def test_votes_toggle_and_the_card_shows_the_count(discord_bot):
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "Will the report be costed?")
+    card = discord_bot.card(qid)
+    sent = await discord_bot.send(click(audience(2), card, f"podium:vote:{qid}:up"))
+    assert "counts. It now has ▲ 1" in reply_text(sent)
+    assert is_ephemeral(replies(sent)[0])
+    assert discord_bot.card(qid)["components"][0]["components"][0]["label"] == "▲ 1"
+    sent = await discord_bot.send(click(audience(2), card, f"podium:vote:{qid}:up"))
+    assert "taken back" in reply_text(sent)
+    assert discord_bot.card(qid)["components"][0]["components"][0]["label"] == "▲ 0"
+
+
+async def test_voting_on_your_own_question_is_refused_politely(discord_bot):
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "Vote for me?")
+    sent = await discord_bot.send(click(audience(1), discord_bot.card(qid), f"podium:vote:{qid}:up"))
+    [answer] = replies(sent)
+    assert is_ephemeral(answer)
+    assert answer["content"] == "You cannot vote on your own question."
+
+
+async def test_refusals_are_explained_privately_and_nothing_is_stored(discord_bot):
+    await open_event(discord_bot)
+    sent = await discord_bot.send(slash(audience(1), "ask", text="@everyone https://spam.example"))
+    [answer] = replies(sent)
+    assert is_ephemeral(answer)
+    assert "only mentions or links" in answer["content"]
+    assert posted(sent, QA_CHANNEL_ID) == []
+
+
+async def test_the_rate_limit_says_when_to_ask_again(discord_bot):
+    await open_event(discord_bot)
+    for n in range(3):
+        await ask(discord_bot, audience(1), f"Question number {n}")
+    sent = await discord_bot.send(slash(audience(1), "ask", text="One too many"))
+    assert "You can ask again in" in reply_text(sent)
+
+
+async def test_user_text_cannot_ping_or_break_out_of_its_card(discord_bot):
+    await open_event(discord_bot)
+    text = "@everyone <@&555555555555555555> **bold** > quote `code` [link](https://evil.example)"
+    qid = await ask(discord_bot, audience(1), text)
+    description = discord_bot.card(qid)["embeds"][0]["description"]
+    assert "@everyone" not in description
+    assert "<@&555555555555555555>" not in description
+    assert "**bold**" not in description
+    assert "[link](https" not in description
+
+
+async def test_with_premoderation_the_question_goes_to_the_moderators_channel(discord_bot):
+    await set_up_server(discord_bot)
+    await open_event(discord_bot, premoderation=True)
+    sent = await discord_bot.send(slash(audience(1), "ask", text="Is this reviewed?"))
+    assert "waiting for a moderator's review" in reply_text(sent)
+    assert posted(sent, QA_CHANNEL_ID) == []
+    [review] = posted(sent, MODERATORS_CHANNEL_ID)
+    assert custom_ids(review) == ["podium:mod:approve:1", "podium:mod:reject:1", "podium:mod:edit:1"]
+
+
+async def test_my_questions_and_withdraw(discord_bot):
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "First thought")
+    sent = await discord_bot.send(slash(audience(1), "withdraw", question=qid))
+    assert f"Question #{qid} is withdrawn" in reply_text(sent)
+    assert "withdrawn" in discord_bot.card(qid)["embeds"][0]["description"]
+    assert discord_bot.card(qid)["components"][0]["components"][0]["disabled"] is True
+    sent = await discord_bot.send(slash(audience(1), "my-questions"))
+    assert f"#{qid}: withdrawn" in reply_text(sent)
+    sent = await discord_bot.send(slash(audience(2), "withdraw", question=qid))
+    assert "only withdraw your own questions" in reply_text(sent)
+    assert (await get_question(discord_bot.db, qid)).status is QuestionStatus.WITHDRAWN
+
+
+async def test_asking_when_no_event_runs_says_so(discord_bot):
+    sent = await discord_bot.send(slash(HOST, "ask", text="Anyone there?"))
+    assert "No event is taking questions" in reply_text(sent)

@@ -1,0 +1,124 @@
+"""Runs a real Podium bot against ``FakeDiscord`` and feeds it interactions."""
+
+import asyncio
+from typing import Any
+
+import discord
+from discord.http import Route
+
+from bot.app import create_bot
+from bot.settings import Settings
+from db.engine import Database
+from tests.harness.fake_discord import FakeDiscord, Request
+from tests.harness.limits import assert_within_limits
+from tests.harness.payloads import guild_create
+
+
+class DiscordHarness:
+    """A Podium bot logged in to a fake Discord, with the test server in its cache."""
+
+    def __init__(self, db: Database, *, card_edit_interval_s: float = 0.0) -> None:
+        self.db = db
+        self.fake = FakeDiscord()
+        self.settings = Settings(
+            database_url=str(db.url), discord_token="fake-token", card_edit_interval_s=card_edit_interval_s
+        )
+        self.bot: Any = None
+
+    async def __aenter__(self) -> "DiscordHarness":
+        self.fake.start()
+        self._base, Route.BASE = Route.BASE, self.fake.base_url
+        self.bot = create_bot(self.settings, self.db)
+        try:
+            await self.bot.login("fake-token")  # runs setup_hook: migrations, cogs, dynamic items
+            self.bot._connection.parse_guild_create(guild_create())
+            await self.settle()
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.bot.close()
+        Route.BASE = self._base
+        self.fake.stop()
+
+    async def send(self, payload: dict[str, Any]) -> list[Request]:
+        """Deliver an INTERACTION_CREATE as the gateway would; return what the bot sent for it."""
+        mark = self.fake.mark()
+        self.bot._connection.parse_interaction_create(payload)
+        await self.settle()
+        sent = self.fake.since(mark)
+        for request in sent:
+            assert_within_limits(request)
+        return sent
+
+    async def settle(self) -> None:
+        """Wait until every task the bot started (handlers, card edits) has finished.
+
+        A view or modal waiting out its timeout is not work in progress, so it is not waited for.
+        """
+        current = asyncio.current_task()
+        while pending := [t for t in asyncio.all_tasks() if t is not current and not t.done() and not _timer(t)]:
+            await asyncio.wait(pending, timeout=10)
+
+    def message(self, message_id: int | str) -> dict[str, Any]:
+        """A message the bot posted, as it is now (after any edits)."""
+        return self.fake.messages[int(message_id)]
+
+    def card(self, question_id: int) -> dict[str, Any]:
+        """The public card of a question."""
+        title = f"Question #{question_id}"
+        cards = [
+            m
+            for m in self.fake.messages.values()
+            if m["embeds"] and m["embeds"][0].get("title") == title and int(m["channel_id"])
+        ]
+        assert len(cards) == 1, f"expected one card for #{question_id}, found {len(cards)}"
+        return cards[0]
+
+
+def _timer(task: asyncio.Task) -> bool:
+    return task.get_coro().__qualname__.endswith("__timeout_task_impl")
+
+
+def callback(sent: list[Request]) -> dict[str, Any]:
+    """The interaction response (the first answer to an interaction)."""
+    [response] = [r.json for r in sent if r.path.endswith("/callback")]
+    return response
+
+
+def replies(sent: list[Request]) -> list[dict[str, Any]]:
+    """Every message body sent in answer: the response's data, then any follow-ups."""
+    bodies = []
+    for request in sent:
+        if request.path.endswith("/callback") and request.json["type"] in (4, 7):
+            bodies.append(request.json["data"])
+        elif request.path.startswith("/webhooks/"):
+            bodies.append(request.json)
+    return bodies
+
+
+def reply_text(sent: list[Request]) -> str:
+    """All the text the member was shown: content, embed titles, descriptions and fields."""
+    parts = []
+    for body in replies(sent):
+        parts.append(body.get("content") or "")
+        for embed in body.get("embeds") or []:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(parts)
+
+
+def is_ephemeral(body: dict[str, Any]) -> bool:
+    return bool((body.get("flags") or 0) & discord.MessageFlags.ephemeral.flag)
+
+
+def custom_ids(message: dict[str, Any]) -> list[str]:
+    return [
+        c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c
+    ]
+
+
+def posted(sent: list[Request], channel_id: int) -> list[dict[str, Any]]:
+    return [r.json for r in sent if r.method == "POST" and r.path == f"/channels/{channel_id}/messages"]

@@ -1,0 +1,233 @@
+"""A local stand-in for Discord's REST API, on 127.0.0.1, in a thread of its own.
+
+It answers the routes Podium uses with payloads shaped as in Discord's API documentation, keeps
+the messages it was sent (so a test can click a button on a card the bot posted), and records
+every request.
+"""
+
+import asyncio
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+APPLICATION_ID = 700_000_000_000_000_001
+BOT_USER_ID = 700_000_000_000_000_002
+_snowflakes = itertools.count(900_000_000_000_000_000)
+
+
+def snowflake() -> int:
+    return next(_snowflakes)
+
+
+BOT_USER = {
+    "id": str(BOT_USER_ID),
+    "username": "Podium",
+    "discriminator": "0",
+    "global_name": "Podium",
+    "avatar": None,
+    "bot": True,
+}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    at: float
+
+    @property
+    def route(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class FakeDiscord:
+    """Records what the bot sent; holds the messages it posted by id."""
+
+    requests: list[Request] = field(default_factory=list)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    # --- life -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._serve, name="fake-discord", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    def _serve(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(self._startup())
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.close()
+
+    async def _startup(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _shutdown(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- what tests read ------------------------------------------------------------------
+
+    def since(self, mark: int) -> list[Request]:
+        with self._lock:
+            return self.requests[mark:]
+
+    def mark(self) -> int:
+        with self._lock:
+            return len(self.requests)
+
+    # --- routes ---------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await _read_body(request)
+        path = "/" + request.match_info["tail"]
+        with self._lock:
+            self.requests.append(
+                Request(request.method, path, dict(request.query), body, asyncio.get_running_loop().time())
+            )
+        parts = path.strip("/").split("/")
+        method = request.method
+        if path == "/users/@me":
+            return _json(BOT_USER)
+        if path == "/oauth2/applications/@me":
+            return _json(_application())
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            return self._interaction_callback(parts[1], body)
+        if parts[0] == "webhooks" and method == "POST":
+            return _json(self._store_message(None, body, flags=(body or {}).get("flags", 0)))
+        if parts[0] == "webhooks" and method == "PATCH":
+            return _json(self._store_message(None, body))
+        if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "POST":
+            return _json(self._store_message(int(parts[1]), body))
+        if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "PATCH":
+            return _json(self._edit_message(int(parts[1]), int(parts[3]), body))
+        if parts[0] == "channels" and "pins" in parts and method == "PUT":
+            return web.Response(status=204)
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
+            return _json([{**c, "id": str(snowflake()), "application_id": str(APPLICATION_ID)} for c in body])
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _interaction_callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
+        kind = body["type"]
+        data = body.get("data") or {}
+        result: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}}
+        if kind in (4, 5, 7):
+            message = self._store_message(None, data, flags=data.get("flags", 0))
+            result["interaction"]["response_message_id"] = message["id"]
+            result["interaction"]["response_message_loading"] = kind == 5
+            result["resource"] = {"type": kind, "message": message}
+        return _json(result)
+
+    def _store_message(self, channel_id: int | None, body: dict[str, Any] | None, *, flags: int = 0) -> dict[str, Any]:
+        body = body or {}
+        message = {
+            "id": str(snowflake()),
+            "channel_id": str(channel_id or 0),
+            "author": BOT_USER,
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "pinned": False,
+            "type": 0,
+            "flags": flags,
+        }
+        with self._lock:
+            self.messages[int(message["id"])] = message
+        return message
+
+    def _edit_message(self, channel_id: int, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            message = self.messages.setdefault(
+                message_id, {**self._blank(channel_id), "id": str(message_id), "channel_id": str(channel_id)}
+            )
+            message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+            message["edited_timestamp"] = datetime.now(UTC).isoformat()
+            return dict(message)
+
+    def _blank(self, channel_id: int) -> dict[str, Any]:
+        return {
+            "author": BOT_USER,
+            "content": "",
+            "embeds": [],
+            "components": [],
+            "timestamp": datetime.now(UTC).isoformat(),
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # Exactly "application/json", as Discord sends it: discord.py compares the header verbatim.
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json")
+
+
+def _application() -> dict[str, Any]:
+    return {
+        "id": str(APPLICATION_ID),
+        "name": "Podium",
+        "description": "Audience Q&A",
+        "icon": None,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "owner": BOT_USER,
+        "verify_key": "0" * 64,
+        "flags": 0,
+    }
+
+
+async def _read_body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    if request.content_type == "multipart/form-data":
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "payload_json":
+                return json.loads(await part.text())
+        return None
+    text = await request.text()
+    return json.loads(text) if text else None
