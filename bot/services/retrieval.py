@@ -22,7 +22,9 @@ from db.models import Passage
 
 INDEXES_KEPT = 64
 _WORD = re.compile(r"\b\w\w+\b")
-_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
+# Words about the Q&A itself ("what does the report say...") say nothing about a question's topic.
+_QA_WORDS = {"report", "reports", "say", "says", "panel", "panelist", "question", "ask", "think", "please", "explain"}
+_STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _QA_WORDS
 
 
 @dataclass(frozen=True, slots=True)
