@@ -31,6 +31,7 @@ from bot.services.facts import (
     BriefFacts,
     EventFacts,
     LedgerSummary,
+    QuestionFact,
     drafted_questions,
     group_themes,
     ledger_summary,
@@ -115,7 +116,7 @@ def _moderated(session: Session, event_id: int, moderator: Actor) -> Event:
 
 
 async def _event_facts(db: Database, event_id: int, moderator: Actor) -> EventFacts:
-    def read(session: Session) -> tuple[Event, list, LedgerSummary]:
+    def read(session: Session) -> tuple[Event, list[QuestionFact], LedgerSummary]:
         event = _moderated(session, event_id, moderator)
         return event, drafted_questions(session, event_id), ledger_summary(session, event)
 
