@@ -2,9 +2,14 @@
 
 import asyncio
 import logging
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from bot.services.actors import Actor
+from bot.services.errors import PodiumError
+from bot.services.reports import REPORT_MAX_BYTES, AddedReport, add_report
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade
@@ -12,6 +17,12 @@ from db.migrate import upgrade
 app = typer.Typer(help="Podium: the audience Q&A of live events, run in Discord.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+report_app = typer.Typer(help="The event's report, which briefs, digests and recaps cite.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+# Whoever can run the CLI on the bot's machine can read and change its database anyway: they act
+# as a local operator with the Manage Server permission, and the ledger names them so.
+LOCAL_OPERATOR = Actor(user_id=0, display_name="local operator (CLI)", manages_guild=True)
 
 
 @db_app.command("upgrade")
@@ -88,6 +99,39 @@ def sync(
 
     count = asyncio.run(register())
     typer.echo(f"Synced {count} commands {'everywhere' if everywhere else f'to server {target}'}.")
+
+
+@report_app.command("add")
+def report_add(
+    event: Annotated[int, typer.Argument(help="The event's number.")],
+    file: Annotated[Path, typer.Argument(help="The report: a PDF, Markdown (.md), plain text (.txt) or HTML file.")],
+    url: Annotated[str | None, typer.Option("--url", help="Database URL (default: DATABASE_URL).")] = None,
+) -> None:
+    """Attach the event's report (replacing any earlier one), as a local operator."""
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file.", param_hint="FILE")
+    if file.stat().st_size > REPORT_MAX_BYTES:
+        raise typer.BadParameter(f"{file} is larger than {REPORT_MAX_BYTES // 1_048_576} MB.", param_hint="FILE")
+    data = file.read_bytes()
+    database = Database(url or Settings().database_url)
+
+    async def run() -> AddedReport:
+        try:
+            return await add_report(database, event, LOCAL_OPERATOR, file.name, data)
+        finally:
+            await database.dispose()
+
+    try:
+        added = asyncio.run(run())
+    except PodiumError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from None
+    pages = f"{added.report.pages} pages, " if added.report.pages else ""
+    verb = "Replaced the report of" if added.replaced else "Added a report to"
+    typer.echo(
+        f"{verb} event #{event}: {added.report.filename} ({pages}{added.passages} passages, "
+        f"cited {added.first_citation} to {added.last_citation})."
+    )
 
 
 def main() -> None:

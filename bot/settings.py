@@ -22,3 +22,18 @@ class Settings(BaseSettings):
     shard_ids: list[int] | None = None
     # A question's public card is edited at most once per this many seconds, whatever the votes.
     card_edit_interval_s: float = Field(default=2.0, ge=0)
+
+    # The language model behind briefs, digests and recaps: any OpenAI-compatible server. With
+    # neither a base URL nor a key, drafts come from the extractive writer.
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0)
+    llm_max_output_tokens: int = Field(default=1024, ge=64)
+    llm_context_tokens: int = Field(default=8192, ge=2048)
+    llm_event_token_budget: int = Field(default=500_000, ge=0)
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key)

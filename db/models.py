@@ -93,6 +93,9 @@ class LedgerAction(StrEnum):
     RESTORE = "restore"
     BAN = "ban"
     UNBAN = "unban"
+    REPORT_ADD = "report_add"
+    RECAP_EDIT = "recap_edit"
+    RECAP_APPROVE = "recap_approve"
 
 
 class EventSettings(SQLModel):
@@ -214,3 +217,134 @@ class LedgerEntry(SQLModel, table=True):
     subject_user_id: int | None = _discord_id(nullable=True)
     note: str | None = Field(default=None, sa_type=sa.Text)
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReportFormat(StrEnum):
+    PDF = "pdf"
+    MARKDOWN = "markdown"
+    TEXT = "text"
+    HTML = "html"
+
+
+class Report(SQLModel, table=True):
+    """The document an event discusses (a policy report); one per event, replaced whole."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", unique=True)
+    filename: str = Field(max_length=200)
+    format: ReportFormat = Field(sa_type=_enum(ReportFormat))
+    sha256: str = Field(max_length=64)
+    size_bytes: int
+    pages: int | None = None
+    added_by: int = _discord_id()
+    added_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Passage(SQLModel, table=True):
+    """A few hundred words of a report, cited by ``citation`` (``p12`` for a page, ``§3.2`` for a section)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "citation", name="uq_passage_citation"),
+        sa.Index("ix_passage_report", "report_id", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", ondelete="CASCADE")
+    position: int
+    citation: str = Field(max_length=32)
+    page: int | None = None
+    heading: str = Field(default="", max_length=200)
+    text: str = Field(sa_type=sa.Text)
+
+
+class TriageTag(StrEnum):
+    """How a question stands against the event's report."""
+
+    COVERED = "covered"
+    CHALLENGES = "challenges"
+    BEYOND = "beyond_report"
+
+
+class QuestionTriage(SQLModel, table=True):
+    """A question's triage tag, shown in the moderators' queue; a brief refines a retrieval guess."""
+
+    __tablename__ = "question_triage"
+
+    question_id: int = Field(foreign_key="question.id", primary_key=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    tag: TriageTag = Field(sa_type=_enum(TriageTag))
+    citations: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    from_brief: bool = False
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DraftKind(StrEnum):
+    BRIEF = "brief"
+    DIGEST = "digest"
+    RECAP = "recap"
+
+
+class DraftStatus(StrEnum):
+    DRAFT = "draft"
+    SUPERSEDED = "superseded"
+    APPROVED = "approved"
+
+
+class DraftWriter(StrEnum):
+    """Who wrote the prose: a language model, or the extractive writer's templates."""
+
+    MODEL = "model"
+    EXTRACTIVE = "extractive"
+
+
+class Draft(SQLModel, table=True):
+    """A brief, digest or recap, kept with everything needed to audit it: the facts it was written
+    from, the model and prompt version, the structured output, what the validator dropped, usage."""
+
+    __table_args__ = (sa.Index("ix_draft_event_kind", "event_id", "kind", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    kind: DraftKind = Field(sa_type=_enum(DraftKind))
+    question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
+    status: DraftStatus = Field(default=DraftStatus.DRAFT, sa_type=_enum(DraftStatus))
+    writer: DraftWriter = Field(sa_type=_enum(DraftWriter))
+    model: str | None = Field(default=None, max_length=100)
+    prompt_version: str = Field(max_length=100)
+    fallback_reason: str | None = Field(default=None, max_length=500)
+    inputs: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    output: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    dropped: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    usage: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    generated_text: str = Field(sa_type=sa.Text)
+    text: str = Field(sa_type=sa.Text)
+    replaces: int | None = Field(default=None, foreign_key="draft.id", ondelete="SET NULL")
+    created_by: int = _discord_id()
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    edited_by: int | None = _discord_id(nullable=True)
+    approved_by: int | None = _discord_id(nullable=True)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LlmUsage(SQLModel, table=True):
+    """Tokens an event has spent on the language model, against its budget."""
+
+    __tablename__ = "llm_usage"
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class LlmCacheEntry(SQLModel, table=True):
+    """A model's answer, keyed by a hash of the model, prompt version and messages."""
+
+    __tablename__ = "llm_cache"
+
+    key: str = Field(primary_key=True, max_length=64)
+    model: str = Field(max_length=100)
+    content: str = Field(sa_type=sa.Text)
+    prompt_tokens: int
+    completion_tokens: int
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -9,15 +9,20 @@ import asyncio
 import os
 import shutil
 import threading
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pydantic import SecretStr
 from sqlmodel import SQLModel
 
+from bot.llm.client import ModelClient
+from bot.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade
+from tests.harness.openai_server import MODEL, Script, ScriptedServer
 
 POSTGRESQL_URL = os.environ.get("PODIUM_TEST_DATABASE_URL")
 POSTGRESQL_SKIP = (
@@ -86,3 +91,27 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
 
 def pytest_report_header() -> str:
     return f"PostgreSQL: {POSTGRESQL_URL}" if POSTGRESQL_URL else f"PostgreSQL: skipped ({POSTGRESQL_SKIP})"
+
+
+@pytest.fixture
+async def serve_model() -> AsyncIterator[Callable[..., tuple[ScriptedServer, ModelClient]]]:
+    """Start a scripted OpenAI-compatible server on 127.0.0.1 and a ``ModelClient`` pointed at it:
+    ``server, model = serve_model(script, llm_timeout_s=0.5, ...)`` (any ``Settings`` override)."""
+    with ExitStack() as servers:
+        clients: list[ModelClient] = []
+
+        def start(script: Script, **overrides: object) -> tuple[ScriptedServer, ModelClient]:
+            server = servers.enter_context(ScriptedServer(script).running())
+            settings = {
+                "llm_base_url": server.url,
+                "llm_api_key": SecretStr("test-key"),
+                "llm_model": MODEL,
+                "llm_timeout_s": 5.0,
+                "llm_max_retries": 2,
+            }
+            clients.append(ModelClient(Settings(**(settings | overrides))))
+            return server, clients[-1]
+
+        yield start
+        for client in clients:
+            await client.close()

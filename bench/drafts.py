@@ -1,0 +1,201 @@
+"""Report-grounded drafts: ingestion, retrieval, and a 1,000-question digest against a local model.
+
+- **Ingest**: a 40-page PDF built from a CRS report (``../shared/datasets``), through ``add_report``.
+- **Retrieval**: ``passages_for`` on a report of exactly 500 passages (CRS reports), with questions
+  taken from the reports' summaries; the first call (which builds the index) is timed apart.
+- **Digest**: 1,000 questions (Quora questions, in 12 themes) through ``draft_digest`` and
+  ``draft_recap`` against the scripted OpenAI-compatible server on 127.0.0.1, with an 8,192-token
+  context: calls made, the largest prompt, and whether every citation in the drafts resolves.
+
+Skips, saying why, when the datasets are not beside the checkout.
+"""
+
+import asyncio
+import csv
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bench.common import HOST, Timings, fresh_database, open_bench_event, scratch_sqlite_url
+from bot.llm.client import ModelClient
+from bot.llm.validate import cited_ids
+from bot.services import drafting
+from bot.services.actors import Actor
+from bot.services.events import close_event
+from bot.services.passages import split_passages
+from bot.services.questions import submit_question
+from bot.services.report_files import read_report
+from bot.services.reports import add_report
+from bot.services.retrieval import passages_for
+from bot.settings import Settings
+from db.engine import Database
+from db.models import Question
+from tests.harness.documents import make_pdf
+from tests.harness.models import diligent
+from tests.harness.openai_server import MODEL, ScriptedServer, answer
+
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+CRS = DATASETS / "crs_reports_with_summaries.jsonl"
+QQP = DATASETS / "qqp_balanced_2000.csv"
+PDF_PAGES = 40
+WORDS_PER_PAGE = 450
+PASSAGES = 500
+QUERIES = 200
+QUESTIONS = 1_000
+THEMES = 12
+CONTEXT = 8_192
+
+
+def _reports() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in CRS.read_text().splitlines() if line.strip()]
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    # CRS inputs mark headings with a leading tab; everything else is paragraphs.
+    lines = [f"# {line.strip()}" if line.startswith("\t") else line for line in report["input"].splitlines()]
+    return "\n\n".join(line for line in lines if line.strip())
+
+
+def _pdf_pages(reports: list[dict[str, Any]]) -> list[str]:
+    words = " ".join(report["input"] for report in reports).split()
+    needed = PDF_PAGES * WORDS_PER_PAGE
+    words = (words * (needed // len(words) + 1))[:needed]
+    pages = []
+    for n in range(PDF_PAGES):
+        chunk = words[n * WORDS_PER_PAGE : (n + 1) * WORDS_PER_PAGE]
+        paragraphs = [" ".join(chunk[i : i + 90]) for i in range(0, len(chunk), 90)]
+        pages.append(f"{n + 1} Section {n + 1}\n\n" + "\n\n".join(paragraphs))
+    return pages
+
+
+def _report_of_500(reports: list[dict[str, Any]]) -> str:
+    passages = []
+    for report in reports * 4:
+        passages += split_passages(read_report("crs.md", _markdown(report).encode()).blocks)
+        if len(passages) >= PASSAGES:
+            break
+    # One section per passage, so the stored report has exactly PASSAGES passages.
+    return "\n\n".join(f"# {p.heading or 'Section'}\n\n{p.text}" for p in passages[:PASSAGES])
+
+
+async def _ingest_and_retrieve(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    url, folder = scratch_sqlite_url("drafts.db")
+    database = await fresh_database(url)
+    try:
+        event_id = await open_bench_event(database)
+        pdf = make_pdf(_pdf_pages(reports))
+        started = time.perf_counter()
+        added = await add_report(database, event_id, HOST, "crs-report.pdf", pdf)
+        ingest_s = time.perf_counter() - started
+
+        other = await open_bench_event(database)
+        big = await add_report(database, other, HOST, "crs-reports.md", _report_of_500(reports).encode())
+        queries = [s for r in reports for s in r["outputs"][0].split(". ") if len(s.split()) > 6][:QUERIES]
+        started = time.perf_counter()
+        await passages_for(database, other, queries[0], k=5)
+        first_ms = (time.perf_counter() - started) * 1000
+        samples = []
+        for query in queries:
+            started = time.perf_counter()
+            await passages_for(database, other, query, k=5)
+            samples.append((time.perf_counter() - started) * 1000)
+        return {
+            "ingest": {
+                "pages": added.report.pages,
+                "bytes": len(pdf),
+                "passages": added.passages,
+                "seconds": round(ingest_s, 3),
+            },
+            "retrieval": {
+                "passages": big.passages,
+                "first_call_ms": round(first_ms, 3),
+                **Timings(samples).summary(),
+            },
+        }
+    finally:
+        await database.dispose()
+        shutil.rmtree(folder)
+
+
+def _questions() -> list[str]:
+    with QQP.open(newline="") as file:
+        texts = [row["question1"].strip() for row in csv.DictReader(file)]
+    return list(dict.fromkeys(t for t in texts if t))[:QUESTIONS]
+
+
+async def _digest(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    url, folder = scratch_sqlite_url("digest.db")
+    database = await fresh_database(url)
+    try:
+        event_id = await open_bench_event(database)
+        await add_report(database, event_id, HOST, "crs.md", _markdown(reports[0]).encode())
+        for n, text in enumerate(_questions()):
+            asker = Actor(user_id=10_000 + n, display_name=f"Asker {n}")
+            await submit_question(database, event_id, asker, text[:500])
+        await _assign_themes(database, event_id)
+        with ScriptedServer(answer(diligent)).running() as server:
+            settings = Settings(
+                llm_base_url=server.url, llm_api_key="bench", llm_model=MODEL, llm_context_tokens=CONTEXT
+            )
+            model = ModelClient(settings)
+            try:
+                digest = await drafting.draft_digest(database, event_id, HOST, model=model)
+                digest_calls = len(server.requests)
+                await close_event(database, event_id, HOST)
+                recap = await drafting.draft_recap(database, event_id, HOST, model=model)
+            finally:
+                await model.close()
+            largest = max(server.prompt_tokens())
+        cited = resolved = 0
+        for draft in (digest, recap):
+            ids = cited_ids(draft.text)
+            cited += len(ids)
+            resolved += sum(1 for ident in ids if ident in set(draft.inputs["sources"]["ids"]))
+        return {
+            "questions": QUESTIONS,
+            "themes": THEMES,
+            "context_tokens": CONTEXT,
+            "max_output_tokens": settings.llm_max_output_tokens,
+            "digest_calls": digest_calls,
+            "recap_calls": len(server.requests) - digest_calls,
+            "largest_prompt_tokens": largest,
+            "largest_request_tokens": largest + settings.llm_max_output_tokens,
+            "digest_writer": digest.writer.value,
+            "recap_writer": recap.writer.value,
+            "citations": cited,
+            "citations_resolved": resolved,
+            "resolved_share": round(resolved / cited, 4) if cited else None,
+            "lines_dropped": len(digest.dropped) + len(recap.dropped),
+        }
+    finally:
+        await database.dispose()
+        shutil.rmtree(folder)
+
+
+async def _assign_themes(database: Database, event_id: int) -> None:
+    # Clustering is another feature's work; here each question is given one of THEMES themes in turn.
+    def assign(session: Session) -> None:
+        for n, question in enumerate(
+            session.exec(select(Question).where(Question.event_id == event_id).order_by(col(Question.id)))
+        ):
+            question.theme = f"Theme {n % THEMES + 1}"
+            session.add(question)
+
+    await database.write(assign)
+
+
+def run() -> dict[str, Any]:
+    if not (CRS.exists() and QQP.exists()):
+        return {"skipped": f"the datasets are not at {DATASETS}"}
+    reports = _reports()
+    figures = asyncio.run(_ingest_and_retrieve(reports))
+    figures["digest"] = asyncio.run(_digest(reports))
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

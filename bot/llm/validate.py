@@ -1,0 +1,120 @@
+"""Checking every line a draft holds before a moderator sees it.
+
+A line must cite at least one id that was in the writer's input (``[Q12]``, ``[p12]``,
+``[§3.2]``). Citations of ids that were not in the input are removed, and the line is dropped if
+none is left. A line carrying a mention (``@everyone``, ``@here``, ``<@123>``, ``<@&123>``,
+``<#123>``) or a link that is not in the report is dropped whole: such a line is what a prompt
+injection looks like, and repairing it would keep the rest of the attacker's sentence. Every
+removal is recorded, for the moderator and the audit.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from pydantic import BaseModel
+
+from bot.llm.outputs import OutputT
+from bot.llm.spotlight import MARK
+
+LINE_MAX = 600
+_ID = r"Q\d+|p\d+(?:[a-z]|-\d+)?|§\d+(?:\.\d+)*(?:[a-z]|-\d+)?"
+_CITATION_GROUP = re.compile(rf"\[\s*((?:{_ID})(?:\s*[,;]\s*(?:{_ID}))*)\s*\]")
+_ID_RE = re.compile(_ID)
+MENTION = re.compile(r"@everyone|@here|<@[!&]?\d+>|<#\d+>|</[\w -]+:\d+>", re.IGNORECASE)
+LINK = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+|discord(?:app)?\.(?:gg|com/invite)/\S+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """What a draft may cite and link to: the ids in its input and the report's own links."""
+
+    ids: frozenset[str]
+    urls: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    section: str
+    line: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def cited_ids(text: str) -> list[str]:
+    """Every id cited in ``text``, in order, repeats included."""
+    return [ident for group in _CITATION_GROUP.finditer(text) for ident in _ID_RE.findall(group.group(1))]
+
+
+def links_in(text: str) -> set[str]:
+    """The links in ``text``, without trailing punctuation."""
+    return {match.rstrip(".,;:!?'\"") for match in LINK.findall(text)}
+
+
+def check_line(line: str, sources: Sources) -> tuple[str | None, str | None]:
+    """The line as it may stand (or None) and why it changed (or None)."""
+    line = " ".join(line.replace(MARK, " ").split())
+    if not line:
+        return None, None
+    if len(line) > LINE_MAX:
+        return None, f"longer than {LINE_MAX} characters"
+    if MENTION.search(line):
+        return None, "mentions someone"
+    foreign = sorted(links_in(line) - sources.urls)
+    if foreign:
+        return None, f"links to {', '.join(foreign)}, which is not in the report"
+    unknown: list[str] = []
+
+    def keep_known(group: re.Match[str]) -> str:
+        ids = _ID_RE.findall(group.group(1))
+        unknown.extend(ident for ident in ids if ident not in sources.ids)
+        return "".join(f"[{ident}]" for ident in dict.fromkeys(ids) if ident in sources.ids)
+
+    repaired = " ".join(_CITATION_GROUP.sub(keep_known, line).split())
+    if not cited_ids(repaired):
+        reason = f"cites {', '.join(unknown)}, not in its input" if unknown else "cites nothing"
+        return None, reason
+    return repaired, f"removed citations of {', '.join(unknown)}, not in its input" if unknown else None
+
+
+def check_lines(lines: Iterable[str], sources: Sources, section: str) -> tuple[list[str], list[Dropped]]:
+    """The lines that may stand (repaired where they can be), and what was dropped or repaired."""
+    kept: list[str] = []
+    dropped: list[Dropped] = []
+    for line in lines:
+        checked, reason = check_line(line, sources)
+        if checked is not None:
+            kept.append(checked)
+        if reason is not None:
+            dropped.append(Dropped(section=section, line=line, reason=reason))
+    return kept, dropped
+
+
+def check_output(output: OutputT, sources: Sources) -> tuple[OutputT, list[Dropped]]:
+    """The output with every line checked (lists of lines at any depth, such as a theme's lines),
+    and what was dropped or repaired, by section."""
+    dropped: list[Dropped] = []
+
+    def walk(part: BaseModel, section: str) -> BaseModel:
+        updates: dict[str, object] = {}
+        for name, value in part:
+            if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                updates[name], rejected = check_lines(value, sources, section or name)
+                dropped.extend(rejected)
+            elif isinstance(value, list):
+                updates[name] = [walk(item, getattr(item, "theme", name)) for item in value]
+        return part.model_copy(update=updates)
+
+    return walk(output, ""), dropped  # type: ignore[return-value]
+
+
+def output_lines(output: BaseModel) -> list[str]:
+    """Every line an output holds, at any depth."""
+    lines: list[str] = []
+    for _, value in output:
+        if isinstance(value, list):
+            for item in value:
+                lines.extend([item] if isinstance(item, str) else output_lines(item))
+    return lines
