@@ -11,8 +11,11 @@ A backend turns texts into vectors and scores them between 0 and 1:
 
 - **lexical** (the base install): TF-IDF cosine over words and over character 2-4-grams,
   averaged. The IDF is the event's own, kept as document counts over hashed features, so adding a
-  question needs no refit. Both ignore word order, so scores within ``TIE`` of each other are
-  ordered by rapidfuzz's edit-distance ratio (case and punctuation aside): closest wording first.
+  question needs no refit. Two questions that differ by one distinctive word ("season 7" and
+  "season 8", two towns) are usually different questions: the score is lowered by up to
+  ``MISMATCH_WEIGHT`` by the rarest word (stop words aside) that only one of them has. The
+  score ignores word order, so scores within ``TIE`` of each other are ordered by rapidfuzz's
+  edit-distance ratio (case and punctuation aside): closest wording first.
 - **semantic** (the ``semantic`` extra, ``bot.services.semantic``): cosine of sentence embeddings.
 
 Each backend brings its own two thresholds, chosen on the development set (see
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, utils
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 from sqlmodel import Session, col, select
 
 from db.engine import Database
@@ -43,6 +46,7 @@ HASHED_FEATURES = 2**18
 # Tail rows are scored as a small matrix of their own and folded into the main one in batches, so
 # a submit does not copy the whole event's matrix.
 TAIL_ROWS = 256
+MISMATCH_WEIGHT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +62,9 @@ class Store(Protocol):
 
     def add(self, vectors: Any) -> None: ...
 
-    def scores(self, vector: Any) -> np.ndarray: ...
+    def scores(self, vector: Any, *, floor: float) -> np.ndarray:
+        """Each question's score against ``vector``; below ``floor`` a score may be an upper bound."""
+        ...
 
 
 class Backend(Protocol):
@@ -77,8 +83,9 @@ class LexicalBackend:
     """TF-IDF over words and character n-grams, with the event's own document frequencies."""
 
     name = "lexical"
-    suggest_threshold = 0.90
-    link_threshold = 0.50
+    # On QQP: precision 0.85 or more from 0.74 up; the best F1 is around 0.25 (docs/benchmarks.md).
+    suggest_threshold = 0.75
+    link_threshold = 0.28
 
     def __init__(self) -> None:
         common = {"n_features": HASHED_FEATURES, "alternate_sign": False, "norm": None, "dtype": np.float32}
@@ -96,11 +103,12 @@ class LexicalBackend:
         return vectors
 
     def store(self) -> "LexicalStore":
-        return LexicalStore(len(self._analyzers))
+        stop_words = self._analyzers[0].transform([" ".join(ENGLISH_STOP_WORDS)]).indices
+        return LexicalStore(len(self._analyzers), frozenset(stop_words.tolist()))
 
 
 class LexicalStore:
-    def __init__(self, analyzers: int) -> None:
+    def __init__(self, analyzers: int, stop_words: frozenset[int]) -> None:
         empty = sp.csr_matrix((0, HASHED_FEATURES), dtype=np.float32)
         # Per analyzer: the main block, its squares (for the norms, which move with the IDF), the tail.
         self._main = [empty] * analyzers
@@ -108,8 +116,15 @@ class LexicalStore:
         self._tail: list[list[sp.csr_matrix]] = [[] for _ in range(analyzers)]
         self._document_counts = [np.zeros(HASHED_FEATURES, dtype=np.int32) for _ in range(analyzers)]
         self._size = 0
+        self._stop_words = stop_words
+        self._words: list[frozenset[int]] = []  # each question's words, stop words aside, for the mismatch
 
     def add(self, vectors: list[sp.csr_matrix]) -> None:
+        words = vectors[0]
+        self._words.extend(
+            frozenset(words.indices[start:end].tolist()) - self._stop_words
+            for start, end in zip(words.indptr[:-1], words.indptr[1:], strict=True)
+        )
         for k, rows in enumerate(vectors):
             self._document_counts[k][rows.indices] += 1
             self._tail[k].append(rows)
@@ -120,7 +135,21 @@ class LexicalStore:
                 self._tail[k] = []
         self._size += vectors[0].shape[0]
 
-    def scores(self, vector: list[sp.csr_matrix]) -> np.ndarray:
+    def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
+        total = self._cosines(vector)
+        above = np.flatnonzero(total >= floor)
+        if above.size:
+            total[above] *= 1.0 - MISMATCH_WEIGHT * self._mismatch(vector[0], above)
+        return total
+
+    def _mismatch(self, words: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        """For each row, how rare (0 to 1) the rarest word is that only one of the two texts has."""
+        # Rarity is the word's IDF scaled to 0 (every question has it) .. about 1 (none has).
+        rarity = np.log((1.0 + self._size) / (1.0 + self._document_counts[0])) / np.log(2.0 + self._size)
+        probe = frozenset(words.indices.tolist()) - self._stop_words
+        return np.array([max((rarity[f] for f in probe ^ self._words[i]), default=0.0) for i in rows])
+
+    def _cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
         total = np.zeros(self._size)
         for k, probe in enumerate(vector):
             idf = np.log((1.0 + self._size) / (1.0 + self._document_counts[k])) + 1.0
@@ -163,7 +192,7 @@ class _EventIndex:
         with self.lock:
             if not self.ids:
                 return []
-            scores = self.store.scores(vector)
+            scores = self.store.scores(vector, floor=threshold)
             above = np.flatnonzero(scores >= threshold)
             candidates = [(float(scores[i]), self.ids[i], self.texts[i]) for i in above]
         candidates.sort(key=lambda c: -c[0])

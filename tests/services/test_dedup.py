@@ -91,3 +91,12 @@ async def test_suggestions_come_most_similar_first_up_to_the_limit(db, moderator
     suggestions = await suggest_similar(db, index, event.id, RENT_CAP, limit=2)
     assert [s.question_id for s in suggestions] == [asked[0].id, asked[1].id]
     assert suggestions[0].similarity >= suggestions[1].similarity
+
+
+async def test_a_draft_differing_by_one_distinctive_word_is_not_offered(db, event, index):
+    leeds = await ask(db, event, 1, "What will the rent cap be in Leeds?", index)
+    await ask(db, event, 2, "When will the new homes be built?", index)
+    draft = "What will the rent cap be in Bristol?"
+    assert await suggest_similar(db, index, event.id, draft) == []
+    # ... but moderators still see how close it is.
+    assert (await ask(db, event, 3, draft, index)).similar_to == leeds.id
