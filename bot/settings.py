@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.engine import DEFAULT_DATABASE_URL
@@ -15,6 +15,15 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "INFO"
+
+    discord_token: SecretStr | None = None
+    # Commands are synced to this server only (instantly) by `podium sync` without --guild.
+    dev_guild_id: int | None = None
+    # Several processes share the work of a large bot: SHARD_COUNT in all, SHARD_IDS for this one.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+    # A question's public card is edited at most once per this many seconds, whatever the votes.
+    card_edit_interval_s: float = Field(default=2.0, ge=0)
     similarity_backend: Literal["lexical", "semantic"] = "lexical"
     # None: the backend's own threshold, chosen on the development set (docs/benchmarks.md).
     similarity_suggest_threshold: float | None = Field(default=None, ge=0, le=1)

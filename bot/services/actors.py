@@ -7,11 +7,17 @@ from dataclasses import dataclass, field
 class Actor:
     """A member of the server acting on Podium.
 
-    ``role_ids`` and ``manages_guild`` decide whether they moderate; ``display_name`` is kept as
-    it was when they acted, for cards and the ledger.
+    ``role_ids`` and ``manages_guild`` decide whether they moderate, and hold only in ``guild_id``,
+    the server they acted in (``None`` for a local operator: the CLI, a rehearsal).
+    ``display_name`` is kept as it was when they acted, for cards and the ledger.
     """
 
     user_id: int
     display_name: str
     role_ids: frozenset[int] = field(default_factory=frozenset)
     manages_guild: bool = False
+    guild_id: int | None = None
+
+    def acts_in(self, guild_id: int) -> bool:
+        """Whether this actor is acting inside that server (a local operator acts anywhere)."""
+        return self.guild_id is None or self.guild_id == guild_id

@@ -58,6 +58,32 @@ async def list_events(db: Database, guild_id: int, *, states: set[EventState] | 
     return await db.read(lambda session: session.exec(query.order_by(col(Event.id).desc())).all())
 
 
+RUNNING = frozenset({State.OPEN, State.PAUSED})
+
+
+async def find_event(
+    db: Database, guild_id: int, *, event_id: int | None = None, channel_id: int | None = None
+) -> Event:
+    """The event a member means: the one named, else the running event of this channel, else the
+    server's only running event. Refuses politely when there is none, or several to choose from."""
+    if event_id is not None:
+        return await get_event(db, event_id, guild_id=guild_id)
+
+    def running(session: Session) -> Sequence[Event]:
+        query = select(Event).where(Event.guild_id == guild_id, col(Event.state).in_(RUNNING))
+        return session.exec(query.order_by(col(Event.id))).all()
+
+    events = await db.read(running)
+    in_channel = [e for e in events if channel_id is not None and e.channel_id == channel_id]
+    if len(in_channel) == 1:
+        return in_channel[0]
+    if len(events) == 1:
+        return events[0]
+    if not events:
+        raise NotFound("No event is taking questions in this server right now.")
+    raise InvalidInput("Several events are running in this server; choose one with the `event` option.")
+
+
 async def create_event(
     db: Database,
     guild_id: int,

@@ -21,7 +21,9 @@ def load_guild_settings(session: Session, guild_id: int) -> GuildSettings:
 
 
 def is_moderator(settings: GuildSettings, actor: Actor) -> bool:
-    """Moderators hold one of the server's moderator roles, or the Manage Server permission."""
+    """Moderators hold one of the server's moderator roles, or the Manage Server permission, there."""
+    if not actor.acts_in(settings.guild_id):
+        return False
     return actor.manages_guild or not actor.role_ids.isdisjoint(settings.moderator_role_ids)
 
 
@@ -49,7 +51,7 @@ async def update_guild_settings(
     ``changes`` may set moderator_role_ids, qa_channel_id, moderators_channel_id,
     recap_channel_id and timezone (an IANA name such as ``Europe/London``).
     """
-    if not actor.manages_guild:
+    if not (actor.manages_guild and actor.acts_in(guild_id)):
         raise NotAllowed("Only members with the Manage Server permission can change Podium's settings.")
     unknown = set(changes) - _EDITABLE
     if unknown:

@@ -215,6 +215,25 @@ async def take_next(
     return await db.write(next_live)
 
 
+async def answer_live(db: Database, event_id: int, moderator: Actor, *, now: datetime | None = None) -> Question:
+    """Mark the question being answered now as answered."""
+    live = await live_question(db, event_id)
+    if live is None:
+        raise NotFound("No question is being answered right now.")
+    return await mark_answered(db, live.id, moderator, now=now)
+
+
+async def live_question(db: Database, event_id: int) -> Question | None:
+    """The question being answered now in the event, if any."""
+    query = select(Question).where(Question.event_id == event_id, Question.status == Status.LIVE)
+    return await db.read(lambda session: session.exec(query).first())
+
+
+async def check_moderator(db: Database, guild_id: int, actor: Actor) -> None:
+    """Raise ``NotAllowed`` unless the actor moderates this server (for moderator-only views)."""
+    await db.read(require_moderator, guild_id, actor)
+
+
 async def ban_asker(
     db: Database,
     event_id: int,

@@ -87,7 +87,7 @@ async def submit_question(
         closest = await similar.matches(probe, threshold=similar.link_threshold, limit=LINK_CANDIDATES)
 
     def submit(session: Session) -> Question:
-        event = load_event(session, event_id)
+        event = load_event(session, event_id, guild_id=author.guild_id)
         _check_open_for_questions(event)
         if anonymous and not event.allow_anonymous:
             raise InvalidInput("This event does not take anonymous questions; ask under your name instead.")
@@ -148,6 +148,17 @@ async def withdraw_question(db: Database, question_id: int, asker: Actor) -> Que
         return question
 
     return await db.write(withdraw)
+
+
+async def set_card_message(db: Database, question_id: int, message_id: int | None) -> None:
+    """Remember the Discord message that shows the question's public card."""
+
+    def remember(session: Session) -> None:
+        question = load_question(session, question_id, for_update=True)
+        question.card_message_id = message_id
+        session.add(question)
+
+    await db.write(remember)
 
 
 async def my_questions(db: Database, event_id: int, asker: Actor) -> Sequence[Question]:

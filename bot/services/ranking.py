@@ -85,6 +85,12 @@ async def rank_questions(
     return await db.read(rank)
 
 
+async def count_questions(db: Database, event_id: int, *, statuses: Iterable[QuestionStatus] = VISIBLE) -> int:
+    """How many of the event's questions have one of ``statuses`` (for paging)."""
+    query = select(sa.func.count()).where(Question.event_id == event_id, col(Question.status).in_(frozenset(statuses)))
+    return await db.read(lambda session: session.exec(query).one())
+
+
 def _by_theme(query: SelectOfScalar[Any]) -> SelectOfScalar[Any]:
     theme_score = sa.func.sum(Question.score).over(partition_by=Question.theme)
     return query.order_by(

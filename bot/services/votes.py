@@ -84,6 +84,7 @@ _LOCK_QUESTION = (
         _questions.c.votes_up,
         _questions.c.votes_down,
         _questions.c.score,
+        _events.c.guild_id,
         _events.c.state.label("event_state"),
         _events.c.title.label("event_title"),
         _events.c.allow_self_votes,
@@ -124,7 +125,7 @@ def _apply_vote(
 ) -> VoteTally:
     connection = session.connection()
     question = connection.execute(_LOCK_QUESTION, {"question_id": question_id}).first()
-    if question is None:
+    if question is None or not voter.acts_in(question.guild_id):
         raise NotFound(f"There is no question #{question_id}.")
     _check_can_vote(question, voter, value)
     key = {"voted_on": question_id, "voter": voter.user_id}

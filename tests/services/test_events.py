@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.services import events
+from bot.services.actors import Actor
 from bot.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from bot.services.guilds import update_guild_settings
 from bot.services.ledger import event_ledger
@@ -165,3 +166,24 @@ async def test_events_of_another_server_are_not_found(db, moderator):
         await events.get_event(db, event.id, guild_id=GUILD_ID + 1)
     assert [e.id for e in await events.list_events(db, GUILD_ID)] == [event.id]
     assert await events.list_events(db, GUILD_ID, states={EventState.OPEN}) == []
+
+
+async def test_find_event_picks_the_named_then_the_channels_then_the_only_running_event(db, moderator):
+    with pytest.raises(NotFound, match="No event is taking questions"):
+        await events.find_event(db, GUILD_ID)
+    first = await events.create_event(db, GUILD_ID, moderator, title="Main stage", channel_id=10)
+    await events.open_event(db, first.id, moderator)
+    assert (await events.find_event(db, GUILD_ID)).id == first.id
+    second = await events.create_event(db, GUILD_ID, moderator, title="Side room", channel_id=20)
+    await events.open_event(db, second.id, moderator)
+    with pytest.raises(InvalidInput, match="choose one with the `event` option"):
+        await events.find_event(db, GUILD_ID)
+    assert (await events.find_event(db, GUILD_ID, channel_id=20)).id == second.id
+    assert (await events.find_event(db, GUILD_ID, event_id=first.id, channel_id=20)).id == first.id
+
+
+async def test_manage_server_elsewhere_gives_no_rights_here(db, moderator):
+    event = await events.create_event(db, GUILD_ID, moderator, title="Town hall")
+    owner_of_another_server = Actor(user_id=5, display_name="Other owner", manages_guild=True, guild_id=GUILD_ID + 1)
+    with pytest.raises(NotAllowed):
+        await events.open_event(db, event.id, owner_of_another_server)

@@ -176,3 +176,19 @@ async def test_no_decision_is_open_to_non_moderators(db, event, decision):
         await DECISIONS[decision](db, question.id, event.id, member(2))
     assert (await get_question(db, question.id)).status is QuestionStatus.PUBLISHED
     assert len(await event_ledger(db, event.id)) == before
+
+
+async def test_answered_closes_the_live_question(db, event, moderator):
+    with pytest.raises(NotFound, match="No question is being answered"):
+        await moderation.answer_live(db, event.id, moderator)
+    question = await ask(db, event, 1)
+    await moderation.mark_live(db, question.id, moderator)
+    assert (await moderation.live_question(db, event.id)).id == question.id
+    assert (await moderation.answer_live(db, event.id, moderator)).status is QuestionStatus.ANSWERED
+    assert await moderation.live_question(db, event.id) is None
+
+
+async def test_check_moderator(db, event, moderator):
+    await moderation.check_moderator(db, event.guild_id, moderator)
+    with pytest.raises(NotAllowed):
+        await moderation.check_moderator(db, event.guild_id, member(2))

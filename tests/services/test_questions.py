@@ -8,7 +8,7 @@ from bot.services.errors import InvalidInput, InvalidTransition, NotAllowed, Rat
 from bot.services.events import close_event, create_event, pause_event, update_event
 from bot.services.ledger import event_ledger
 from bot.services.moderation import ban_asker, mark_live
-from bot.services.questions import get_question, my_questions, submit_question, withdraw_question
+from bot.services.questions import get_question, my_questions, set_card_message, submit_question, withdraw_question
 from db.models import LedgerAction, ProfanityPolicy, QuestionStatus
 from tests.factories import GUILD_ID, make_event, member
 
@@ -152,3 +152,9 @@ async def test_my_questions_lists_mine_with_their_status(db, event, asker):
         (first.id, QuestionStatus.WITHDRAWN),
         (second.id, QuestionStatus.PUBLISHED),
     ]
+
+
+async def test_the_card_message_is_remembered(db, event, asker):
+    question = await submit_question(db, event.id, asker, "Where is my card?")
+    await set_card_message(db, question.id, 2**62)
+    assert (await get_question(db, question.id)).card_message_id == 2**62

@@ -7,7 +7,7 @@ import pytest
 from bot.services import moderation
 from bot.services.events import update_event
 from bot.services.questions import submit_question, withdraw_question
-from bot.services.ranking import Order, rank_questions
+from bot.services.ranking import Order, count_questions, rank_questions
 from bot.services.votes import cast_vote
 from db.models import QuestionStatus, ReasonCode
 from tests.factories import member
@@ -87,3 +87,10 @@ async def test_pages_follow_on(db, event, order):
     assert len(first) == 4
     assert len(second) == 3
     assert set(first + second) == {q.id for q in questions}
+
+
+async def test_count_questions(db, event, moderator):
+    a, _ = await ask(db, event, 1, 0), await ask(db, event, 2, 1)
+    await moderation.mark_answered(db, a.id, moderator)
+    assert await count_questions(db, event.id) == 1
+    assert await count_questions(db, event.id, statuses={QuestionStatus.ANSWERED, QuestionStatus.PUBLISHED}) == 2

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.services.actors import Actor
 from bot.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from bot.services.events import close_event, pause_event
 from bot.services.moderation import dismiss_question
@@ -87,3 +88,11 @@ async def test_unknown_questions_and_values_are_refused(db, question):
         await cast_vote(db, 999, member(2))
     with pytest.raises(InvalidInput, match=r"\+1 \(up\) or -1"):
         await cast_vote(db, question.id, member(2), 2)
+
+
+async def test_a_member_of_another_server_cannot_vote_or_ask_here(db, event, question):
+    stranger = Actor(user_id=7, display_name="Stranger", guild_id=event.guild_id + 1)
+    with pytest.raises(NotFound):
+        await cast_vote(db, question.id, stranger)
+    with pytest.raises(NotFound):
+        await submit_question(db, event.id, stranger, "Hello from elsewhere")

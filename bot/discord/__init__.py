@@ -1,0 +1,1 @@
+"""The Discord side of Podium that every cog shares: rendering, safe sending, errors, who is acting."""

@@ -1,0 +1,1 @@
+"""Discord adapters, one package per feature: parse, check, defer, call a service, render, reply."""

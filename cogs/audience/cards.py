@@ -1,0 +1,111 @@
+"""A question's public card: the embed, its vote buttons, and the board that keeps cards current.
+
+Votes can arrive by the thousand, so card edits are coalesced: a card is edited at most once per
+``interval_s`` (2 s by default) and each edit shows the question as it is when the edit is made,
+so the last vote is always shown and a burst costs a bounded number of API calls.
+"""
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.discord import safe
+from bot.discord.render import quote
+from bot.services.events import get_event
+from bot.services.questions import describe_status, get_question, set_card_message
+from bot.services.votes import VOTABLE
+from cogs.audience.views import VoteButton
+from db.engine import Database
+from db.models import Event, Question, QuestionStatus
+
+if TYPE_CHECKING:
+    from bot.app import PodiumBot
+
+log = logging.getLogger(__name__)
+
+_COLOURS = {
+    QuestionStatus.PUBLISHED: discord.Colour.blurple(),
+    QuestionStatus.LIVE: discord.Colour.gold(),
+    QuestionStatus.ANSWERED: discord.Colour.green(),
+}
+_REMOVED = {QuestionStatus.DISMISSED, QuestionStatus.WITHDRAWN, QuestionStatus.MERGED}
+
+
+def asked_by(question: Question) -> str:
+    """Who asked, as the audience may see it: never the name behind an anonymous question."""
+    return "Asked anonymously" if question.anonymous else f"Asked by {question.author_name}"
+
+
+def render_card(question: Question, event: Event) -> tuple[discord.Embed, discord.ui.View]:
+    """The card as the audience sees it now."""
+    embed = discord.Embed(
+        title=f"Question #{question.id}", colour=_COLOURS.get(question.status, discord.Colour.greyple())
+    )
+    if question.status in _REMOVED:
+        embed.description = f"*This question is {describe_status(question)}.*"
+    else:
+        embed.description = quote(question.text)
+        embed.set_author(name=asked_by(question))
+    status = {QuestionStatus.LIVE: "🎙️ Being answered now", QuestionStatus.ANSWERED: "✅ Answered"}
+    embed.set_footer(text=status.get(question.status, f"{event.title} · upvote the questions you want answered"))
+    view = discord.ui.View(timeout=None)
+    votable = question.status in VOTABLE
+    view.add_item(VoteButton(question.id, "up", count=question.votes_up, disabled=not votable))
+    if event.allow_downvotes:
+        view.add_item(VoteButton(question.id, "down", count=question.votes_down, disabled=not votable))
+    return embed, view
+
+
+class CardBoard:
+    """Posts question cards in the event's channel and keeps them current."""
+
+    def __init__(self, bot: "PodiumBot", db: Database, *, interval_s: float) -> None:
+        self.bot, self.db, self.interval_s = bot, db, interval_s
+        self._pending: dict[int, asyncio.Task[None]] = {}
+        self._last_edit: dict[int, float] = {}
+        self.edits_made = 0
+
+    async def post(self, question: Question) -> None:
+        """Post the card of a newly published question and remember its message."""
+        event = await get_event(self.db, question.event_id)
+        if event.channel_id is None:
+            log.info("Event %s has no channel; question %s gets no card", event.id, question.id)
+            return
+        embed, view = render_card(question, event)
+        message = await safe.post(self.bot.get_partial_messageable(event.channel_id), embed=embed, view=view)
+        if message is not None:
+            await set_card_message(self.db, question.id, message.id)
+
+    def refresh(self, question_id: int) -> None:
+        """Bring the card up to date soon; many calls in a burst make one edit."""
+        if question_id not in self._pending:
+            self._pending[question_id] = asyncio.create_task(self._edit_when_due(question_id))
+
+    async def flush(self) -> None:
+        """Wait for every scheduled card edit (at shutdown, and in tests)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
+
+    async def _edit_when_due(self, question_id: int) -> None:
+        try:
+            due = self._last_edit.get(question_id, float("-inf")) + self.interval_s
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+        finally:
+            # Anything that happens from here on schedules a new edit, which will show it.
+            del self._pending[question_id]
+        question = await get_question(self.db, question_id)
+        if question.card_message_id is None:
+            if question.status is QuestionStatus.PUBLISHED:
+                await self.post(question)
+            return
+        event = await get_event(self.db, question.event_id)
+        if event.channel_id is None:
+            return
+        embed, view = render_card(question, event)
+        message = self.bot.get_partial_messageable(event.channel_id).get_partial_message(question.card_message_id)
+        self._last_edit[question_id] = time.monotonic()
+        if await safe.edit(message, embed=embed, view=view):
+            self.edits_made += 1

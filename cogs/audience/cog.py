@@ -1,0 +1,86 @@
+"""Audience commands: /ask, /my-questions, /withdraw, and "Ask the panel" on a chat message."""
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import safe
+from bot.discord.actors import actor_from, member_actor
+from bot.discord.options import chosen_event, event_autocomplete
+from bot.discord.render import quote
+from bot.services.questions import describe_status, my_questions, withdraw_question
+from cogs.audience.views import ask, bot_of, open_ask_modal
+
+EVENT_HELP = "Which event (the one running here if you leave it out)"
+
+
+class Audience(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.ask_the_panel = app_commands.ContextMenu(name="Ask the panel", callback=self.forward_message)
+        self.ask_the_panel.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.ask_the_panel)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.ask_the_panel.name, type=self.ask_the_panel.type)
+
+    @app_commands.command(name="ask", description="Ask the panel a question")
+    @app_commands.describe(
+        text="Your question (leave empty to open the question form)",
+        anonymous="Hide your name from everyone but the moderators",
+        event=EVENT_HELP,
+    )
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def ask_command(
+        self,
+        interaction: discord.Interaction,
+        text: app_commands.Range[str, 1, 4000] | None = None,
+        anonymous: bool = False,
+        event: int | None = None,
+    ) -> None:
+        chosen = await chosen_event(interaction, event)
+        if text is None:
+            await open_ask_modal(interaction, chosen.id)
+        else:
+            await ask(interaction, chosen.id, text, anonymous=anonymous)
+
+    @app_commands.command(name="my-questions", description="The questions you asked, and where each stands")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def my_questions_command(self, interaction: discord.Interaction, event: int | None = None) -> None:
+        chosen = await chosen_event(interaction, event)
+        questions = await my_questions(bot_of(interaction).db, chosen.id, actor_from(interaction))
+        if not questions:
+            await safe.reply(interaction, f"You have not asked anything in “{quote(chosen.title)}” yet. Try `/ask`.")
+            return
+        embed = discord.Embed(title=f"Your questions in {chosen.title}")
+        for question in questions:
+            anonymous = " (anonymous)" if question.anonymous else ""
+            embed.add_field(
+                name=f"#{question.id}: {describe_status(question)}{anonymous}",
+                value=quote(question.text),
+                inline=False,
+            )
+        await safe.reply(interaction, embed=embed)
+
+    @app_commands.command(name="withdraw", description="Take back one of your questions")
+    @app_commands.describe(question="The number of your question, e.g. 12")
+    @app_commands.guild_only()
+    async def withdraw_command(self, interaction: discord.Interaction, question: int) -> None:
+        bot = bot_of(interaction)
+        withdrawn = await withdraw_question(bot.db, question, actor_from(interaction))
+        await safe.reply(interaction, f"Question #{withdrawn.id} is withdrawn.")
+        bot.cards.refresh(withdrawn.id)
+
+    async def forward_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        chosen = await chosen_event(interaction, None)
+        author = member_actor(message.author, interaction.guild_id)
+        await ask(interaction, chosen.id, message.content, author=author)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Audience(bot))

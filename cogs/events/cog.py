@@ -1,0 +1,199 @@
+"""The /event command group, for moderators."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import safe
+from bot.discord.actors import actor_from
+from bot.discord.options import event_autocomplete
+from bot.discord.render import quote
+from bot.services import events
+from bot.services.errors import InvalidInput
+from bot.services.guilds import guild_settings
+from cogs.audience.views import AskButton, bot_of
+from db.models import Event, EventState, ProfanityPolicy
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def parse_time(text: str, timezone: str) -> datetime:
+    """A time typed as ``2026-12-01 18:30`` in the server's time zone, as an aware datetime."""
+    try:
+        naive = datetime.strptime(text.strip(), TIME_FORMAT)
+    except ValueError:
+        raise InvalidInput(
+            f"I could not read {text!r} as a time. Write it like 2026-12-01 18:30 ({timezone})."
+        ) from None
+    return naive.replace(tzinfo=ZoneInfo(timezone))
+
+
+def describe(event: Event) -> str:
+    when = f" · starts <t:{int(event.starts_at.timestamp())}:f>" if event.starts_at else ""
+    return f"#{event.id} **{quote(event.title)}** ({event.state.value}){when}"
+
+
+def panel(event: Event) -> tuple[discord.Embed, discord.ui.View]:
+    """The event's panel message: what it is, and the button to ask."""
+    embed = discord.Embed(title=f"Ask the panel: {event.title}", colour=discord.Colour.blurple())
+    embed.description = (quote(event.description) + "\n\n" if event.description else "") + (
+        "Press **Ask a question** (or type `/ask`), then upvote the questions you most want answered."
+    )
+    view = discord.ui.View(timeout=None)
+    view.add_item(AskButton(event.id or 0))
+    return embed, view
+
+
+@app_commands.guild_only()
+class EventCommands(commands.GroupCog, group_name="event", group_description="Run Podium events (moderators)"):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="create", description="Create an event (a draft until it opens)")
+    @app_commands.describe(
+        title="The event's name", description="A line or two about it", channel="Where questions appear"
+    )
+    async def create_command(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, 100],
+        description: app_commands.Range[str, 0, 1000] = "",
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        bot = bot_of(interaction)
+        event = await events.create_event(
+            bot.db,
+            interaction.guild_id or 0,
+            actor_from(interaction),
+            title=title,
+            description=description,
+            channel_id=(channel or interaction.channel).id if (channel or interaction.channel) else None,
+        )
+        await safe.reply(interaction, f"Created {describe(event)}. Open it with `/event open` when you are ready.")
+
+    @app_commands.command(name="schedule", description="Set when the event starts and ends")
+    @app_commands.describe(event="Which event", start="e.g. 2026-12-01 18:30", end="e.g. 2026-12-01 20:00")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def schedule_command(self, interaction: discord.Interaction, event: int, start: str, end: str) -> None:
+        bot = bot_of(interaction)
+        timezone = (await guild_settings(bot.db, interaction.guild_id or 0)).timezone
+        scheduled = await events.schedule_event(
+            bot.db,
+            await self._event_id(interaction, event),
+            actor_from(interaction),
+            starts_at=parse_time(start, timezone),
+            ends_at=parse_time(end, timezone),
+        )
+        await safe.reply(interaction, f"Scheduled {describe(scheduled)}.")
+
+    @app_commands.command(name="open", description="Open the event for questions (or resume it)")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def open_command(self, interaction: discord.Interaction, event: int) -> None:
+        bot = bot_of(interaction)
+        before = await events.get_event(bot.db, event, guild_id=interaction.guild_id)
+        opened = await events.open_event(bot.db, before.id, actor_from(interaction))
+        await safe.reply(interaction, f"{describe(opened)} is taking questions.")
+        if before.state is not EventState.PAUSED and opened.channel_id is not None:
+            embed, view = panel(opened)
+            message = await safe.post(bot.get_partial_messageable(opened.channel_id), embed=embed, view=view)
+            if message is not None:
+                await safe.pin(message)
+
+    @app_commands.command(name="pause", description="Stop taking new questions for a while (votes still count)")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def pause_command(self, interaction: discord.Interaction, event: int) -> None:
+        paused = await events.pause_event(
+            bot_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
+        )
+        await safe.reply(interaction, f"{describe(paused)}: questions are paused.")
+
+    @app_commands.command(name="close", description="End the Q&A: no more questions or votes")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def close_command(self, interaction: discord.Interaction, event: int) -> None:
+        closed = await events.close_event(
+            bot_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
+        )
+        await safe.reply(interaction, f"{describe(closed)}: the Q&A is closed.")
+
+    @app_commands.command(name="archive", description="Put a finished or called-off event away")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def archive_command(self, interaction: discord.Interaction, event: int) -> None:
+        archived = await events.archive_event(
+            bot_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
+        )
+        await safe.reply(interaction, f"{describe(archived)} is archived.")
+
+    @app_commands.command(name="settings", description="Change an event's rules")
+    @app_commands.describe(
+        premoderation="Review every question before it is published",
+        anonymous="Allow anonymous questions",
+        max_length="Longest question, in characters",
+        questions_per_window="How many questions one member may ask per window",
+        window_minutes="The rate limit's window, in minutes",
+        downvotes="Allow downvotes",
+        self_votes="Allow askers to vote on their own questions",
+        profanity="What the profanity filter does",
+        trending_half_life_minutes="How fast votes fade in the trending order",
+    )
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def settings_command(
+        self,
+        interaction: discord.Interaction,
+        event: int,
+        premoderation: bool | None = None,
+        anonymous: bool | None = None,
+        max_length: app_commands.Range[int, 20, 4000] | None = None,
+        questions_per_window: app_commands.Range[int, 1, 100] | None = None,
+        window_minutes: app_commands.Range[int, 1, 1440] | None = None,
+        downvotes: bool | None = None,
+        self_votes: bool | None = None,
+        profanity: ProfanityPolicy | None = None,
+        trending_half_life_minutes: app_commands.Range[int, 1, 1440] | None = None,
+    ) -> None:
+        changes = {
+            "premoderation": premoderation,
+            "allow_anonymous": anonymous,
+            "max_question_length": max_length,
+            "rate_limit_count": questions_per_window,
+            "rate_limit_window_s": window_minutes * 60 if window_minutes else None,
+            "allow_downvotes": downvotes,
+            "allow_self_votes": self_votes,
+            "profanity": profanity,
+            "trending_half_life_s": trending_half_life_minutes * 60 if trending_half_life_minutes else None,
+        }
+        changes = {name: value for name, value in changes.items() if value is not None}
+        bot = bot_of(interaction)
+        event_id = await self._event_id(interaction, event)
+        updated = (
+            await events.update_event(bot.db, event_id, actor_from(interaction), **changes)
+            if changes
+            else await events.get_event(bot.db, event_id)
+        )
+        lines = [
+            f"Pre-moderation: {'on' if updated.premoderation else 'off'}",
+            f"Anonymous questions: {'allowed' if updated.allow_anonymous else 'not allowed'}",
+            f"Longest question: {updated.max_question_length} characters",
+            f"Rate limit: {updated.rate_limit_count} per {updated.rate_limit_window_s // 60} min",
+            f"Downvotes: {'on' if updated.allow_downvotes else 'off'}",
+            f"Self-votes: {'on' if updated.allow_self_votes else 'off'}",
+            f"Profanity filter: {updated.profanity.value}",
+            f"Trending half-life: {updated.trending_half_life_s // 60} min",
+        ]
+        await safe.reply(interaction, f"{describe(updated)}\n" + "\n".join(lines))
+
+    @app_commands.command(name="list", description="This server's events")
+    async def list_command(self, interaction: discord.Interaction) -> None:
+        found = await events.list_events(bot_of(interaction).db, interaction.guild_id or 0)
+        text = "\n".join(describe(e) for e in found[:20]) or "No events yet. Create one with `/event create`."
+        await safe.reply(interaction, text)
+
+    async def _event_id(self, interaction: discord.Interaction, event_id: int) -> int:
+        return (await events.get_event(bot_of(interaction).db, event_id, guild_id=interaction.guild_id)).id or 0
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(EventCommands(bot))

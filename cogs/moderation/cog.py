@@ -1,0 +1,87 @@
+"""Moderator commands: /queue, /next, /answered, /ban and /unban."""
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import safe
+from bot.discord.actors import actor_from
+from bot.discord.options import chosen_event, event_autocomplete
+from bot.discord.render import quote
+from bot.services import moderation
+from bot.services.moderation import AfterLive
+from bot.services.ranking import Order
+from cogs.audience.views import bot_of
+from cogs.moderation.queue import queue_page
+from cogs.moderation.views import announce_live, confirm
+
+EVENT_HELP = "Which event (the one running here if you leave it out)"
+
+
+class Moderation(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="queue", description="The questions waiting, for moderators")
+    @app_commands.describe(sort="How to order the queue", event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def queue_command(
+        self, interaction: discord.Interaction, sort: Order = Order.TOP, event: int | None = None
+    ) -> None:
+        chosen = await chosen_event(interaction, event)
+        embed, view = await queue_page(interaction, chosen.id, sort, 0)
+        await safe.reply(interaction, embed=embed, view=view)
+
+    @app_commands.command(name="next", description="Take the top question of the queue live")
+    @app_commands.describe(previous="What happens to the question being answered now", event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def next_command(
+        self, interaction: discord.Interaction, previous: AfterLive = AfterLive.ANSWERED, event: int | None = None
+    ) -> None:
+        chosen = await chosen_event(interaction, event)
+        change = await moderation.take_next(
+            bot_of(interaction).db, chosen.id, actor_from(interaction), previous=previous
+        )
+        await confirm(interaction, change.live, "live")
+        await announce_live(interaction, change)
+
+    @app_commands.command(name="answered", description="Mark the question being answered now as answered")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def answered_command(self, interaction: discord.Interaction, event: int | None = None) -> None:
+        chosen = await chosen_event(interaction, event)
+        answered = await moderation.answer_live(bot_of(interaction).db, chosen.id, actor_from(interaction))
+        await confirm(interaction, answered, "answer")
+
+    @app_commands.command(name="ban", description="Stop a member from asking questions in an event")
+    @app_commands.describe(member="Who to stop", reason="Why (kept in the moderation ledger)", event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def ban_command(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        reason: app_commands.Range[str, 1, 500] | None = None,
+        event: int | None = None,
+    ) -> None:
+        chosen = await chosen_event(interaction, event)
+        await moderation.ban_asker(bot_of(interaction).db, chosen.id, member.id, actor_from(interaction), reason=reason)
+        await safe.reply(interaction, f"{member.mention} can no longer ask questions in “{quote(chosen.title)}”.")
+
+    @app_commands.command(name="unban", description="Let a banned member ask questions again")
+    @app_commands.describe(member="Who to let back", event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def unban_command(
+        self, interaction: discord.Interaction, member: discord.Member, event: int | None = None
+    ) -> None:
+        chosen = await chosen_event(interaction, event)
+        await moderation.unban_asker(bot_of(interaction).db, chosen.id, member.id, actor_from(interaction))
+        await safe.reply(interaction, f"{member.mention} can ask questions in “{quote(chosen.title)}” again.")
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Moderation(bot))

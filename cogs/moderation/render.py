@@ -1,0 +1,53 @@
+"""How questions look to moderators: the queue page and one question in full."""
+
+import discord
+
+from bot.discord.render import SELECT_LABEL_MAX, SELECT_OPTIONS_MAX, clip, quote
+from bot.services.questions import describe_status
+from db.models import Event, Question, QuestionStatus
+
+PAGE_SIZE = 10
+_MARKS = {QuestionStatus.LIVE: "🎙️", QuestionStatus.PENDING_REVIEW: "⏳"}
+
+
+def asker(question: Question) -> str:
+    """Moderators see who asked, anonymous or not."""
+    return f"anonymous: {question.author_name}" if question.anonymous else question.author_name
+
+
+def queue_line(question: Question) -> str:
+    marks = ("📌" if question.pinned else "") + _MARKS.get(question.status, "")
+    flag = " ⚠️ flagged" if question.flagged else ""
+    text, who = quote(clip(question.text, 180)), quote(asker(question))
+    return f"`#{question.id}` ▲{question.score} {marks} {text} — *{who}*{flag}"
+
+
+def queue_embed(event: Event, questions: list[Question], *, order: str, page: int, pages: int) -> discord.Embed:
+    embed = discord.Embed(title=f"Queue: {event.title}", colour=discord.Colour.blurple())
+    embed.description = "\n".join(queue_line(q) for q in questions) or "*Nothing waiting.*"
+    embed.set_footer(
+        text=f"Sorted by {order} · page {page + 1} of {max(pages, 1)} · pick a question below to act on it"
+    )
+    return embed
+
+
+def question_options(questions: list[Question]) -> list[discord.SelectOption]:
+    return [
+        discord.SelectOption(label=clip(f"#{q.id} {q.text}", SELECT_LABEL_MAX), value=str(q.id))
+        for q in questions[:SELECT_OPTIONS_MAX]
+    ]
+
+
+def question_embed(question: Question) -> discord.Embed:
+    embed = discord.Embed(title=f"Question #{question.id}", description=quote(question.text))
+    embed.add_field(name="Status", value=describe_status(question))
+    embed.add_field(name="Votes", value=f"▲ {question.votes_up} ▼ {question.votes_down}")
+    embed.add_field(name="Asked by", value=quote(asker(question)))
+    if question.original_text:
+        embed.add_field(name="Originally", value=quote(question.original_text), inline=False)
+    if question.flagged:
+        embed.add_field(name="Flagged", value="The profanity filter flagged this question.", inline=False)
+    if question.reason:
+        note = f": {quote(question.reason_note)}" if question.reason_note else ""
+        embed.add_field(name="Reason", value=f"{question.reason.value.replace('_', ' ')}{note}", inline=False)
+    return embed
