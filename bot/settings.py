@@ -1,5 +1,7 @@
 """Podium's settings: read once at start-up from the environment and ``.env``, then passed in."""
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,14 @@ class Settings(BaseSettings):
     llm_max_output_tokens: int = Field(default=1024, ge=64)
     llm_context_tokens: int = Field(default=8192, ge=2048)
     llm_event_token_budget: int = Field(default=500_000, ge=0)
+
+    # How similar questions are found: TF-IDF ("lexical") or sentence embeddings ("semantic",
+    # which needs the `semantic` extra).
+    similarity_backend: Literal["lexical", "semantic"] = "lexical"
+    # None: the backend's own threshold, chosen on the development set (docs/benchmarks.md).
+    similarity_suggest_threshold: float | None = Field(default=None, ge=0, le=1)
+    similarity_link_threshold: float | None = Field(default=None, ge=0, le=1)
+    theme_distance_threshold: float = Field(default=0.85, gt=0, le=1)
 
     @property
     def llm_configured(self) -> bool:

@@ -96,6 +96,8 @@ class LedgerAction(StrEnum):
     REPORT_ADD = "report_add"
     RECAP_EDIT = "recap_edit"
     RECAP_APPROVE = "recap_approve"
+    MERGE = "merge"
+    UNMERGE = "unmerge"
 
 
 class EventSettings(SQLModel):
@@ -189,6 +191,22 @@ class Vote(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
     value: int = Field(sa_type=sa.SmallInteger)
     cast_at: datetime = Field(sa_type=UTCDateTime)
+    # Set on a copy of a vote that came with a merged question, so unmerging can take it back.
+    merged_from: int | None = Field(default=None, foreign_key="question.id", ondelete="CASCADE")
+
+
+class QuestionMerge(SQLModel, table=True):
+    """A question merged into another, with what unmerging it must put back; removed on unmerge."""
+
+    __tablename__ = "question_merge"
+
+    question_id: int = Field(foreign_key="question.id", primary_key=True, ondelete="CASCADE")
+    into_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    previous_status: QuestionStatus = Field(sa_type=_enum(QuestionStatus))
+    previous_pinned: bool
+    merged_by: int = _discord_id()
+    merged_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class EventBan(SQLModel, table=True):

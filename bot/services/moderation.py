@@ -203,7 +203,7 @@ async def take_next(
     now = now or utcnow()
 
     def next_live(session: Session) -> LiveChange:
-        event = _moderated_event(session, event_id, moderator)
+        event = moderated_event(session, event_id, moderator)
         query = queue_order(
             select(Question).where(Question.event_id == event_id, Question.status == Status.PUBLISHED)
         ).limit(1)
@@ -248,7 +248,7 @@ async def ban_asker(
     note = _check_note(reason)
 
     def ban(session: Session) -> EventBan:
-        event = _moderated_event(session, event_id, moderator)
+        event = moderated_event(session, event_id, moderator)
         if session.get(EventBan, (event_id, user_id)) is not None:
             raise InvalidTransition("That member is already banned from asking in this event.")
         banned = EventBan(event_id=event_id, user_id=user_id, banned_by=moderator.user_id, reason=note, banned_at=now)
@@ -275,7 +275,7 @@ async def unban_asker(
     now = now or utcnow()
 
     def unban(session: Session) -> None:
-        event = _moderated_event(session, event_id, moderator)
+        event = moderated_event(session, event_id, moderator)
         banned = session.get(EventBan, (event_id, user_id))
         if banned is None:
             raise InvalidTransition("That member is not banned in this event.")
@@ -344,7 +344,8 @@ _PAST = {
 }
 
 
-def _moderated_event(session: Session, event_id: int, moderator: Actor) -> Event:
+def moderated_event(session: Session, event_id: int, moderator: Actor) -> Event:
+    """Lock the event for a moderator's decision: ``NotAllowed`` unless they moderate, refused once archived."""
     # The event row is locked so that two moderators' decisions on one event happen one at a time.
     event = load_event(session, event_id, for_update=True)
     require_moderator(session, event.guild_id, moderator)
@@ -356,7 +357,7 @@ def _moderated_event(session: Session, event_id: int, moderator: Actor) -> Event
 def _lock_question(session: Session, question_id: int, moderator: Actor) -> tuple[Question, Event]:
     # Locks are always taken event first, then question, so two decisions cannot deadlock.
     question = load_question(session, question_id)
-    event = _moderated_event(session, question.event_id, moderator)
+    event = moderated_event(session, question.event_id, moderator)
     session.refresh(question, with_for_update=True)
     return question, event
 

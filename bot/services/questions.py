@@ -17,7 +17,8 @@ from bot.services.errors import (
 )
 from bot.services.events import load_event
 from bot.services.ledger import record
-from bot.services.text import check_question_text, is_profane
+from bot.services.similarity import Match, SimilarityIndex
+from bot.services.text import check_question_text, is_profane, normalise
 from db.engine import Database
 from db.models import (
     Event,
@@ -33,6 +34,10 @@ Status = QuestionStatus
 
 # Questions the asker may still take back: not yet answered, dismissed or being answered.
 WITHDRAWABLE = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED})
+# Questions a new one may be linked to as ``similar_to``: asked and not set aside.
+LINKABLE = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED, Status.LIVE, Status.ANSWERED})
+# How many close questions are considered for the link, in case the closest was set aside.
+LINK_CANDIDATES = 5
 
 
 def load_question(session: Session, question_id: int, *, for_update: bool = False) -> Question:
@@ -59,6 +64,7 @@ async def submit_question(
     *,
     anonymous: bool = False,
     forwarded_by: Actor | None = None,
+    similar: SimilarityIndex | None = None,
     now: datetime | None = None,
 ) -> Question:
     """Ask a question in an open event.
@@ -69,8 +75,16 @@ async def submit_question(
     profanity filter flags it, in which case it waits for review. ``forwarded_by`` is the member
     who sent someone else's chat message to the panel: the question is credited to ``author``
     and the ledger records who forwarded it.
+
+    With ``similar`` (the bot's ``SimilarityIndex``), the question is compared with the event's
+    others: the closest one above the index's link threshold is kept as ``similar_to`` (with its
+    ``similarity``) for moderators, and the new question joins the index.
     """
     now = now or utcnow()
+    probe, closest = None, []
+    if similar is not None:
+        probe = await similar.probe(db, event_id, normalise(text))
+        closest = await similar.matches(probe, threshold=similar.link_threshold, limit=LINK_CANDIDATES)
 
     def submit(session: Session) -> Question:
         event = load_event(session, event_id, guild_id=author.guild_id)
@@ -93,6 +107,9 @@ async def submit_question(
             status=Status.PENDING_REVIEW if event.premoderation or flagged else Status.PUBLISHED,
             flagged=flagged,
         )
+        link = _first_linkable(session, closest)
+        if link is not None:
+            question.similar_to, question.similarity = link.question_id, round(link.score, 4)
         session.add(question)
         session.flush()
         if forwarded_by is not None:
@@ -108,7 +125,10 @@ async def submit_question(
             )
         return question
 
-    return await db.write(submit)
+    question = await db.write(submit)
+    if similar is not None and probe is not None:
+        await similar.add(probe, question.id)
+    return question
 
 
 async def withdraw_question(db: Database, question_id: int, asker: Actor) -> Question:
@@ -167,6 +187,17 @@ def describe_status(question: _HasStatus) -> str:
         Status.MERGED: f"merged into #{question.merged_into}",
         Status.WITHDRAWN: "withdrawn",
     }[question.status]
+
+
+def _first_linkable(session: Session, closest: list[Match]) -> Match | None:
+    if not closest:
+        return None
+    statuses = dict(
+        session.exec(
+            select(Question.id, Question.status).where(col(Question.id).in_([m.question_id for m in closest]))
+        ).all()
+    )
+    return next((m for m in closest if statuses.get(m.question_id) in LINKABLE), None)
 
 
 def _check_open_for_questions(event: Event) -> None:

@@ -1,6 +1,6 @@
-"""The queue's order: top, trending and newest.
+"""The queue's order: top, trending, newest and theme.
 
-All three put pinned questions first and, unless asked otherwise, show only questions still
+All of them put pinned questions first and, unless asked otherwise, show only questions still
 waiting or being answered (published and live).
 
 - **top**: net votes (up minus down), ties to the earlier question.
@@ -13,6 +13,10 @@ waiting or being answered (published and live).
   The sum is taken in the database, over the votes of the last eight half-lives only (older
   votes weigh under 0.4%), so the work is bounded by the last 80 minutes of votes (at the
   default), not the whole event. Ties go to net votes, then to the earlier question.
+- **theme**: questions of a theme together (see ``bot.services.themes``), the theme with the most
+  net votes first, questions without a theme last; within a theme, as ``top``.
+
+Any order can also be narrowed to one theme (``theme=``).
 """
 
 from collections.abc import Iterable, Sequence
@@ -39,6 +43,7 @@ class Order(StrEnum):
     TOP = "top"
     TRENDING = "trending"
     NEWEST = "newest"
+    THEME = "theme"
 
 
 def queue_order(query: SelectOfScalar[Any]) -> SelectOfScalar[Any]:
@@ -56,18 +61,23 @@ async def rank_questions(
     limit: int = 20,
     offset: int = 0,
     statuses: Iterable[QuestionStatus] = VISIBLE,
+    theme: str | None = None,
     now: datetime | None = None,
 ) -> Sequence[Question]:
-    """A page of the event's questions in the chosen order."""
+    """A page of the event's questions in the chosen order, only those of ``theme`` if given."""
     statuses = frozenset(statuses)
     now = now or utcnow()
 
     def rank(session: Session) -> Sequence[Question]:
         base = select(Question).where(Question.event_id == event_id, col(Question.status).in_(statuses))
+        if theme is not None:
+            base = base.where(Question.theme == theme)
         if order is Order.TOP:
             query = queue_order(base)
         elif order is Order.NEWEST:
             query = base.order_by(col(Question.pinned).desc(), col(Question.created_at).desc(), col(Question.id).desc())
+        elif order is Order.THEME:
+            query = _by_theme(base)
         else:
             query = _by_trend(base, event_id, load_event(session, event_id).trending_half_life_s, now)
         return session.exec(query.offset(offset).limit(limit)).all()
@@ -79,6 +89,19 @@ async def count_questions(db: Database, event_id: int, *, statuses: Iterable[Que
     """How many of the event's questions have one of ``statuses`` (for paging)."""
     query = select(sa.func.count()).where(Question.event_id == event_id, col(Question.status).in_(frozenset(statuses)))
     return await db.read(lambda session: session.exec(query).one())
+
+
+def _by_theme(query: SelectOfScalar[Any]) -> SelectOfScalar[Any]:
+    theme_score = sa.func.sum(Question.score).over(partition_by=Question.theme)
+    return query.order_by(
+        col(Question.pinned).desc(),
+        col(Question.theme).is_(None),
+        theme_score.desc(),
+        col(Question.theme),
+        col(Question.score).desc(),
+        col(Question.created_at),
+        col(Question.id),
+    )
 
 
 def _by_trend(query: SelectOfScalar[Any], event_id: int, half_life_s: int, now: datetime) -> SelectOfScalar[Any]:

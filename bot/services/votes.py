@@ -102,7 +102,12 @@ _INSERT_FIRST_VOTE = {
     "postgresql": postgresql.insert(_votes).on_conflict_do_nothing(),
     "sqlite": sqlite.insert(_votes).on_conflict_do_nothing(),
 }
-_CHANGE_VOTE = _votes.update().where(_VOTE_KEY).values(value=sa.bindparam("value"), cast_at=sa.bindparam("cast_at"))
+# A vote the voter changes is theirs from then on, no longer a copy that unmerging takes back.
+_CHANGE_VOTE = (
+    _votes.update()
+    .where(_VOTE_KEY)
+    .values(value=sa.bindparam("value"), cast_at=sa.bindparam("cast_at"), merged_from=None)
+)
 _DELETE_VOTE = _votes.delete().where(_VOTE_KEY)
 _MOVE_COUNTS = (
     _questions.update()
