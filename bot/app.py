@@ -1,27 +1,24 @@
 """The Discord client: Podium's Bot, built from settings and a database."""
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot.discord.errors import PodiumTree
 from bot.discord.render import NO_MENTIONS
-from bot.services.events import get_event
-from bot.services.guilds import guild_settings
 from bot.settings import Settings
-from cogs.audience.cards import CardBoard
-from cogs.audience.views import AskButton, VoteButton
-from cogs.moderation.queue import QuestionPicker, QueuePageButton
-from cogs.moderation.views import ModerateButton, ReasonSelect, post_for_review
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Question, QuestionStatus
+
+if TYPE_CHECKING:
+    from cogs.audience.cards import CardBoard
 
 log = logging.getLogger(__name__)
 
+# Each cog registers its own persistent buttons (dynamic items) when it loads.
 EXTENSIONS = ("cogs.audience", "cogs.moderation", "cogs.events", "cogs.admin")
-DYNAMIC_ITEMS = (VoteButton, AskButton, ModerateButton, ReasonSelect, QuestionPicker, QueuePageButton)
 
 
 def intents() -> discord.Intents:
@@ -33,31 +30,20 @@ class PodiumMixin:
     """What every Podium bot has, sharded or not: the database, the cards, the wiring."""
 
     db: Database
-    cards: CardBoard
     settings: Settings
+    cards: "CardBoard"  # set by the audience cog when it loads
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db
-        self.cards = CardBoard(self, db, interval_s=settings.card_edit_interval_s)  # type: ignore[arg-type]
 
     async def setup_hook(self) -> None:
         await upgrade(self.db)
         for extension in EXTENSIONS:
             await self.load_extension(extension)  # type: ignore[attr-defined]
-        self.add_dynamic_items(*DYNAMIC_ITEMS)  # type: ignore[attr-defined]
-
-    async def show_question(self, question: Question) -> None:
-        """Put a new question where it belongs: a public card, or the moderators' review channel."""
-        if question.status is QuestionStatus.PUBLISHED:
-            await self.cards.post(question)
-            return
-        event = await get_event(self.db, question.event_id)
-        channel_id = (await guild_settings(self.db, event.guild_id)).moderators_channel_id
-        if channel_id is not None:
-            await post_for_review(self, question, channel_id)  # type: ignore[arg-type]
 
     async def close(self) -> None:
-        await self.cards.flush()
+        if hasattr(self, "cards"):
+            await self.cards.flush()
         await super().close()  # type: ignore[misc]
         await self.db.dispose()
 

@@ -15,9 +15,10 @@ from bot.discord.errors import PodiumModal, guarded
 from bot.discord.render import MODAL_TITLE_MAX, check_custom_id, clip, quote
 from bot.services.actors import Actor
 from bot.services.events import get_event
+from bot.services.guilds import guild_settings
 from bot.services.questions import describe_status, submit_question
 from bot.services.votes import toggle_vote
-from db.models import QuestionStatus
+from db.models import Question, QuestionStatus
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot
@@ -156,4 +157,17 @@ async def ask(
         note = "A moderator will review it before it is published."
     credit = f" (credited to {quote(author.display_name)})" if author is not None else ""
     await safe.reply(interaction, f"Thanks! Question #{question.id}{credit} is {describe_status(question)}. {note}")
-    await bot.show_question(question)
+    await show_question(bot, question)
+
+
+async def show_question(bot: "PodiumBot", question: Question) -> None:
+    """Put a new question where it belongs: a public card, or the moderators' review channel."""
+    if question.status is QuestionStatus.PUBLISHED:
+        await bot.cards.post(question)
+        return
+    from cogs.moderation.views import post_for_review  # the moderators' side of the same flow
+
+    event = await get_event(bot.db, question.event_id)
+    channel_id = (await guild_settings(bot.db, event.guild_id)).moderators_channel_id
+    if channel_id is not None:
+        await post_for_review(bot, question, channel_id)

@@ -12,8 +12,8 @@ from bot.services import moderation
 from bot.services.moderation import AfterLive
 from bot.services.ranking import Order
 from cogs.audience.views import bot_of
-from cogs.moderation.queue import queue_page
-from cogs.moderation.views import announce_live, confirm
+from cogs.moderation.queue import QuestionPicker, QueuePageButton, queue_page
+from cogs.moderation.views import ModerateButton, ReasonSelect, announce_live, confirm
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
 
@@ -84,4 +84,5 @@ class Moderation(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(ModerateButton, ReasonSelect, QuestionPicker, QueuePageButton)
     await bot.add_cog(Moderation(bot))

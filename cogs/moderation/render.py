@@ -11,14 +11,15 @@ _MARKS = {QuestionStatus.LIVE: "🎙️", QuestionStatus.PENDING_REVIEW: "⏳"}
 
 
 def asker(question: Question) -> str:
-    """Moderators see who asked, anonymous or not."""
-    return f"anonymous: {question.author_name}" if question.anonymous else question.author_name
+    """Moderators see who asked, anonymous or not (as markdown-safe text)."""
+    name = quote(question.author_name)
+    return f"anonymous: {name}" if question.anonymous else name
 
 
 def queue_line(question: Question) -> str:
     marks = ("📌" if question.pinned else "") + _MARKS.get(question.status, "")
     flag = " ⚠️ flagged" if question.flagged else ""
-    text, who = quote(clip(question.text, 180)), quote(asker(question))
+    text, who = quote(clip(question.text, 180)), asker(question)
     return f"`#{question.id}` ▲{question.score} {marks} {text} — *{who}*{flag}"
 
 
@@ -42,7 +43,7 @@ def question_embed(question: Question) -> discord.Embed:
     embed = discord.Embed(title=f"Question #{question.id}", description=quote(question.text))
     embed.add_field(name="Status", value=describe_status(question))
     embed.add_field(name="Votes", value=f"▲ {question.votes_up} ▼ {question.votes_down}")
-    embed.add_field(name="Asked by", value=quote(asker(question)))
+    embed.add_field(name="Asked by", value=asker(question))
     if question.original_text:
         embed.add_field(name="Originally", value=quote(question.original_text), inline=False)
     if question.flagged:

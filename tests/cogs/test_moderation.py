@@ -1,0 +1,204 @@
+"""Moderators in Discord: the queue, review, taking questions live, and every refusal to others."""
+
+import pytest
+
+from bot.services.ledger import event_ledger
+from bot.services.questions import get_question
+from db.models import LedgerAction, QuestionStatus, ReasonCode
+from tests.cogs.steps import ask, open_event, set_up_server
+from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
+from tests.harness.payloads import (
+    HOST,
+    MODERATOR,
+    MODERATORS_CHANNEL_ID,
+    QA_CHANNEL_ID,
+    audience,
+    chat_message,
+    click,
+    modal_submit,
+    slash,
+)
+
+
+@pytest.fixture
+async def event_id(discord_bot):
+    await set_up_server(discord_bot)
+    return await open_event(discord_bot)
+
+
+def last_reply(sent):
+    return replies(sent)[-1]
+
+
+async def test_the_queue_is_private_and_ranked(discord_bot, event_id):
+    quiet = await ask(discord_bot, audience(1), "A quiet question")
+    popular = await ask(discord_bot, audience(2), "A popular question", anonymous=True)
+    await discord_bot.send(click(audience(3), discord_bot.card(popular), f"podium:vote:{popular}:up"))
+    sent = await discord_bot.send(slash(MODERATOR, "queue"))
+    page = last_reply(sent)
+    assert is_ephemeral(page)
+    lines = page["embeds"][0]["description"].splitlines()
+    assert lines[0].startswith(f"`#{popular}` ▲1")
+    assert "anonymous: Member 2" in lines[0]
+    assert lines[1].startswith(f"`#{quiet}` ▲0")
+    assert custom_ids(page)[0] == f"podium:pick:{event_id}"
+
+
+async def test_members_cannot_see_the_queue(discord_bot, event_id):
+    await ask(discord_bot, audience(1), "Secret?", anonymous=True)
+    sent = await discord_bot.send(slash(audience(2), "queue"))
+    assert reply_text(sent) == "Only this server's Podium moderators can do that."
+    assert "Member 1" not in str([r.json for r in sent])
+
+
+async def test_picking_a_question_shows_what_can_be_done(discord_bot, event_id):
+    qid = await ask(discord_bot, audience(1), "Pick me")
+    page = last_reply(await discord_bot.send(slash(MODERATOR, "queue")))
+    message = discord_bot.message(callback_message_id(discord_bot, page))
+    sent = await discord_bot.send(click(MODERATOR, message, f"podium:pick:{event_id}", values=[str(qid)]))
+    assert custom_ids(last_reply(sent)) == [
+        f"podium:mod:live:{qid}",
+        f"podium:mod:answer:{qid}",
+        f"podium:mod:pin:{qid}",
+        f"podium:mod:edit:{qid}",
+        f"podium:mod:dismiss:{qid}",
+    ]
+
+
+def callback_message_id(discord_bot, body):
+    """The id the fake Discord gave to the message made from ``body``."""
+    [message] = [m for m in discord_bot.fake.messages.values() if m["embeds"] == body["embeds"]]
+    return message["id"]
+
+
+async def test_next_takes_the_top_question_live_and_announces_it(discord_bot, event_id):
+    qid = await ask(discord_bot, audience(1), "What comes first?")
+    sent = await discord_bot.send(slash(MODERATOR, "next"))
+    assert f"Question #{qid} is being answered now" in reply_text(sent)
+    [announcement] = posted(sent, QA_CHANNEL_ID)
+    assert announcement["embeds"][0]["title"] == f"🎙️ Now answering #{qid}"
+    assert discord_bot.card(qid)["embeds"][0]["footer"]["text"] == "🎙️ Being answered now"
+    sent = await discord_bot.send(slash(MODERATOR, "answered"))
+    assert f"Question #{qid} marked answered" in reply_text(sent)
+    assert discord_bot.card(qid)["embeds"][0]["footer"]["text"] == "✅ Answered"
+    assert (await get_question(discord_bot.db, qid)).answered_offset_s is not None
+
+
+async def test_next_with_an_empty_queue_says_so(discord_bot, event_id):
+    sent = await discord_bot.send(slash(MODERATOR, "next"))
+    assert "The queue is empty" in reply_text(sent)
+
+
+async def test_review_approve_from_the_moderators_channel_publishes_the_card(discord_bot):
+    await set_up_server(discord_bot)
+    await open_event(discord_bot, premoderation=True)
+    sent = await discord_bot.send(slash(audience(1), "ask", text="Please review me"))
+    [review] = posted(sent, MODERATORS_CHANNEL_ID)
+    review_message = discord_bot.message(
+        next(m["id"] for m in discord_bot.fake.messages.values() if m["embeds"] == review["embeds"])
+    )
+    sent = await discord_bot.send(click(MODERATOR, review_message, "podium:mod:approve:1"))
+    assert "Question #1 approved and published" in reply_text(sent)
+    assert posted(sent, QA_CHANNEL_ID), "approving posts the public card"
+    assert (await get_question(discord_bot.db, 1)).status is QuestionStatus.PUBLISHED
+
+
+async def test_reject_asks_for_a_reason_then_records_it(discord_bot, event_id):
+    qid = await ask(discord_bot, audience(1), "Off topic thing")
+    card = discord_bot.card(qid)
+    sent = await discord_bot.send(click(MODERATOR, card | {"components": _mod_row(qid)}, f"podium:mod:dismiss:{qid}"))
+    prompt = last_reply(sent)
+    assert custom_ids(prompt) == [f"podium:reason:dismiss:{qid}"]
+    message = {**chat_message(MODERATOR, ""), "components": prompt["components"], "author": card["author"]}
+    sent = await discord_bot.send(click(MODERATOR, message, f"podium:reason:dismiss:{qid}", values=["off_topic"]))
+    assert f"Question #{qid} dismissed" in reply_text(sent)
+    question = await get_question(discord_bot.db, qid)
+    assert (question.status, question.reason) == (QuestionStatus.DISMISSED, ReasonCode.OFF_TOPIC)
+    assert "dismissed" in discord_bot.card(qid)["embeds"][0]["description"]
+
+
+async def test_the_reason_other_opens_a_note_form(discord_bot, event_id):
+    qid = await ask(discord_bot, audience(1), "Strange one")
+    message = {**chat_message(MODERATOR, ""), "components": [_select_row(f"podium:reason:dismiss:{qid}")]}
+    sent = await discord_bot.send(click(MODERATOR, message, f"podium:reason:dismiss:{qid}", values=["other"]))
+    form = callback(sent)["data"]
+    sent = await discord_bot.send(modal_submit(MODERATOR, form, {"Reason": "asked in the wrong event"}))
+    assert f"Question #{qid} dismissed" in reply_text(sent)
+    assert (await get_question(discord_bot.db, qid)).reason_note == "asked in the wrong event"
+
+
+async def test_edit_opens_a_form_with_the_text_and_keeps_the_original(discord_bot, event_id):
+    qid = await ask(discord_bot, audience(1), "Waht about teh rent cap?")
+    message = {**chat_message(MODERATOR, ""), "components": _mod_row(qid)}
+    sent = await discord_bot.send(click(MODERATOR, message, f"podium:mod:edit:{qid}"))
+    form = callback(sent)["data"]
+    assert form["components"][0]["components"][0]["value"] == "Waht about teh rent cap?"
+    sent = await discord_bot.send(modal_submit(MODERATOR, form, {"Question": "What about the rent cap?"}))
+    assert f"Question #{qid} edited" in reply_text(sent)
+    question = await get_question(discord_bot.db, qid)
+    assert (question.text, question.original_text) == ("What about the rent cap?", "Waht about teh rent cap?")
+    assert discord_bot.card(qid)["embeds"][0]["description"] == "What about the rent cap?"
+
+
+async def test_ban_and_unban(discord_bot, event_id):
+    sent = await discord_bot.send(slash(MODERATOR, "ban", member=audience(9), reason="flooding"))
+    assert "can no longer ask" in reply_text(sent)
+    sent = await discord_bot.send(slash(audience(9), "ask", text="Let me in"))
+    assert "stopped you from asking" in reply_text(sent)
+    await discord_bot.send(slash(MODERATOR, "unban", member=audience(9)))
+    assert await ask(discord_bot, audience(9), "Thank you") == 1
+    actions = [e.action for e in await event_ledger(discord_bot.db, event_id)]
+    assert actions[-2:] == [LedgerAction.BAN, LedgerAction.UNBAN]
+
+
+def _mod_row(qid: int) -> list[dict]:
+    actions = ["approve", "reject", "live", "answer", "pin"]
+    extra = ["unpin", "edit", "dismiss", "restore"]
+    return [
+        {"type": 1, "components": [_button(f"podium:mod:{a}:{qid}") for a in actions]},
+        {"type": 1, "components": [_button(f"podium:mod:{a}:{qid}") for a in extra]},
+    ]
+
+
+def _button(custom_id: str) -> dict:
+    return {"type": 2, "style": 2, "label": "x", "custom_id": custom_id}
+
+
+def _select_row(custom_id: str) -> dict:
+    options = [{"label": code.value, "value": code.value} for code in ReasonCode]
+    return {"type": 1, "components": [{"type": 3, "custom_id": custom_id, "options": options}]}
+
+
+# Every moderator component, as a forged payload from a member who is not a moderator.
+FORGED = [
+    *[
+        (f"podium:mod:{action}:1", None)
+        for action in ("approve", "reject", "live", "answer", "pin", "unpin", "edit", "dismiss", "restore")
+    ],
+    ("podium:reason:dismiss:1", ["off_topic"]),
+    ("podium:reason:reject:1", ["inappropriate"]),
+    ("podium:pick:1", ["1"]),
+    ("podium:queue:1:top:1", None),
+]
+
+
+@pytest.mark.parametrize(("custom_id", "values"), FORGED)
+async def test_forged_moderator_components_are_refused_for_members(discord_bot, event_id, custom_id, values):
+    await ask(discord_bot, audience(1), "Leave me alone")
+    row = _select_row(custom_id) if values else {"type": 1, "components": [_button(custom_id)]}
+    message = {**chat_message(HOST, ""), "components": [row]}
+    ledger_before = len(await event_ledger(discord_bot.db, event_id))
+    sent = await discord_bot.send(click(audience(2), message, custom_id, values=values))
+    [answer] = replies(sent)
+    assert is_ephemeral(answer)
+    assert answer["content"] == "Only this server's Podium moderators can do that."
+    assert (await get_question(discord_bot.db, 1)).status is QuestionStatus.PUBLISHED
+    assert len(await event_ledger(discord_bot.db, event_id)) == ledger_before
+
+
+@pytest.mark.parametrize(("custom_id", "values"), FORGED[:3])
+async def test_the_same_components_work_for_a_moderator(discord_bot, event_id, custom_id, values):
+    await ask(discord_bot, audience(1), "Act on me")
+    message = {**chat_message(HOST, ""), "components": [{"type": 1, "components": [_button(custom_id)]}]}
+    sent = await discord_bot.send(click(MODERATOR, message, custom_id))
+    assert "Only this server's Podium moderators" not in reply_text(sent)
