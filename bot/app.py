@@ -13,6 +13,7 @@ from db.engine import Database
 from db.migrate import upgrade
 
 if TYPE_CHECKING:
+    from bot.services.similarity import SimilarityIndex
     from cogs.audience.cards import CardBoard
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ class PodiumMixin:
 
     db: Database
     settings: Settings
-    cards: "CardBoard"  # set by the audience cog when it loads
+    # Set by the audience cog when it loads.
+    cards: "CardBoard"
+    similar: "SimilarityIndex"
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db

@@ -171,22 +171,25 @@ async def my_questions(db: Database, event_id: int, asker: Actor) -> Sequence[Qu
     return await db.read(lambda session: session.exec(query).all())
 
 
+_STATUS_WORDS = {
+    Status.PENDING_REVIEW: "waiting for a moderator's review",
+    Status.PUBLISHED: "in the queue",
+    Status.LIVE: "being answered now",
+    Status.ANSWERED: "answered",
+    Status.DISMISSED: "dismissed",
+    Status.WITHDRAWN: "withdrawn",
+}
+
+
 class _HasStatus(Protocol):
     status: QuestionStatus
-    merged_into: int | None
 
 
 def describe_status(question: _HasStatus) -> str:
     """A question's status in words an asker understands."""
-    return {
-        Status.PENDING_REVIEW: "waiting for a moderator's review",
-        Status.PUBLISHED: "in the queue",
-        Status.LIVE: "being answered now",
-        Status.ANSWERED: "answered",
-        Status.DISMISSED: "dismissed",
-        Status.MERGED: f"merged into #{question.merged_into}",
-        Status.WITHDRAWN: "withdrawn",
-    }[question.status]
+    if question.status is Status.MERGED:
+        return f"merged into #{getattr(question, 'merged_into', None)}"
+    return _STATUS_WORDS[question.status]
 
 
 def _first_linkable(session: Session, closest: list[Match]) -> Match | None:

@@ -15,6 +15,7 @@ import discord
 from bot.discord import safe
 from bot.discord.render import quote
 from bot.services.events import get_event
+from bot.services.merges import askers
 from bot.services.questions import describe_status, get_question, set_card_message
 from bot.services.votes import VOTABLE
 from cogs.audience.views import VoteButton
@@ -34,13 +35,15 @@ _COLOURS = {
 _REMOVED = {QuestionStatus.DISMISSED, QuestionStatus.WITHDRAWN, QuestionStatus.MERGED}
 
 
-def asked_by(question: Question) -> str:
+def asked_by(question: Question, askers: int = 1) -> str:
     """Who asked, as the audience may see it: never the name behind an anonymous question."""
+    if askers > 1:
+        return f"Asked by {askers} people"
     return "Asked anonymously" if question.anonymous else f"Asked by {question.author_name}"
 
 
-def render_card(question: Question, event: Event) -> tuple[discord.Embed, discord.ui.View]:
-    """The card as the audience sees it now."""
+def render_card(question: Question, event: Event, *, askers: int = 1) -> tuple[discord.Embed, discord.ui.View]:
+    """The card as the audience sees it now; ``askers`` counts everyone credited after merges."""
     embed = discord.Embed(
         title=f"Question #{question.id}", colour=_COLOURS.get(question.status, discord.Colour.greyple())
     )
@@ -48,7 +51,7 @@ def render_card(question: Question, event: Event) -> tuple[discord.Embed, discor
         embed.description = f"*This question is {describe_status(question)}.*"
     else:
         embed.description = quote(question.text)
-        embed.set_author(name=asked_by(question))
+        embed.set_author(name=asked_by(question, askers))
     status = {QuestionStatus.LIVE: "🎙️ Being answered now", QuestionStatus.ANSWERED: "✅ Answered"}
     embed.set_footer(text=status.get(question.status, f"{event.title} · upvote the questions you want answered"))
     view = discord.ui.View(timeout=None)
@@ -74,10 +77,14 @@ class CardBoard:
         if event.channel_id is None:
             log.info("Event %s has no channel; question %s gets no card", event.id, question.id)
             return
-        embed, view = render_card(question, event)
+        embed, view = await self._render(question, event)
         message = await safe.post(self.bot.get_partial_messageable(event.channel_id), embed=embed, view=view)
         if message is not None:
             await set_card_message(self.db, question.id, message.id)
+
+    async def _render(self, question: Question, event: Event) -> tuple[discord.Embed, discord.ui.View]:
+        credited = (await askers(self.db, [question.id or 0])).get(question.id or 0, [])
+        return render_card(question, event, askers=max(1, len(credited)))
 
     def refresh(self, question_id: int) -> None:
         """Bring the card up to date soon; many calls in a burst make one edit."""
@@ -104,7 +111,7 @@ class CardBoard:
         event = await get_event(self.db, question.event_id)
         if event.channel_id is None:
             return
-        embed, view = render_card(question, event)
+        embed, view = await self._render(question, event)
         message = self.bot.get_partial_messageable(event.channel_id).get_partial_message(question.card_message_id)
         self._last_edit[question_id] = time.monotonic()
         if await safe.edit(message, embed=embed, view=view):

@@ -9,6 +9,7 @@ from bot.discord.actors import actor_from, member_actor
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.services.questions import describe_status, my_questions, withdraw_question
+from bot.services.similarity import SimilarityIndex
 from cogs.audience.cards import CardBoard
 from cogs.audience.views import AskButton, VoteButton, ask, bot_of, open_ask_modal
 
@@ -85,5 +86,6 @@ class Audience(commands.Cog):
 
 async def setup(bot: commands.Bot) -> None:
     bot.cards = CardBoard(bot, bot.db, interval_s=bot.settings.card_edit_interval_s)  # type: ignore[attr-defined]
+    bot.similar = SimilarityIndex.from_settings(bot.settings)  # type: ignore[attr-defined]
     bot.add_dynamic_items(VoteButton, AskButton)
     await bot.add_cog(Audience(bot))

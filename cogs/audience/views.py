@@ -5,6 +5,7 @@ Buttons are ``DynamicItem``s: their custom_id carries what they act on
 """
 
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Literal, cast
 
 import discord
@@ -14,6 +15,7 @@ from bot.discord.actors import actor_from
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.render import MODAL_TITLE_MAX, check_custom_id, clip, quote
 from bot.services.actors import Actor
+from bot.services.dedup import suggest_similar
 from bot.services.events import get_event
 from bot.services.guilds import guild_settings
 from bot.services.questions import describe_status, submit_question
@@ -36,10 +38,18 @@ class VoteButton(
 ):
     """Upvote (or downvote) a question from its card; a second click takes the vote back."""
 
-    def __init__(self, question_id: int, direction: Direction, *, count: int = 0, disabled: bool = False) -> None:
+    def __init__(
+        self,
+        question_id: int,
+        direction: Direction,
+        *,
+        count: int = 0,
+        disabled: bool = False,
+        label: str | None = None,
+    ) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"{_ARROWS[direction]} {count}",
+                label=label or f"{_ARROWS[direction]} {count}",
                 style=discord.ButtonStyle.primary if direction == "up" else discord.ButtonStyle.secondary,
                 custom_id=check_custom_id(f"podium:vote:{question_id}:{direction}"),
                 disabled=disabled,
@@ -135,13 +145,27 @@ async def ask(
     *,
     anonymous: bool = False,
     author: Actor | None = None,
+    confirmed: bool = False,
 ) -> None:
     """Submit a question, tell the member where it stands, then show it where it belongs.
 
-    ``author`` is set when a member forwards someone else's message: the question is credited to
-    the author and the member who forwarded it goes in the ledger.
+    Unless ``confirmed``, a question that repeats one already asked is not sent yet: the member is
+    offered the existing ones to upvote instead, and can still send theirs. ``author`` is set when
+    a member forwards someone else's message: the question is credited to the author and the
+    member who forwarded it goes in the ledger.
     """
     bot = bot_of(interaction)
+    if not confirmed:
+        suggestions = await suggest_similar(bot.db, bot.similar, event_id, text)
+        if suggestions:
+            from cogs.audience.suggestions import offer_instead  # the view needs ``ask`` itself
+
+            await offer_instead(
+                interaction,
+                suggestions,
+                partial(ask, event_id=event_id, text=text, anonymous=anonymous, author=author, confirmed=True),
+            )
+            return
     member = actor_from(interaction)
     question = await submit_question(
         bot.db,
@@ -150,6 +174,7 @@ async def ask(
         text,
         anonymous=anonymous,
         forwarded_by=member if author is not None else None,
+        similar=bot.similar,
     )
     if question.status is QuestionStatus.PUBLISHED:
         note = "Its card is posted for everyone to upvote."

@@ -11,9 +11,10 @@ from bot.discord.render import quote
 from bot.services import moderation
 from bot.services.moderation import AfterLive
 from bot.services.ranking import Order
+from bot.services.themes import refresh_themes
 from cogs.audience.views import bot_of
 from cogs.moderation.queue import QuestionPicker, QueuePageButton, queue_page
-from cogs.moderation.views import ModerateButton, ReasonSelect, announce_live, confirm
+from cogs.moderation.views import MergeSelect, ModerateButton, ReasonSelect, announce_live, confirm
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
 
@@ -30,6 +31,13 @@ class Moderation(commands.Cog):
         self, interaction: discord.Interaction, sort: Order = Order.TOP, event: int | None = None
     ) -> None:
         chosen = await chosen_event(interaction, event)
+        if sort is Order.THEME:
+            # Grouping the questions into themes can take a moment on a big event: answer first.
+            await moderation.check_moderator(bot_of(interaction).db, chosen.guild_id, actor_from(interaction))
+            await safe.defer(interaction)
+            await refresh_themes(
+                bot_of(interaction).db, chosen.id, distance_threshold=self.bot.settings.theme_distance_threshold
+            )
         embed, view = await queue_page(interaction, chosen.id, sort, 0)
         await safe.reply(interaction, embed=embed, view=view)
 
@@ -84,5 +92,5 @@ class Moderation(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(ModerateButton, ReasonSelect, QuestionPicker, QueuePageButton)
+    bot.add_dynamic_items(ModerateButton, ReasonSelect, MergeSelect, QuestionPicker, QueuePageButton)
     await bot.add_cog(Moderation(bot))

@@ -46,7 +46,7 @@ async def queue_page(
 
 class QueuePageButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"podium:queue:(?P<event>\d+):(?P<order>top|trending|newest):(?P<page>-?\d+)",
+    template=r"podium:queue:(?P<event>\d+):(?P<order>top|trending|newest|theme):(?P<page>-?\d+)",
 ):
     def __init__(self, event_id: int, order: Order, page: int, label: str = "Page", *, disabled: bool = False) -> None:
         super().__init__(

@@ -16,16 +16,19 @@ def asker(question: Question) -> str:
     return f"anonymous: {name}" if question.anonymous else name
 
 
-def queue_line(question: Question) -> str:
+def queue_line(question: Question, *, with_theme: bool = False) -> str:
     marks = ("📌" if question.pinned else "") + _MARKS.get(question.status, "")
     flag = " ⚠️ flagged" if question.flagged else ""
+    similar = f" ≈#{question.similar_to}" if question.similar_to else ""
+    theme = f"[{quote(question.theme or 'other')}] " if with_theme else ""
     text, who = quote(clip(question.text, 180)), asker(question)
-    return f"`#{question.id}` ▲{question.score} {marks} {text} — *{who}*{flag}"
+    return f"`#{question.id}` ▲{question.score} {marks} {theme}{text} — *{who}*{similar}{flag}"
 
 
 def queue_embed(event: Event, questions: list[Question], *, order: str, page: int, pages: int) -> discord.Embed:
     embed = discord.Embed(title=f"Queue: {event.title}", colour=discord.Colour.blurple())
-    embed.description = "\n".join(queue_line(q) for q in questions) or "*Nothing waiting.*"
+    lines = [queue_line(q, with_theme=order == "theme") for q in questions]
+    embed.description = "\n".join(lines) or "*Nothing waiting.*"
     embed.set_footer(
         text=f"Sorted by {order} · page {page + 1} of {max(pages, 1)} · pick a question below to act on it"
     )

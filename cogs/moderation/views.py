@@ -8,20 +8,26 @@ polite refusal as a real click by a non-moderator.
 
 import re
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import discord
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.errors import PodiumModal, guarded
-from bot.discord.render import TEXT_INPUT_MAX, check_custom_id, quote
+from bot.discord.render import SELECT_OPTIONS_MAX, TEXT_INPUT_MAX, check_custom_id, quote
 from bot.services import moderation
+from bot.services.dedup import suggest_similar
 from bot.services.events import get_event
+from bot.services.merges import merge_questions, unmerge_question
 from bot.services.questions import get_question
+from bot.services.ranking import rank_questions
 from cogs.audience.views import bot_of
-from cogs.moderation.render import question_embed
+from cogs.moderation.render import question_embed, question_options
 from db.models import Question, QuestionStatus, ReasonCode
+
+if TYPE_CHECKING:
+    from bot.app import PodiumBot
 
 Status = QuestionStatus
 
@@ -43,6 +49,8 @@ ACTIONS = {
     "edit": Action("Edit", discord.ButtonStyle.secondary, "edited"),
     "dismiss": Action("Dismiss", discord.ButtonStyle.danger, "dismissed"),
     "restore": Action("Restore", discord.ButtonStyle.secondary, "back in the queue"),
+    "merge": Action("Merge into…", discord.ButtonStyle.secondary, "merged"),
+    "unmerge": Action("Unmerge", discord.ButtonStyle.secondary, "unmerged and back as it was"),
 }
 REASONS = {
     ReasonCode.OFF_TOPIC: "Off-topic",
@@ -57,11 +65,12 @@ def actions_for(question: Question) -> list[str]:
     """The decisions that make sense for the question as it stands."""
     pin = "unpin" if question.pinned else "pin"
     return {
-        Status.PENDING_REVIEW: ["approve", "reject", "edit"],
-        Status.PUBLISHED: ["live", "answer", pin, "edit", "dismiss"],
+        Status.PENDING_REVIEW: ["approve", "reject", "edit", "merge"],
+        Status.PUBLISHED: ["live", "answer", pin, "edit", "dismiss", "merge"],
         Status.LIVE: ["answer", pin, "edit", "dismiss"],
         Status.ANSWERED: ["restore"],
         Status.DISMISSED: ["restore"],
+        Status.MERGED: ["unmerge"],
     }.get(question.status, [])
 
 
@@ -108,6 +117,18 @@ class ModerateButton(
             await moderation.check_moderator(bot.db, (await get_event(bot.db, question.event_id)).guild_id, moderator)
             await safe.open_modal(interaction, EditModal(question))
             return
+        if self.action == "merge":
+            question = await get_question(bot.db, qid)
+            await moderation.check_moderator(bot.db, (await get_event(bot.db, question.event_id)).guild_id, moderator)
+            view = discord.ui.View(timeout=None)
+            view.add_item(MergeSelect(qid, await merge_candidates(bot, question)))
+            await safe.reply(interaction, f"Merge question #{qid} into which question?", view=view)
+            return
+        if self.action == "unmerge":
+            undone = await unmerge_question(bot.db, qid, moderator)
+            await confirm(interaction, undone.question, "unmerge")
+            bot.cards.refresh(undone.into.id or 0)
+            return
         if self.action == "live":
             change = await moderation.mark_live(bot.db, qid, moderator)
             await confirm(interaction, change.live, "live")
@@ -151,6 +172,42 @@ class ReasonSelect(
             await safe.open_modal(interaction, NoteModal(self.action, self.question_id))
             return
         await set_aside(interaction, self.action, self.question_id, reason, None)
+
+
+class MergeSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"podium:merge:(?P<question>\d+)"):
+    """Choose the question this one repeats: its votes and asker join that one."""
+
+    def __init__(self, question_id: int, candidates: list[Question] | None = None) -> None:
+        options = question_options(candidates or []) or [discord.SelectOption(label="(no other question)", value="0")]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=check_custom_id(f"podium:merge:{question_id}"), placeholder="Merge into…", options=options
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
+    ) -> "MergeSelect":
+        return cls(int(match["question"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        merge = await merge_questions(bot.db, self.question_id, int(self.item.values[0]), actor_from(interaction))
+        await confirm(interaction, merge.question, "merge")
+        bot.cards.refresh(merge.into.id or 0)
+
+
+async def merge_candidates(bot: "PodiumBot", question: Question) -> list[Question]:
+    """The questions this one most likely repeats first (its closest match, then similar ones),
+    then the top of the queue."""
+    similar = await suggest_similar(bot.db, bot.similar, question.event_id, question.text, limit=5)
+    ranked = {q.id: q for q in await rank_questions(bot.db, question.event_id, limit=SELECT_OPTIONS_MAX)}
+    ordered = dict.fromkeys([question.similar_to, *(s.question_id for s in similar), *ranked])
+    wanted = [i for i in ordered if i is not None and i != question.id][:SELECT_OPTIONS_MAX]
+    return [ranked.get(i) or await get_question(bot.db, i) for i in wanted]
 
 
 class NoteModal(PodiumModal):

@@ -106,8 +106,8 @@ async def test_refusals_are_explained_privately_and_nothing_is_stored(discord_bo
 
 async def test_the_rate_limit_says_when_to_ask_again(discord_bot):
     await open_event(discord_bot)
-    for n in range(3):
-        await ask(discord_bot, audience(1), f"Question number {n}")
+    for text in ("Who funds the plan?", "When do the homes get built?", "Which cities come first?"):
+        await ask(discord_bot, audience(1), text)
     sent = await discord_bot.send(slash(audience(1), "ask", text="One too many"))
     assert "You can ask again in" in reply_text(sent)
 

@@ -62,6 +62,7 @@ async def test_picking_a_question_shows_what_can_be_done(discord_bot, event_id):
         f"podium:mod:pin:{qid}",
         f"podium:mod:edit:{qid}",
         f"podium:mod:dismiss:{qid}",
+        f"podium:mod:merge:{qid}",
     ]
 
 
@@ -153,7 +154,7 @@ async def test_ban_and_unban(discord_bot, event_id):
 
 def _mod_row(qid: int) -> list[dict]:
     actions = ["approve", "reject", "live", "answer", "pin"]
-    extra = ["unpin", "edit", "dismiss", "restore"]
+    extra = ["unpin", "edit", "dismiss", "restore", "merge"]
     return [
         {"type": 1, "components": [_button(f"podium:mod:{a}:{qid}") for a in actions]},
         {"type": 1, "components": [_button(f"podium:mod:{a}:{qid}") for a in extra]},
