@@ -13,13 +13,14 @@ from db.engine import Database
 from db.migrate import upgrade
 
 if TYPE_CHECKING:
+    from bot.llm.client import ModelClient
     from bot.services.similarity import SimilarityIndex
     from cogs.audience.cards import CardBoard
 
 log = logging.getLogger(__name__)
 
 # Each cog registers its own persistent buttons (dynamic items) when it loads.
-EXTENSIONS = ("cogs.audience", "cogs.moderation", "cogs.events", "cogs.admin")
+EXTENSIONS = ("cogs.audience", "cogs.moderation", "cogs.events", "cogs.drafts", "cogs.admin")
 
 
 def intents() -> discord.Intents:
@@ -35,6 +36,8 @@ class PodiumMixin:
     # Set by the audience cog when it loads.
     cards: "CardBoard"
     similar: "SimilarityIndex"
+    # Set by the drafts cog: the configured language model, or None for the extractive writer.
+    model: "ModelClient | None"
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db

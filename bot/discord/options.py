@@ -31,9 +31,13 @@ async def event_autocomplete(interaction: discord.Interaction, current: str) -> 
     ][:AUTOCOMPLETE_MAX]
 
 
-async def chosen_event(interaction: discord.Interaction, event_id: int | None) -> Event:
+async def chosen_event(
+    interaction: discord.Interaction, event_id: int | None, *, states: frozenset[EventState] = RUNNING
+) -> Event:
     """The event the member chose, or the one they must mean (see ``find_event``)."""
     bot = cast("PodiumBot", interaction.client)
     if interaction.guild_id is None:
         raise InvalidInput("Podium works inside a server, not in direct messages.")
-    return await find_event(bot.db, interaction.guild_id, event_id=event_id, channel_id=interaction.channel_id)
+    return await find_event(
+        bot.db, interaction.guild_id, event_id=event_id, channel_id=interaction.channel_id, states=states
+    )

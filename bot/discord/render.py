@@ -84,3 +84,24 @@ def check_custom_id(custom_id: str) -> str:
     if len(custom_id) > CUSTOM_ID_MAX:
         raise ValueError(f"custom_id of {len(custom_id)} characters: {custom_id[:40]}...")
     return custom_id
+
+
+def split_content(text: str, limit: int = CONTENT_MAX) -> list[str]:
+    """Text cut into messages of at most ``limit`` characters, at line ends where possible."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.splitlines():
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            candidate = line
+        current = candidate
+    if current.strip():
+        chunks.append(current)
+    return [chunk for chunk in chunks if chunk.strip()]

@@ -59,28 +59,38 @@ async def list_events(db: Database, guild_id: int, *, states: set[EventState] | 
 
 
 RUNNING = frozenset({State.OPEN, State.PAUSED})
+# Events a moderator may still work on once questions have stopped (answers, drafts, the recap).
+WORKING = RUNNING | {State.CLOSED}
 
 
 async def find_event(
-    db: Database, guild_id: int, *, event_id: int | None = None, channel_id: int | None = None
+    db: Database,
+    guild_id: int,
+    *,
+    event_id: int | None = None,
+    channel_id: int | None = None,
+    states: frozenset[EventState] = RUNNING,
 ) -> Event:
-    """The event a member means: the one named, else the running event of this channel, else the
-    server's only running event. Refuses politely when there is none, or several to choose from."""
+    """The event a member means: the one named, else this channel's event in ``states`` (running,
+    by default), else the server's only such event. Refuses politely when there is none, or
+    several to choose from."""
     if event_id is not None:
         return await get_event(db, event_id, guild_id=guild_id)
 
-    def running(session: Session) -> Sequence[Event]:
-        query = select(Event).where(Event.guild_id == guild_id, col(Event.state).in_(RUNNING))
+    def candidates(session: Session) -> Sequence[Event]:
+        query = select(Event).where(Event.guild_id == guild_id, col(Event.state).in_(states))
         return session.exec(query.order_by(col(Event.id))).all()
 
-    events = await db.read(running)
+    events = await db.read(candidates)
     in_channel = [e for e in events if channel_id is not None and e.channel_id == channel_id]
     if len(in_channel) == 1:
         return in_channel[0]
     if len(events) == 1:
         return events[0]
     if not events:
-        raise NotFound("No event is taking questions in this server right now.")
+        if states == RUNNING:
+            raise NotFound("No event is taking questions in this server right now.")
+        raise NotFound("There is no event here to do that with; name one with the `event` option.")
     raise InvalidInput("Several events are running in this server; choose one with the `event` option.")
 
 

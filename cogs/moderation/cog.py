@@ -9,6 +9,7 @@ from bot.discord.actors import actor_from
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.services import moderation
+from bot.services.events import WORKING
 from bot.services.moderation import AfterLive
 from bot.services.ranking import Order
 from bot.services.themes import refresh_themes
@@ -30,7 +31,7 @@ class Moderation(commands.Cog):
     async def queue_command(
         self, interaction: discord.Interaction, sort: Order = Order.TOP, event: int | None = None
     ) -> None:
-        chosen = await chosen_event(interaction, event)
+        chosen = await chosen_event(interaction, event, states=WORKING)
         if sort is Order.THEME:
             # Grouping the questions into themes can take a moment on a big event: answer first.
             await moderation.check_moderator(bot_of(interaction).db, chosen.guild_id, actor_from(interaction))
@@ -60,7 +61,7 @@ class Moderation(commands.Cog):
     @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.guild_only()
     async def answered_command(self, interaction: discord.Interaction, event: int | None = None) -> None:
-        chosen = await chosen_event(interaction, event)
+        chosen = await chosen_event(interaction, event, states=WORKING)
         answered = await moderation.answer_live(bot_of(interaction).db, chosen.id, actor_from(interaction))
         await confirm(interaction, answered, "answer")
 

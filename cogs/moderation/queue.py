@@ -13,6 +13,7 @@ from bot.services import moderation
 from bot.services.events import get_event
 from bot.services.questions import get_question
 from bot.services.ranking import Order, count_questions, rank_questions
+from bot.services.triage import question_triage
 from cogs.audience.views import bot_of
 from cogs.moderation.render import PAGE_SIZE, question_embed, question_options, queue_embed
 from cogs.moderation.views import actions_view
@@ -36,17 +37,19 @@ async def queue_page(
             bot.db, event_id, order=order, limit=PAGE_SIZE, offset=page * PAGE_SIZE, statuses=QUEUE_STATUSES
         )
     )
+    tags = await question_triage(bot.db, event_id, [q.id for q in questions if q.id is not None])
     view = discord.ui.View(timeout=None)
     if questions:
         view.add_item(QuestionPicker(event_id, questions))
     view.add_item(QueuePageButton(event_id, order, page - 1, "◀ Previous", disabled=page == 0))
     view.add_item(QueuePageButton(event_id, order, page + 1, "Next ▶", disabled=page >= pages - 1))
-    return queue_embed(event, questions, order=order.value, page=page, pages=pages), view
+    triage = {question_id: found.tag for question_id, found in tags.items()}
+    return queue_embed(event, questions, order=order.value, page=page, pages=pages, triage=triage), view
 
 
 class QueuePageButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"podium:queue:(?P<event>\d+):(?P<order>top|trending|newest|theme):(?P<page>-?\d+)",
+    template=r"podium:queue:(?P<event>\d+):(?P<order>[a-z]+):(?P<page>-?\d+)",
 ):
     def __init__(self, event_id: int, order: Order, page: int, label: str = "Page", *, disabled: bool = False) -> None:
         super().__init__(
@@ -63,7 +66,7 @@ class QueuePageButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> "QueuePageButton":
-        return cls(int(match["event"]), Order(match["order"]), int(match["page"]))
+        return cls(int(match["event"]), Order(match["order"]), int(match["page"]))  # ValueError if unknown
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:

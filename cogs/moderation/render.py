@@ -4,7 +4,7 @@ import discord
 
 from bot.discord.render import SELECT_LABEL_MAX, SELECT_OPTIONS_MAX, clip, quote
 from bot.services.questions import describe_status
-from db.models import Event, Question, QuestionStatus
+from db.models import Event, Question, QuestionStatus, TriageTag
 
 PAGE_SIZE = 10
 _MARKS = {QuestionStatus.LIVE: "🎙️", QuestionStatus.PENDING_REVIEW: "⏳"}
@@ -16,8 +16,12 @@ def asker(question: Question) -> str:
     return f"anonymous: {name}" if question.anonymous else name
 
 
-def queue_line(question: Question, *, with_theme: bool = False) -> str:
-    marks = ("📌" if question.pinned else "") + _MARKS.get(question.status, "")
+TRIAGE_MARKS = {TriageTag.COVERED: "📗", TriageTag.CHALLENGES: "📙", TriageTag.BEYOND: "📕"}
+TRIAGE_KEY = "📗 the report covers it · 📙 challenges it · 📕 beyond the report"
+
+
+def queue_line(question: Question, *, with_theme: bool = False, tag: TriageTag | None = None) -> str:
+    marks = ("📌" if question.pinned else "") + _MARKS.get(question.status, "") + TRIAGE_MARKS.get(tag, "")
     flag = " ⚠️ flagged" if question.flagged else ""
     similar = f" ≈#{question.similar_to}" if question.similar_to else ""
     theme = f"[{quote(question.theme or 'other')}] " if with_theme else ""
@@ -25,13 +29,21 @@ def queue_line(question: Question, *, with_theme: bool = False) -> str:
     return f"`#{question.id}` ▲{question.score} {marks} {theme}{text} — *{who}*{similar}{flag}"
 
 
-def queue_embed(event: Event, questions: list[Question], *, order: str, page: int, pages: int) -> discord.Embed:
+def queue_embed(
+    event: Event,
+    questions: list[Question],
+    *,
+    order: str,
+    page: int,
+    pages: int,
+    triage: dict[int, TriageTag] | None = None,
+) -> discord.Embed:
     embed = discord.Embed(title=f"Queue: {event.title}", colour=discord.Colour.blurple())
-    lines = [queue_line(q, with_theme=order == "theme") for q in questions]
+    tags = triage or {}
+    lines = [queue_line(q, with_theme=order == "theme", tag=tags.get(q.id or 0)) for q in questions]
     embed.description = "\n".join(lines) or "*Nothing waiting.*"
-    embed.set_footer(
-        text=f"Sorted by {order} · page {page + 1} of {max(pages, 1)} · pick a question below to act on it"
-    )
+    key = f" · {TRIAGE_KEY}" if tags else ""
+    embed.set_footer(text=f"Sorted by {order} · page {page + 1} of {max(pages, 1)} · pick a question to act on it{key}")
     return embed
 
 

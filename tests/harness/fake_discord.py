@@ -53,6 +53,8 @@ class FakeDiscord:
 
     requests: list[Request] = field(default_factory=list)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Files members attached, served as Discord's CDN serves them.
+    attachments: dict[str, bytes] = field(default_factory=dict)
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -88,6 +90,7 @@ class FakeDiscord:
     async def _startup(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
+        app.router.add_get("/attachments/{name}", self._attachment)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -97,6 +100,15 @@ class FakeDiscord:
     async def _shutdown(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def attach(self, filename: str, data: bytes) -> str:
+        """Put a file on the fake CDN; returns its URL."""
+        self.attachments[filename] = data
+        return f"http://127.0.0.1:{self.port}/attachments/{filename}"
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.attachments.get(request.match_info["name"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
 
     # --- what tests read ------------------------------------------------------------------
 

@@ -177,6 +177,25 @@ def slash(
     return _interaction(2, person, data, channel_id)
 
 
+def with_attachment(payload: dict[str, Any], option: str, filename: str, url: str, size: int) -> dict[str, Any]:
+    """Add an ATTACHMENT option (type 11) to a command payload, resolved as Discord resolves it."""
+    attachment_id = str(snowflake())
+    options = payload["data"]["options"]
+    target = options[0]["options"] if options and options[0]["type"] in (1, 2) else options
+    target.append({"name": option, "type": 11, "value": attachment_id})
+    payload["data"].setdefault("resolved", {})["attachments"] = {
+        attachment_id: {
+            "id": attachment_id,
+            "filename": filename,
+            "size": size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": "text/markdown",
+        }
+    }
+    return payload
+
+
 def autocomplete(person: Person, command: str, focused: str, typed: str, **options: Any) -> dict[str, Any]:
     payload = slash(person, command, **options)
     payload["type"] = 4

@@ -187,3 +187,12 @@ async def test_manage_server_elsewhere_gives_no_rights_here(db, moderator):
     owner_of_another_server = Actor(user_id=5, display_name="Other owner", manages_guild=True, guild_id=GUILD_ID + 1)
     with pytest.raises(NotAllowed):
         await events.open_event(db, event.id, owner_of_another_server)
+
+
+async def test_find_event_can_look_at_closed_events_for_work_after_the_qa(db, moderator):
+    event = await events.create_event(db, GUILD_ID, moderator, title="Main stage")
+    await events.open_event(db, event.id, moderator)
+    await events.close_event(db, event.id, moderator)
+    with pytest.raises(NotFound, match="No event is taking questions"):
+        await events.find_event(db, GUILD_ID)
+    assert (await events.find_event(db, GUILD_ID, states=events.WORKING)).id == event.id

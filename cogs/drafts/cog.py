@@ -1,0 +1,81 @@
+"""Moderator commands for drafts: /report add, /brief, /digest, /recap."""
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import safe
+from bot.discord.actors import actor_from
+from bot.discord.options import chosen_event, event_autocomplete
+from bot.llm.client import ModelClient
+from bot.services.drafting import brief_question, draft_digest, draft_recap
+from bot.services.errors import InvalidInput
+from bot.services.events import WORKING
+from bot.services.questions import get_question
+from bot.services.reports import REPORT_MAX_BYTES, add_report
+from cogs.audience.views import bot_of
+from cogs.drafts.views import RecapButton, show_draft
+
+EVENT_HELP = "Which event (the one running here if you leave it out)"
+
+
+class Drafts(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    report = app_commands.Group(name="report", description="The event's report, which drafts cite", guild_only=True)
+
+    @report.command(name="add", description="Attach the event's report (PDF, Markdown, text or HTML)")
+    @app_commands.describe(file="The report file", event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def report_add(
+        self, interaction: discord.Interaction, file: discord.Attachment, event: int | None = None
+    ) -> None:
+        chosen = await chosen_event(interaction, event)
+        if file.size > REPORT_MAX_BYTES:
+            raise InvalidInput(f"That file is larger than {REPORT_MAX_BYTES // 1_048_576} MB; attach a smaller report.")
+        await safe.defer(interaction)
+        added = await add_report(
+            bot_of(interaction).db, chosen.id, actor_from(interaction), file.filename, await file.read()
+        )
+        replaced = " It replaces the earlier report." if added.replaced else ""
+        await safe.reply(
+            interaction,
+            f"Report added to “{chosen.title}”: {added.passages} passages, cited {added.first_citation} to "
+            f"{added.last_citation}.{replaced}",
+        )
+
+    @app_commands.command(name="brief", description="What the report says about a question (moderators)")
+    @app_commands.describe(question="The question's number, e.g. 12")
+    @app_commands.guild_only()
+    async def brief(self, interaction: discord.Interaction, question: int) -> None:
+        bot = bot_of(interaction)
+        await get_question(bot.db, question)  # an unknown number is refused before any work
+        await safe.defer(interaction)
+        await show_draft(interaction, await brief_question(bot.db, question, actor_from(interaction), model=bot.model))
+
+    @app_commands.command(name="digest", description="The audience's themes so far (moderators)")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def digest(self, interaction: discord.Interaction, event: int | None = None) -> None:
+        chosen = await chosen_event(interaction, event, states=WORKING)
+        await safe.defer(interaction)
+        bot = bot_of(interaction)
+        await show_draft(interaction, await draft_digest(bot.db, chosen.id, actor_from(interaction), model=bot.model))
+
+    @app_commands.command(name="recap", description="Draft the event's recap for approval (moderators)")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def recap(self, interaction: discord.Interaction, event: int | None = None) -> None:
+        chosen = await chosen_event(interaction, event, states=WORKING)
+        await safe.defer(interaction)
+        bot = bot_of(interaction)
+        await show_draft(interaction, await draft_recap(bot.db, chosen.id, actor_from(interaction), model=bot.model))
+
+
+async def setup(bot: commands.Bot) -> None:
+    bot.model = ModelClient.from_settings(bot.settings)  # type: ignore[attr-defined]
+    bot.add_dynamic_items(RecapButton)
+    await bot.add_cog(Drafts(bot))
