@@ -53,13 +53,14 @@ class DiscordHarness:
             assert_within_limits(request)
         return sent
 
-    async def settle(self) -> None:
+    async def settle(self, *, ignoring: tuple[asyncio.Task, ...] = ()) -> None:
         """Wait until every task the bot started (handlers, card edits) has finished.
 
-        A view or modal waiting out its timeout is not work in progress, so it is not waited for.
+        A view or modal waiting out its timeout is not work in progress, so it is not waited for;
+        nor are the caller's own long-running tasks named in ``ignoring``.
         """
-        current = asyncio.current_task()
-        while pending := [t for t in asyncio.all_tasks() if t is not current and not t.done() and not _timer(t)]:
+        skip = {asyncio.current_task(), *ignoring}
+        while pending := [t for t in asyncio.all_tasks() if t not in skip and not t.done() and not _timer(t)]:
             await asyncio.wait(pending, timeout=10)
 
     def message(self, message_id: int | str) -> dict[str, Any]:
