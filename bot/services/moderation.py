@@ -67,21 +67,8 @@ async def reject_question(
     now: datetime | None = None,
 ) -> Question:
     """Turn down a question waiting for review, with a reason (and a note when the reason is "other")."""
-    note = _check_reason(reason, note)
-
-    def reject(question: Question, _event: Event, _now: datetime) -> None:
-        _set_aside(question, reason, note)
-
-    return await _decide(
-        db,
-        question_id,
-        moderator,
-        LedgerAction.REJECT,
-        {Status.PENDING_REVIEW},
-        reject,
-        reason=reason,
-        note=note,
-        now=now,
+    return await _set_aside_with_reason(
+        db, question_id, moderator, LedgerAction.REJECT, {Status.PENDING_REVIEW}, reason, note, now
     )
 
 
@@ -95,22 +82,27 @@ async def dismiss_question(
     now: datetime | None = None,
 ) -> Question:
     """Take a published or live question out of the queue, with a reason."""
+    return await _set_aside_with_reason(
+        db, question_id, moderator, LedgerAction.DISMISS, {Status.PUBLISHED, Status.LIVE}, reason, note, now
+    )
+
+
+async def _set_aside_with_reason(
+    db: Database,
+    question_id: int,
+    moderator: Actor,
+    action: LedgerAction,
+    allowed_from: set[QuestionStatus],
+    reason: ReasonCode,
+    note: str | None,
+    now: datetime | None,
+) -> Question:
     note = _check_reason(reason, note)
 
-    def dismiss(question: Question, _event: Event, _now: datetime) -> None:
+    def set_aside(question: Question, _event: Event, _now: datetime) -> None:
         _set_aside(question, reason, note)
 
-    return await _decide(
-        db,
-        question_id,
-        moderator,
-        LedgerAction.DISMISS,
-        {Status.PUBLISHED, Status.LIVE},
-        dismiss,
-        reason=reason,
-        note=note,
-        now=now,
-    )
+    return await _decide(db, question_id, moderator, action, allowed_from, set_aside, reason=reason, note=note, now=now)
 
 
 async def restore_question(

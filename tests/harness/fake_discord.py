@@ -165,21 +165,10 @@ class FakeDiscord:
     def _store_message(self, channel_id: int | None, body: dict[str, Any] | None, *, flags: int = 0) -> dict[str, Any]:
         body = body or {}
         message = {
-            "id": str(snowflake()),
-            "channel_id": str(channel_id or 0),
-            "author": BOT_USER,
+            **_blank_message(channel_id or 0),
             "content": body.get("content") or "",
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
-            "timestamp": datetime.now(UTC).isoformat(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "pinned": False,
-            "type": 0,
             "flags": flags,
         }
         with self._lock:
@@ -188,29 +177,32 @@ class FakeDiscord:
 
     def _edit_message(self, channel_id: int, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            message = self.messages.setdefault(
-                message_id, {**self._blank(channel_id), "id": str(message_id), "channel_id": str(channel_id)}
-            )
+            message = self.messages.setdefault(message_id, {**_blank_message(channel_id), "id": str(message_id)})
             message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
             message["edited_timestamp"] = datetime.now(UTC).isoformat()
             return dict(message)
 
-    def _blank(self, channel_id: int) -> dict[str, Any]:
-        return {
-            "author": BOT_USER,
-            "content": "",
-            "embeds": [],
-            "components": [],
-            "timestamp": datetime.now(UTC).isoformat(),
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-        }
+
+def _blank_message(channel_id: int) -> dict[str, Any]:
+    """A message by the bot, as Discord returns it, before its content is filled in."""
+    return {
+        "id": str(snowflake()),
+        "channel_id": str(channel_id),
+        "author": BOT_USER,
+        "content": "",
+        "embeds": [],
+        "components": [],
+        "timestamp": datetime.now(UTC).isoformat(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+    }
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
