@@ -9,7 +9,7 @@ from discord.http import Route
 from bot.app import create_bot
 from bot.settings import Settings
 from db.engine import Database
-from tests.harness.fake_discord import FakeDiscord, Request
+from tests.harness.fake_discord import FakeDiscord, RemoteFakeDiscord, Request
 from tests.harness.limits import assert_within_limits
 from tests.harness.payloads import guild_create
 
@@ -17,9 +17,11 @@ from tests.harness.payloads import guild_create
 class DiscordHarness:
     """A Podium bot logged in to a fake Discord, with the test server in its cache."""
 
-    def __init__(self, db: Database, *, card_edit_interval_s: float = 0.0) -> None:
+    def __init__(
+        self, db: Database, *, card_edit_interval_s: float = 0.0, fake: FakeDiscord | RemoteFakeDiscord | None = None
+    ) -> None:
         self.db = db
-        self.fake = FakeDiscord()
+        self.fake = fake or FakeDiscord()
         self.settings = Settings(
             database_url=str(db.url), discord_token="fake-token", card_edit_interval_s=card_edit_interval_s
         )

@@ -8,7 +8,9 @@ every request.
 import asyncio
 import itertools
 import json
+import multiprocessing
 import threading
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,6 +93,8 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
         app.router.add_get("/attachments/{name}", self._attachment)
+        app.router.add_get("/_harness/requests", self._recorded_requests)
+        app.router.add_get("/_harness/messages", self._recorded_messages)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -109,6 +113,14 @@ class FakeDiscord:
     async def _attachment(self, request: web.Request) -> web.Response:
         data = self.attachments.get(request.match_info["name"])
         return web.Response(body=data) if data is not None else web.Response(status=404)
+
+    async def _recorded_requests(self, request: web.Request) -> web.Response:
+        since = int(request.query.get("since", 0))
+        return _json([vars(r) for r in self.since(since)])
+
+    async def _recorded_messages(self, request: web.Request) -> web.Response:
+        with self._lock:
+            return _json(self.messages)
 
     # --- what tests read ------------------------------------------------------------------
 
@@ -235,3 +247,47 @@ async def _read_body(request: web.Request) -> Any:
         return None
     text = await request.text()
     return json.loads(text) if text else None
+
+
+class RemoteFakeDiscord:
+    """The same fake Discord in a process of its own, as the real one would be: for benchmarks,
+    where serving Discord's side must not take the bot's CPU. Read through its ``/_harness`` routes."""
+
+    def __init__(self) -> None:
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        ports = context.Queue()
+        self._process = context.Process(target=_serve_until_killed, args=(ports,), daemon=True)
+        self._process.start()
+        self.port = ports.get(timeout=30)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join(10)
+
+    def mark(self) -> int:
+        return len(self._get("requests"))
+
+    def since(self, mark: int) -> list[Request]:
+        return [Request(**r) for r in self._get(f"requests?since={mark}")]
+
+    @property
+    def messages(self) -> dict[int, dict[str, Any]]:
+        return {int(k): v for k, v in self._get("messages").items()}
+
+    def _get(self, what: str) -> Any:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_harness/{what}", timeout=60) as response:
+            return json.loads(response.read())
+
+
+def _serve_until_killed(ports: Any) -> None:
+    fake = FakeDiscord()
+    fake.start()
+    ports.put(fake.port)
+    threading.Event().wait()
