@@ -16,6 +16,9 @@ from db.engine import Database
 
 log = logging.getLogger(__name__)
 
+# The name of the server's task on the loop, for whoever must tell it from work in progress.
+SERVER_TASK = "podium-presenter"
+
 
 class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config) -> None:
@@ -80,7 +83,7 @@ class PresenterServer:
             server_header=False,
         )
         self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="podium-presenter")
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name=SERVER_TASK)
         ready = asyncio.create_task(self._server.ready.wait())
         await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
         ready.cancel()
