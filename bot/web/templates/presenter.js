@@ -1,5 +1,5 @@
 // Keeps the screen current: the server sends the whole rendered screen whenever it changes
-// (event "screen", its fingerprint as the event id), or "gone" once the link has been replaced.
+// (event "screen", its fingerprint as the event id).
 "use strict";
 (() => {
   const screen = document.getElementById("screen");
@@ -21,19 +21,22 @@
       announcer.textContent = section.innerText;
     }
   });
-  source.addEventListener("gone", () => {
+  // "gone" once the link is replaced while the page is open; a closed source when the server
+  // refused to reconnect (it answers only 404 to a link that no longer works).
+  const gone = () => {
     source.close();
     screen.replaceChildren();
     connection.textContent = "This link no longer works. Ask a moderator for the new one (/present).";
     connection.hidden = false;
-  });
+  };
+  source.addEventListener("gone", gone);
   source.addEventListener("open", () => { connection.hidden = true; });
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED) {
-      connection.textContent = "The screen stopped updating. Reload the page to try again.";
+      gone();
     } else {
       connection.textContent = "Reconnecting…";
+      connection.hidden = false;
     }
-    connection.hidden = false;
   });
 })();
