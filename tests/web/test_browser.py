@@ -5,7 +5,6 @@
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,41 +14,21 @@ from bot.services.presenter import rotate_presenter_token
 from bot.services.questions import submit_question
 from bot.services.votes import cast_vote
 from tests.factories import host, member
+from tests.harness.chromium import CHROMIUM, SHOWS_LIVE, chromium, open_screen
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
 )
-async_api = pytest.importorskip("playwright.async_api", reason="needs playwright (the dev extra)")
+pytest.importorskip("playwright.async_api", reason="needs playwright (the dev extra)")
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The issue's promise: the page changes within a second of a moderator's decision.
 CHANGE_WITHIN_MS = 1_000
-PROJECTOR = {"width": 1600, "height": 900}
 
 
 @pytest.fixture
 async def browser(tmp_path):
-    """A fresh Chromium profile; nothing is downloaded, and the page may reach only our server."""
-    async with async_api.async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            tmp_path / "chromium-profile",
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=PROJECTOR,
-        )
+    async with chromium(tmp_path / "chromium-profile") as context:
         yield context
-        await context.close()
 
 
 @pytest.fixture
@@ -72,12 +51,6 @@ async def questions(db, event):
     return asked
 
 
-async def open_screen(page, link: str) -> None:
-    """Open the page and wait until its event stream is answering."""
-    async with page.expect_response(lambda response: response.url == link.split("?")[0] + "/stream"):
-        await page.goto(link)
-
-
 async def test_the_page_changes_within_a_second_when_a_question_goes_live(db, presenter, token, questions, browser):
     page = await browser.new_page()
     await page.emulate_media(reduced_motion="reduce")
@@ -91,8 +64,7 @@ async def test_the_page_changes_within_a_second_when_a_question_goes_live(db, pr
     funded = questions[0]
     started = time.perf_counter()
     await moderation.mark_live(db, funded.id, host())
-    shows_live = "id => document.querySelector('.live')?.dataset.question === String(id)"
-    await page.wait_for_function(shows_live, arg=funded.id, timeout=CHANGE_WITHIN_MS)
+    await page.wait_for_function(SHOWS_LIVE, arg=funded.id, timeout=CHANGE_WITHIN_MS)
     elapsed_ms = (time.perf_counter() - started) * 1000
     print(f"presenter page changed {elapsed_ms:.0f} ms after mark_live was called")
     assert elapsed_ms < CHANGE_WITHIN_MS
