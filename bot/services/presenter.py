@@ -18,11 +18,9 @@ from sqlmodel import Session, select
 from bot.services.actors import Actor
 from bot.services.clock import utcnow
 from bot.services.errors import NotFound
-from bot.services.events import load_event
-from bot.services.guilds import require_moderator
 from bot.services.ledger import record
 from bot.services.merges import Asker, askers
-from bot.services.moderation import live_question
+from bot.services.moderation import live_question, moderated_event
 from bot.services.ranking import rank_questions
 from db.engine import Database
 from db.models import Event, EventState, LedgerAction, PresenterToken, Question, QuestionStatus
@@ -65,7 +63,7 @@ async def presenter_token(db: Database, event_id: int, moderator: Actor, *, now:
     now = now or utcnow()
 
     def issue(session: Session) -> str:
-        event = _moderated(session, event_id, moderator)
+        event = moderated_event(session, event_id, moderator)
         current = session.get(PresenterToken, event_id)
         if current is not None:
             return current.token
@@ -79,7 +77,7 @@ async def rotate_presenter_token(db: Database, event_id: int, moderator: Actor, 
     now = now or utcnow()
 
     def rotate(session: Session) -> str:
-        event = _moderated(session, event_id, moderator)
+        event = moderated_event(session, event_id, moderator)
         current = session.get(PresenterToken, event_id) or PresenterToken(event_id=event_id)
         return _replace_token(session, event, current, moderator, now, "new link; the old one no longer works")
 
@@ -115,12 +113,6 @@ async def presenter_screen(db: Database, token: str, *, upcoming: int = UPCOMING
         live=_shown(live, credited[live.id]) if live is not None else None,
         upcoming=[_shown(question, credited[question.id]) for question in waiting],
     )
-
-
-def _moderated(session: Session, event_id: int, moderator: Actor) -> Event:
-    event = load_event(session, event_id, for_update=True)
-    require_moderator(session, event.guild_id, moderator)
-    return event
 
 
 def _replace_token(

@@ -38,6 +38,8 @@ class Update:
 
 
 GONE = Update(fragment=None)
+# Ends a follower's stream without telling the page the link is gone: the server is stopping, and
+# the page reconnects when it is back.
 _CLOSED = Update(fragment=None, version="closed")
 
 

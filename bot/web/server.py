@@ -81,6 +81,8 @@ class PresenterServer:
             # The token is in every path: an access log would write it down.
             access_log=False,
             server_header=False,
+            # Streams end when the feed closes; a client that lingers past this is cut off.
+            timeout_graceful_shutdown=2,
         )
         self._server = _Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name=SERVER_TASK)

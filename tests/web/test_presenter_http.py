@@ -141,3 +141,11 @@ async def test_pages_following_one_link_share_one_poller(db, event, token, prese
         assert len(pollers) == 1
     await asyncio.sleep(0.3)
     assert not [t for t in asyncio.all_tasks() if t.get_name() == "podium-presenter-poll" and not t.done()]
+
+
+async def test_stopping_the_server_ends_open_streams_without_calling_the_link_gone(presenter, token, http):
+    async with http.get(presenter.link(token) + "/stream") as stream:
+        await asyncio.wait_for(next_message(stream), STREAM_WAIT_S)
+        await asyncio.wait_for(presenter.stop(), STREAM_WAIT_S)
+        with pytest.raises(EOFError):
+            await asyncio.wait_for(next_message(stream), STREAM_WAIT_S)
