@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.discord.errors import PodiumTree
 from bot.discord.render import NO_MENTIONS
 from bot.settings import Settings
+from bot.web.server import PresenterServer
 from db.engine import Database
 from db.migrate import upgrade
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Each cog registers its own persistent buttons (dynamic items) when it loads.
-EXTENSIONS = ("cogs.audience", "cogs.moderation", "cogs.events", "cogs.drafts", "cogs.admin")
+EXTENSIONS = ("cogs.audience", "cogs.moderation", "cogs.events", "cogs.drafts", "cogs.admin", "cogs.presenter")
 
 
 def intents() -> discord.Intents:
@@ -29,9 +30,10 @@ def intents() -> discord.Intents:
 
 
 class PodiumMixin:
-    """What every Podium bot has, sharded or not: the database, the cards, the wiring."""
+    """What every Podium bot has, sharded or not: the database, the cards, the presenter screen, the wiring."""
 
     db: Database
+    presenter: PresenterServer
     settings: Settings
     # Set by the audience cog when it loads.
     cards: "CardBoard"
@@ -41,15 +43,19 @@ class PodiumMixin:
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db
+        self.presenter = PresenterServer(db, settings)
 
     async def setup_hook(self) -> None:
         await upgrade(self.db)
+        # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
+        await self.presenter.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)  # type: ignore[attr-defined]
 
     async def close(self) -> None:
         if hasattr(self, "cards"):
             await self.cards.flush()
+        await self.presenter.stop()
         await super().close()  # type: ignore[misc]
         await self.db.dispose()
 

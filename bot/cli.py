@@ -9,6 +9,7 @@ import typer
 
 from bot.services.actors import Actor
 from bot.services.errors import PodiumError
+from bot.services.presenter import presenter_token
 from bot.services.reports import REPORT_MAX_BYTES, AddedReport, add_report
 from bot.settings import Settings
 from db.engine import Database
@@ -99,6 +100,44 @@ def sync(
 
     count = asyncio.run(register())
     typer.echo(f"Synced {count} commands {'everywhere' if everywhere else f'to server {target}'}.")
+
+
+@app.command()
+def present(
+    url: Annotated[str | None, typer.Option("--db", "--url", help="Database URL (default: DATABASE_URL).")] = None,
+    event: Annotated[
+        list[int] | None, typer.Option("--event", help="Print this event's links (issued if it has none); repeatable.")
+    ] = None,
+) -> None:
+    """Serve the presenter screens alone, without Discord: for a rehearsal database, or a second machine."""
+    from bot.web.server import PresenterServer
+
+    settings = Settings()
+    database = Database(url or settings.database_url)
+    server = PresenterServer(database, settings)
+
+    async def serve() -> None:
+        try:
+            await upgrade(database)
+            if not await server.start():
+                typer.echo(f"The presenter screen could not start on {server.base_url} (see the log).", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"Serving presenter screens at {server.base_url}/present/… (Ctrl-C stops).")
+            for event_id in event or []:
+                token = await presenter_token(database, event_id, LOCAL_OPERATOR)
+                typer.echo(f"Event #{event_id}: {server.link(token)}  (OBS: {server.link(token, overlay=True)})")
+            await server.wait()
+        finally:
+            await server.stop()
+            await database.dispose()
+
+    try:
+        asyncio.run(serve())
+    except PodiumError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("Stopped.")
 
 
 @report_app.command("add")

@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     # A question's public card is edited at most once per this many seconds, whatever the votes.
     card_edit_interval_s: float = Field(default=2.0, ge=0)
 
+    # The presenter screen's web server, started with the bot (or alone by `podium present`). Bound to
+    # this machine only by default; PRESENTER_PUBLIC_URL is the address people open when a reverse
+    # proxy (with TLS) stands in front of it, and the base of every link /present gives out.
+    presenter_host: str = "127.0.0.1"
+    # 0 picks a free port (tests); several bot processes on one machine can share one port, the first
+    # to bind serves every event's screen, since each reads the shared database.
+    presenter_port: int = Field(default=8080, ge=0, le=65535)
+    presenter_public_url: str | None = None
+
     # The language model behind briefs, digests and recaps: any OpenAI-compatible server. With
     # neither a base URL nor a key, drafts come from the extractive writer.
     llm_base_url: str | None = None

@@ -98,6 +98,7 @@ class LedgerAction(StrEnum):
     RECAP_APPROVE = "recap_approve"
     MERGE = "merge"
     UNMERGE = "unmerge"
+    PRESENTER_LINK = "presenter_link"
 
 
 class EventSettings(SQLModel):
@@ -207,6 +208,18 @@ class QuestionMerge(SQLModel, table=True):
     previous_pinned: bool
     merged_by: int = _discord_id()
     merged_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PresenterToken(SQLModel, table=True):
+    """The secret in an event's presenter screen link; rotating it replaces the row's token, so the old
+    link stops working at once."""
+
+    __tablename__ = "presenter_token"
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    token: str = Field(max_length=64, unique=True, index=True)
+    issued_by: int = _discord_id()
+    issued_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class EventBan(SQLModel, table=True):

@@ -8,6 +8,7 @@ from discord.http import Route
 
 from bot.app import create_bot
 from bot.settings import Settings
+from bot.web.server import SERVER_TASK
 from db.engine import Database
 from tests.harness.fake_discord import FakeDiscord, RemoteFakeDiscord, Request
 from tests.harness.limits import assert_within_limits
@@ -23,7 +24,12 @@ class DiscordHarness:
         self.db = db
         self.fake = fake or FakeDiscord()
         self.settings = Settings(
-            database_url=str(db.url), discord_token="fake-token", card_edit_interval_s=card_edit_interval_s
+            database_url=str(db.url),
+            discord_token="fake-token",
+            card_edit_interval_s=card_edit_interval_s,
+            # The bot's presenter screen on a free port, so test runs side by side never collide.
+            presenter_port=0,
+            presenter_public_url=None,
         )
         self.bot: Any = None
 
@@ -58,11 +64,12 @@ class DiscordHarness:
     async def settle(self, *, ignoring: tuple[asyncio.Task, ...] = ()) -> None:
         """Wait until every task the bot started (handlers, card edits) has finished.
 
-        A view or modal waiting out its timeout is not work in progress, so it is not waited for;
-        nor are the caller's own long-running tasks named in ``ignoring``.
+        A view or modal waiting out its timeout, and the presenter screen's server waiting for
+        requests, are not work in progress, so they are not waited for; nor are the caller's own
+        long-running tasks named in ``ignoring``.
         """
         skip = {asyncio.current_task(), *ignoring}
-        while pending := [t for t in asyncio.all_tasks() if t not in skip and not t.done() and not _timer(t)]:
+        while pending := [t for t in asyncio.all_tasks() if t not in skip and not t.done() and not _idle(t)]:
             await asyncio.wait(pending, timeout=10)
 
     def message(self, message_id: int | str) -> dict[str, Any]:
@@ -81,8 +88,8 @@ class DiscordHarness:
         return cards[0]
 
 
-def _timer(task: asyncio.Task) -> bool:
-    return task.get_coro().__qualname__.endswith("__timeout_task_impl")
+def _idle(task: asyncio.Task) -> bool:
+    return task.get_coro().__qualname__.endswith("__timeout_task_impl") or task.get_name() == SERVER_TASK
 
 
 def callback(sent: list[Request]) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""How long a moderator's decision takes to reach an open presenter page, and what watching costs.
+
+``python -m bench.presenter_latency``: an event with 200 questions and votes, its presenter page
+open in Debian's headless Chromium, then questions taken live one after another through
+``mark_live``, each at a random moment of the poller's cycle. Each sample is the time from
+calling the service to the page showing the new live question (the service call, the poller's
+next read, rendering, the event stream and the browser's swap). Also timed: one screen read
+(``presenter_screen``), which the poller repeats every ``POLL_INTERVAL_S`` for each watched
+link. SQLite, and PostgreSQL when ``PODIUM_BENCH_DATABASE_URL`` (or ``PODIUM_TEST_DATABASE_URL``)
+names a scratch database.
+"""
+
+import asyncio
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import HOST, Timings, fresh_database, open_bench_event, scratch_sqlite_url
+from bot.services.actors import Actor
+from bot.services.moderation import AfterLive, mark_live
+from bot.services.presenter import presenter_screen, presenter_token
+from bot.services.questions import submit_question
+from bot.services.votes import cast_vote
+from bot.settings import Settings
+from bot.web.feed import POLL_INTERVAL_S
+from bot.web.server import PresenterServer
+from db.engine import Database
+from tests.harness.chromium import SHOWS_LIVE, chromium, open_screen
+
+QUESTIONS = 200
+CHANGES = 30
+READS = 200
+
+
+def _member(n: int) -> Actor:
+    return Actor(user_id=10_000 + n, display_name=f"Member {n}")
+
+
+async def _seed(database: Database) -> tuple[int, list[int]]:
+    event_id = await open_bench_event(database, rate_limit_count=QUESTIONS)
+    ids = []
+    for n in range(QUESTIONS):
+        question = await submit_question(database, event_id, _member(n % 50), f"Question {n} about the report?")
+        ids.append(question.id)
+        for voter in range(n % 7):
+            await cast_vote(database, question.id, _member(100 + voter))
+    return event_id, ids
+
+
+async def measure(url: str) -> dict[str, Any]:
+    database = await fresh_database(url)
+    server = PresenterServer(database, Settings(presenter_port=0, presenter_public_url=None))
+    try:
+        event_id, ids = await _seed(database)
+        token = await presenter_token(database, event_id, HOST)
+        reads = []
+        for _ in range(READS):
+            started = time.perf_counter()
+            await presenter_screen(database, token)
+            reads.append((time.perf_counter() - started) * 1000)
+        await server.start()
+        changes, phase = [], random.Random(9)
+        with tempfile.TemporaryDirectory() as profile:
+            async with chromium(Path(profile)) as browser:
+                page = await browser.new_page()
+                await open_screen(page, server.link(token))
+                for question_id in ids[:CHANGES]:
+                    # Moderators click at any moment of the poller's cycle, not just after it read.
+                    await asyncio.sleep(phase.uniform(0, POLL_INTERVAL_S))
+                    started = time.perf_counter()
+                    await mark_live(database, question_id, HOST, previous=AfterLive.QUEUE)
+                    await page.wait_for_function(SHOWS_LIVE, arg=question_id, timeout=10_000)
+                    changes.append((time.perf_counter() - started) * 1000)
+        return {"service_call_to_page": Timings(changes).summary(), "screen_read": Timings(reads).summary()}
+    finally:
+        await server.stop()
+        await database.dispose()
+
+
+def main() -> None:
+    sqlite_url, folder = scratch_sqlite_url("presenter.db")
+    postgresql = os.environ.get("PODIUM_BENCH_DATABASE_URL") or os.environ.get("PODIUM_TEST_DATABASE_URL")
+    try:
+        results = {"poll_interval_ms": POLL_INTERVAL_S * 1000, "sqlite": asyncio.run(measure(sqlite_url))}
+        if postgresql:
+            results["postgresql"] = asyncio.run(measure(postgresql))
+    finally:
+        shutil.rmtree(folder)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""How a change reaches an open presenter page: one poller per link, shared by its viewers.
+
+While at least one page follows a link, a task reads the screen through the services every
+``POLL_INTERVAL_S`` and renders it; when the rendered screen differs from the last one, every
+follower gets it. A moderator's button, a vote, the CLI or another shard process all change the
+database, and the database is what is read, so every writer is seen without any of them knowing
+the screen exists. The cost is one screen read per link per interval, however many pages follow
+it. When the link's token is rotated, the read finds nothing and the followers are told it is gone.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from bot.services.errors import NotFound
+from bot.services.presenter import presenter_screen
+from bot.web.pages import render_screen, version_of
+from db.engine import Database
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_S = 0.25
+# A comment line this often keeps proxies and the browser from dropping a quiet stream.
+KEEPALIVE_S = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """A new screen to show (``fragment``, fingerprinted by ``version``), or ``None`` once the link is gone."""
+
+    fragment: str | None
+    version: str = ""
+
+    @property
+    def gone(self) -> bool:
+        return self.fragment is None
+
+
+GONE = Update(fragment=None)
+# Ends a follower's stream without telling the page the link is gone: the server is stopping, and
+# the page reconnects when it is back.
+_CLOSED = Update(fragment=None, version="closed")
+
+
+@dataclass
+class _Watch:
+    """One link's poller and its followers' inboxes (each holds only the newest update)."""
+
+    inboxes: set[asyncio.Queue[Update]] = field(default_factory=set)
+    latest: Update | None = None
+    task: asyncio.Task[None] | None = None
+
+    def publish(self, update: Update) -> None:
+        self.latest = update
+        for inbox in self.inboxes:
+            _replace(inbox, update)
+
+
+class ScreenFeed:
+    """The presenter links being watched in this process, each polled once for all its followers."""
+
+    def __init__(self, db: Database, *, interval_s: float = POLL_INTERVAL_S) -> None:
+        self.db = db
+        self.interval_s = interval_s
+        self._watches: dict[str, _Watch] = {}
+
+    async def follow(self, token: str, *, keepalive_s: float = KEEPALIVE_S) -> AsyncIterator[Update | None]:
+        """The screen behind ``token`` each time it changes, starting with how it is now.
+
+        Yields ``None`` after ``keepalive_s`` without news; ends after yielding ``GONE`` (the link
+        was rotated), or without a word when the feed closes (the server is stopping).
+        """
+        watch = self._watches.get(token) or self._start(token)
+        inbox: asyncio.Queue[Update] = asyncio.Queue(maxsize=1)
+        if watch.latest is not None:
+            inbox.put_nowait(watch.latest)
+        watch.inboxes.add(inbox)
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(keepalive_s):
+                        update = await inbox.get()
+                except TimeoutError:
+                    yield None
+                    continue
+                if update is _CLOSED:
+                    return
+                yield update
+                if update.gone:
+                    return
+        finally:
+            watch.inboxes.discard(inbox)
+            if not watch.inboxes and self._watches.get(token) is watch:
+                self._stop(token)
+
+    async def close(self) -> None:
+        """End every follower's stream and stop polling."""
+        for token, watch in list(self._watches.items()):
+            watch.publish(_CLOSED)
+            self._stop(token)
+        await asyncio.sleep(0)
+
+    def _start(self, token: str) -> _Watch:
+        watch = self._watches[token] = _Watch()
+        watch.task = asyncio.create_task(self._poll(token, watch), name="podium-presenter-poll")
+        return watch
+
+    def _stop(self, token: str) -> None:
+        watch = self._watches.pop(token)
+        if watch.task is not None:
+            watch.task.cancel()
+
+    async def _poll(self, token: str, watch: _Watch) -> None:
+        shown, failing = None, False
+        while True:
+            try:
+                screen = await presenter_screen(self.db, token)
+            except NotFound:
+                watch.publish(GONE)
+                return
+            except Exception:
+                # The database may be restarting: keep the last screen up and try again.
+                if not failing:
+                    log.warning("A presenter screen could not be read; retrying", exc_info=True)
+                failing = True
+            else:
+                failing = False
+                fragment = render_screen(screen)
+                if fragment != shown:
+                    shown = fragment
+                    watch.publish(Update(fragment, version_of(fragment)))
+            await asyncio.sleep(self.interval_s)
+
+
+def _replace(inbox: asyncio.Queue[Update], update: Update) -> None:
+    # A follower that is behind only needs the newest screen, not every one in between.
+    if inbox.full():
+        inbox.get_nowait()
+    inbox.put_nowait(update)

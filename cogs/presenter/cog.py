@@ -1,0 +1,60 @@
+"""/present: the private link to an event's presenter screen, and a new one when it leaked.
+
+Discord cannot run a command that also has subcommands, so rotating is the ``rotate`` option:
+``/present rotate: True``.
+"""
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import safe
+from bot.discord.actors import actor_from
+from bot.discord.options import chosen_event, event_autocomplete
+from bot.discord.render import quote
+from bot.services.presenter import presenter_token, rotate_presenter_token
+from bot.web.server import PresenterServer
+from cogs.audience.views import bot_of
+from db.models import Event
+
+EVENT_HELP = "Which event (the one running here if you leave it out)"
+
+
+def links_message(presenter: PresenterServer, event: Event, token: str, *, rotated: bool) -> str:
+    """The links, wrapped in <> so Discord fetches no preview of them (its crawler would hold the token)."""
+    opening = (
+        f"New presenter links for “{quote(event.title)}”; the old ones no longer work."
+        if rotated
+        else f"Presenter screen for “{quote(event.title)}”."
+    )
+    return "\n".join(
+        [
+            opening,
+            f"For the projector: <{presenter.link(token)}>",
+            f"For OBS (transparent background): <{presenter.link(token, overlay=True)}>",
+            "Anyone with these links can watch the screen, so keep them among the organisers. "
+            "If one leaks, `/present rotate: True` replaces them.",
+        ]
+    )
+
+
+class Presenter(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="present", description="The private link to the presenter screen (moderators)")
+    @app_commands.describe(rotate="Make a new link; the old one stops working", event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.guild_only()
+    async def present_command(
+        self, interaction: discord.Interaction, rotate: bool = False, event: int | None = None
+    ) -> None:
+        bot = bot_of(interaction)
+        chosen = await chosen_event(interaction, event)
+        issue = rotate_presenter_token if rotate else presenter_token
+        token = await issue(bot.db, chosen.id, actor_from(interaction))
+        await safe.reply(interaction, links_message(bot.presenter, chosen, token, rotated=rotate))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Presenter(bot))
