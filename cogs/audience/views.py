@@ -155,6 +155,9 @@ async def ask(
     member who forwarded it goes in the ledger.
     """
     bot = bot_of(interaction)
+    # Looking for similar questions and storing this one can take longer than Discord's three
+    # seconds in a busy burst: acknowledge first, answer in a moment.
+    await safe.defer(interaction)
     if not confirmed:
         suggestions = await suggest_similar(bot.db, bot.similar, event_id, text)
         if suggestions:
