@@ -12,7 +12,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import ranking, votes
+from bench import dedup_eval, dedup_latency, discord_burst, drafts, presenter_latency, ranking, themes, votes
 from bench.common import scratch_sqlite_url
 from bench.report import write_report
 
@@ -34,6 +34,12 @@ def main() -> None:
             },
             "ranking": ranking.run(urls),
             "votes": votes.run(),
+            "discord_burst": discord_burst.run(),
+            "dedup_eval": dedup_eval.run(),
+            "dedup_latency": dedup_latency.run(),
+            "themes": themes.run(),
+            "drafts": drafts.run(),
+            "presenter": presenter_latency.run(urls),
         }
     finally:
         shutil.rmtree(folder)

@@ -82,13 +82,19 @@ async def measure(url: str) -> dict[str, Any]:
         await database.dispose()
 
 
+def run(urls: dict[str, str]) -> dict[str, Any]:
+    """Figures for each database named in ``urls`` (``sqlite``, and ``postgresql`` if given)."""
+    return {
+        "poll_interval_ms": POLL_INTERVAL_S * 1000,
+        **{name: asyncio.run(measure(url)) for name, url in urls.items()},
+    }
+
+
 def main() -> None:
     sqlite_url, folder = scratch_sqlite_url("presenter.db")
     postgresql = os.environ.get("PODIUM_BENCH_DATABASE_URL") or os.environ.get("PODIUM_TEST_DATABASE_URL")
     try:
-        results = {"poll_interval_ms": POLL_INTERVAL_S * 1000, "sqlite": asyncio.run(measure(sqlite_url))}
-        if postgresql:
-            results["postgresql"] = asyncio.run(measure(postgresql))
+        results = run({"sqlite": sqlite_url} | ({"postgresql": postgresql} if postgresql else {}))
     finally:
         shutil.rmtree(folder)
     print(json.dumps(results, indent=2))

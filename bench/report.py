@@ -19,6 +19,27 @@ def _ranking_rows(ranking: dict[str, Any]) -> list[str]:
     return rows
 
 
+SECTIONS = {
+    "discord_burst": "Burst through the bot (time from payload to first response; card edits)",
+    "dedup_eval": "Similar questions: quality at the shipped thresholds",
+    "dedup_latency": "Similar-question check on submit",
+    "themes": "Theme clustering",
+    "drafts": "Reports and drafts",
+    "presenter": "Presenter screen: service call to page change",
+}
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [pair for key, inner in value.items() for pair in _flatten(inner, f"{prefix}{key}.")]
+    return [(prefix.rstrip("."), value)]
+
+
+def _section(title: str, figures: Any) -> list[str]:
+    rows = [f"| {name} | {value} |" for name, value in _flatten(figures) if not isinstance(value, list)]
+    return ["", f"**{title}**", "", "| figure | value |", "|---|---|", *rows]
+
+
 def render(results: dict[str, Any]) -> str:
     machine, ranking, votes = results["machine"], results["ranking"], results["votes"]
     lines = [
@@ -45,8 +66,11 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Podium reaches **{votes['ratio']:.1%}** of the ceiling with the same pragmas "
         f"(`{votes['pragmas']}`), and {votes['ratio_to_defaults']:.1%} of sqlite3 with its defaults.",
-        END,
     ]
+    for key, title in SECTIONS.items():
+        if key in results:
+            lines += _section(title, results[key])
+    lines.append(END)
     return "\n".join(lines)
 
 
