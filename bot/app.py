@@ -8,6 +8,8 @@ from discord.ext import commands
 
 from bot.discord.errors import PodiumTree
 from bot.discord.render import NO_MENTIONS
+from bot.llm.client import ModelClient
+from bot.scheduling.clock import EventClock
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade
@@ -32,19 +34,34 @@ class PodiumMixin:
     db: Database
     settings: Settings
     cards: "CardBoard"  # set by the audience cog when it loads
+    clock: EventClock  # started in setup_hook, once the cogs are loaded
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db
+        self.model = ModelClient.from_settings(settings)
 
     async def setup_hook(self) -> None:
+        from cogs.events.publisher import DiscordPublisher
+
         await upgrade(self.db)
         for extension in EXTENSIONS:
             await self.load_extension(extension)  # type: ignore[attr-defined]
+        self.clock = EventClock.from_settings(
+            self.settings,
+            self.db,
+            publisher=DiscordPublisher(self),
+            model=self.model,  # type: ignore[arg-type]
+        )
+        await self.clock.start()
 
     async def close(self) -> None:
+        if hasattr(self, "clock"):
+            await self.clock.shutdown()
         if hasattr(self, "cards"):
             await self.cards.flush()
         await super().close()  # type: ignore[misc]
+        if self.model is not None:
+            await self.model.close()
         await self.db.dispose()
 
 
