@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.llm.client import ModelClient
 from bot.scheduling.claims import claim
-from bot.scheduling.plan import JobKind, Timing, due_at
+from bot.scheduling.plan import JobKind, Timing, due_at, plan
 from bot.scheduling.publisher import Publisher
 from bot.services import drafting, events
 from bot.services.actors import Actor
@@ -125,8 +125,9 @@ async def _recap(fire: _Fire) -> str:
     if channel_id is None:
         return f"drafted #{draft.id}, not delivered: the server has no moderators' channel"
     heading = f"**Recap** of event #{fire.event.id} (draft #{draft.id}), for a moderator's approval."
-    if context.timing.recap_post_after:
-        posts_at = int((fire.now + context.timing.recap_post_after).timestamp())
+    post = next((job for job in plan(fire.event, context.timing) if job.kind is JobKind.RECAP_POST), None)
+    if post is not None:
+        posts_at = int(post.at.timestamp())
         heading += f" Unless a moderator edits, rewrites or approves it, it is posted by itself <t:{posts_at}:R>."
     sent = await context.publisher.send(channel_id, split_message(f"{heading}\n\n{draft.text}"))
     return f"drafted #{draft.id}" + ("" if sent else ", not delivered")

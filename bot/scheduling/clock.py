@@ -149,13 +149,11 @@ class EventClock:
         """Run one fire of an event's job in this process (``jobs.fire`` calls this)."""
         if self.context is None:
             return "skipped: this clock only plans"
-        task = asyncio.current_task()
-        if task is not None:
-            self._firing.add(task)
-        try:
-            return await run_job(self.context, kind, event_id)
-        finally:
-            self._firing.discard(task)  # type: ignore[arg-type]
+        # APScheduler runs each fire as a task of its own, which shutdown waits for.
+        task = asyncio.ensure_future(run_job(self.context, kind, event_id))
+        self._firing.add(task)
+        task.add_done_callback(self._firing.discard)
+        return await task
 
     async def follow(self, event: Event) -> list[UpcomingJob]:
         """Bring the event's jobs in line with it, after it is scheduled, rescheduled or archived:
