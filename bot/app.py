@@ -46,12 +46,8 @@ class PodiumMixin:
         await upgrade(self.db)
         for extension in EXTENSIONS:
             await self.load_extension(extension)  # type: ignore[attr-defined]
-        self.clock = EventClock.from_settings(
-            self.settings,
-            self.db,
-            publisher=DiscordPublisher(self),
-            model=self.model,  # type: ignore[arg-type]
-        )
+        publisher = DiscordPublisher(self)  # type: ignore[arg-type]  (a PodiumMixin is a PodiumBot here)
+        self.clock = EventClock.from_settings(self.settings, self.db, publisher=publisher, model=self.model)
         await self.clock.start()
 
     async def close(self) -> None:
