@@ -8,13 +8,14 @@ from discord.ext import commands
 
 from bot.discord.errors import PodiumTree
 from bot.discord.render import NO_MENTIONS
+from bot.llm.client import ModelClient
+from bot.scheduling.clock import EventClock
 from bot.settings import Settings
 from bot.web.server import PresenterServer
 from db.engine import Database
 from db.migrate import upgrade
 
 if TYPE_CHECKING:
-    from bot.llm.client import ModelClient
     from bot.services.similarity import SimilarityIndex
     from cogs.audience.cards import CardBoard
 
@@ -38,25 +39,36 @@ class PodiumMixin:
     # Set by the audience cog when it loads.
     cards: "CardBoard"
     similar: "SimilarityIndex"
-    # Set by the drafts cog: the configured language model, or None for the extractive writer.
-    model: "ModelClient | None"
+    # The configured language model, or None for the extractive writer.
+    model: ModelClient | None
+    clock: EventClock  # started in setup_hook, once the cogs are loaded
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db
         self.presenter = PresenterServer(db, settings)
+        self.model = ModelClient.from_settings(settings)
 
     async def setup_hook(self) -> None:
+        from cogs.events.publisher import DiscordPublisher
+
         await upgrade(self.db)
         # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
         await self.presenter.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)  # type: ignore[attr-defined]
+        publisher = DiscordPublisher(self)  # type: ignore[arg-type]  (a PodiumMixin is a PodiumBot here)
+        self.clock = EventClock.from_settings(self.settings, self.db, publisher=publisher, model=self.model)
+        await self.clock.start()
 
     async def close(self) -> None:
+        if hasattr(self, "clock"):
+            await self.clock.shutdown()
         if hasattr(self, "cards"):
             await self.cards.flush()
         await self.presenter.stop()
         await super().close()  # type: ignore[misc]
+        if self.model is not None:
+            await self.model.close()
         await self.db.dispose()
 
 

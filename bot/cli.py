@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from bot.scheduling.clock import EventClock, EventJobs
+from bot.scheduling.plan import Timing
 from bot.services.actors import Actor
 from bot.services.errors import PodiumError
 from bot.services.presenter import presenter_token
@@ -171,6 +173,41 @@ def report_add(
         f"{verb} event #{event}: {added.report.filename} ({pages}{added.passages} passages, "
         f"cited {added.first_citation} to {added.last_citation})."
     )
+
+
+@app.command()
+def jobs(
+    event: Annotated[int, typer.Argument(help="The event's number.")],
+    url: Annotated[str | None, typer.Option("--url", help="Database URL (default: DATABASE_URL).")] = None,
+) -> None:
+    """List what Podium will do for an event, and when: its scheduled jobs, soonest first."""
+    settings = Settings()
+    database = Database(url or settings.database_url)
+    # Listing starts a scheduler that never runs a job; its start and stop are no news here.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+    async def run() -> EventJobs:
+        # Every shard's job store, whichever this machine's bot serves: the event may be on any.
+        clock = EventClock(database, Timing.from_settings(settings), shard_count=settings.shard_count or 1)
+        await clock.start()
+        try:
+            return await clock.event_jobs(event, LOCAL_OPERATOR)
+        finally:
+            await clock.shutdown()
+            await database.dispose()
+
+    try:
+        found = asyncio.run(run())
+    except PodiumError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Event #{event}: {found.event.title} ({found.event.state.value})")
+    for job in found.jobs:
+        when = job.next_at.isoformat(timespec="seconds") if job.next_at else "paused"
+        every = f", then every {job.every.total_seconds() / 60:g} min" if job.every else ""
+        typer.echo(f"  {job.kind.value:<11} {when}{every}")
+    if not found.jobs:
+        typer.echo("  no jobs planned")
 
 
 def main() -> None:

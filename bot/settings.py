@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     presenter_port: int = Field(default=8080, ge=0, le=65535)
     presenter_public_url: str | None = None
 
+    # The event's clock (docs/scaling.md): a reminder with the event's panel this long before the
+    # start (0: at the start), a digest to the moderators this often while open (0: none), a recap
+    # draft this long after the end, and the recap posted by itself if no moderator has acted on it
+    # this long after it was drafted (0: never).
+    reminder_minutes: float = Field(default=15, ge=0)
+    digest_interval_minutes: float = Field(default=15, ge=0)
+    recap_delay_minutes: float = Field(default=10, ge=0)
+    recap_auto_post_minutes: float = Field(default=0, ge=0)
+    # How late a reminder, a digest or an automatic recap may still go out (after a restart, say);
+    # opening, closing and drafting the recap run however late they are.
+    schedule_misfire_grace_s: int = Field(default=300, ge=1)
+
     # The language model behind briefs, digests and recaps: any OpenAI-compatible server. With
     # neither a base URL nor a key, drafts come from the extractive writer.
     llm_base_url: str | None = None

@@ -42,6 +42,14 @@ SQLITE_PRAGMAS = (
     f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
 )
 SQLITE_READER_THREADS = 4
+# The synchronous driver for each backend, for libraries that cannot use asyncio (APScheduler 3).
+SYNC_DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg"}
+
+
+def sync_url(url: str | sa.URL) -> sa.URL:
+    """The same database, reached through a synchronous driver: pysqlite or psycopg."""
+    url = sa.make_url(url)
+    return url.set(drivername=SYNC_DRIVERS[url.get_backend_name()])
 
 
 class Database:

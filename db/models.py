@@ -379,3 +379,19 @@ class LlmCacheEntry(SQLModel, table=True):
     prompt_tokens: int
     completion_tokens: int
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ScheduleRun(SQLModel, table=True):
+    """One fire of one of an event's scheduled jobs, claimed by the process that runs it.
+
+    The primary key is the claim: a second process (or a second fire) that tries to insert the
+    same job of the same event for the same due time fails, and does nothing.
+    """
+
+    __tablename__ = "schedule_run"
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    job: str = Field(primary_key=True, max_length=24)
+    due_at: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    claimed_by: str = Field(max_length=100)
+    claimed_at: datetime = Field(sa_type=UTCDateTime)

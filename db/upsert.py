@@ -15,18 +15,19 @@ def upsert(
     *,
     keys: Sequence[str],
     update: Callable[[Any], Mapping[str, Any]] | None = None,
-) -> None:
+) -> int:
     """Insert ``rows``; where a row with the same ``keys`` exists, set the columns ``update`` gives
-    (it receives the statement's ``excluded`` row), or leave the existing row when it is None."""
+    (it receives the statement's ``excluded`` row), or leave the existing row when it is None.
+    Returns how many rows were inserted or updated (a row left as it was does not count)."""
     if not rows:
-        return
+        return 0
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(list(rows))
     if update is None:
         statement = insert.on_conflict_do_nothing(index_elements=list(keys))
     else:
         statement = insert.on_conflict_do_update(index_elements=list(keys), set_=update(insert.excluded))
-    session.execute(statement)
+    return session.execute(statement).rowcount
 
 
 def increment(table: type[SQLModel], *names: str) -> Callable[[Any], Mapping[str, Any]]:

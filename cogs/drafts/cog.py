@@ -7,7 +7,6 @@ from discord.ext import commands
 from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.options import chosen_event, event_autocomplete
-from bot.llm.client import ModelClient
 from bot.services.drafting import brief_question, draft_digest, draft_recap
 from bot.services.errors import InvalidInput
 from bot.services.events import WORKING
@@ -76,6 +75,5 @@ class Drafts(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.model = ModelClient.from_settings(bot.settings)  # type: ignore[attr-defined]
     bot.add_dynamic_items(RecapButton)
     await bot.add_cog(Drafts(bot))

@@ -1,4 +1,4 @@
-"""Events: create, schedule, open, pause, close, archive, settings, list."""
+"""Events: create, schedule, open, pause, close, archive, settings, list, status; the clock's publisher."""
 
 from cogs.events.cog import setup
 

@@ -1,6 +1,7 @@
 """The /event command group, for moderators."""
 
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import discord
@@ -15,6 +16,7 @@ from bot.services import events
 from bot.services.errors import InvalidInput
 from bot.services.guilds import guild_settings
 from cogs.audience.views import AskButton, bot_of
+from cogs.events.status import describe_jobs
 from db.models import Event, EventState, ProfanityPolicy
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -88,7 +90,8 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             starts_at=parse_time(start, timezone),
             ends_at=parse_time(end, timezone),
         )
-        await safe.reply(interaction, f"Scheduled {describe(scheduled)}.")
+        planned = await bot.clock.follow(scheduled)
+        await safe.reply(interaction, f"Scheduled {describe(scheduled)}.\n{describe_jobs(planned)}")
 
     @app_commands.command(name="open", description="Open the event for questions (or resume it)")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -122,10 +125,24 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
     @app_commands.command(name="archive", description="Put a finished or called-off event away")
     @app_commands.autocomplete(event=event_autocomplete)
     async def archive_command(self, interaction: discord.Interaction, event: int) -> None:
-        archived = await events.archive_event(
-            bot_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
-        )
+        bot = bot_of(interaction)
+        archived = await events.archive_event(bot.db, await self._event_id(interaction, event), actor_from(interaction))
+        await bot.clock.follow(archived)
         await safe.reply(interaction, f"{describe(archived)} is archived.")
+
+    @app_commands.command(name="status", description="What Podium will do for an event, and when")
+    @app_commands.describe(event="Which event", digests="Pause or resume its digests to the moderators")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def status_command(
+        self, interaction: discord.Interaction, event: int, digests: Literal["pause", "resume"] | None = None
+    ) -> None:
+        found = await bot_of(interaction).clock.event_jobs(
+            event,
+            actor_from(interaction),
+            guild_id=interaction.guild_id,
+            pause_digests=None if digests is None else digests == "pause",
+        )
+        await safe.reply(interaction, f"{describe(found.event)}\n{describe_jobs(found.jobs)}")
 
     @app_commands.command(name="settings", description="Change an event's rules")
     @app_commands.describe(

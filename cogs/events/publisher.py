@@ -1,0 +1,36 @@
+"""The publisher the event's clock posts through: the bot's side of ``bot.scheduling.publisher``."""
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.discord import safe
+from cogs.events.cog import panel
+from db.models import Event
+
+if TYPE_CHECKING:
+    from bot.app import PodiumBot
+
+
+class DiscordPublisher:
+    """What the clock's jobs post, sent through ``safe`` like everything else Podium sends."""
+
+    def __init__(self, bot: "PodiumBot") -> None:
+        self.bot = bot
+
+    async def remind(self, channel_id: int, event: Event) -> bool:
+        """The event's panel, pinned, with when it starts."""
+        embed, view = panel(event)
+        starts = f"<t:{int(event.starts_at.timestamp())}:R>" if event.starts_at else "soon"
+        content = f"Questions open {starts}: ask yours as soon as they do."
+        message = await safe.post(self.bot.get_partial_messageable(channel_id), content, embed=embed, view=view)
+        if message is None:
+            return False
+        await safe.pin(message)
+        return True
+
+    async def send(self, channel_id: int, messages: Sequence[str]) -> bool:
+        channel = self.bot.get_partial_messageable(channel_id)
+        for message in messages:
+            if await safe.post(channel, message) is None:
+                return False
+        return True
