@@ -20,7 +20,6 @@ from bot.scheduling.publisher import Publisher
 from bot.services import drafting, events
 from bot.services.actors import Actor
 from bot.services.clock import utcnow
-from bot.services.draft_text import split_message
 from bot.services.errors import InvalidTransition
 from bot.services.guilds import load_guild_settings
 from bot.services.themes import refresh_themes
@@ -114,7 +113,7 @@ async def _digest(fire: _Fire) -> str:
     await refresh_themes(context.db, fire.event.id, distance_threshold=context.theme_distance_threshold)
     draft = await drafting.draft_digest(context.db, fire.event.id, SCHEDULER, model=context.model, now=fire.now)
     heading = f"**Digest** of event #{fire.event.id} (draft #{draft.id})"
-    sent = await context.publisher.send(channel_id, split_message(f"{heading}\n\n{draft.text}"))
+    sent = await context.publisher.deliver(channel_id, heading, draft)
     return f"drafted #{draft.id}" + ("" if sent else ", not posted")
 
 
@@ -129,7 +128,7 @@ async def _recap(fire: _Fire) -> str:
     if post is not None:
         posts_at = int(post.at.timestamp())
         heading += f" Unless a moderator edits, rewrites or approves it, it is posted by itself <t:{posts_at}:R>."
-    sent = await context.publisher.send(channel_id, split_message(f"{heading}\n\n{draft.text}"))
+    sent = await context.publisher.deliver(channel_id, heading, draft)
     return f"drafted #{draft.id}" + ("" if sent else ", not delivered")
 
 
@@ -144,7 +143,7 @@ async def _post_recap(fire: _Fire) -> str:
     if channel_id is None:
         return "not posted: no recap channel"
     approved = await drafting.approve_recap(context.db, draft.id or 0, SCHEDULER, now=fire.now)
-    sent = await context.publisher.send(channel_id, approved.messages)
+    sent = await context.publisher.post(channel_id, approved.messages)
     return f"approved #{draft.id}" + (" and posted" if sent else ", not posted")
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Protocol
 
-from db.models import Event
+from db.models import Draft, Event
 
 
 class Publisher(Protocol):
@@ -11,6 +11,11 @@ class Publisher(Protocol):
         """Post the event's panel (with its "Ask a question" button) and when it starts; True if posted."""
         ...
 
-    async def send(self, channel_id: int, messages: Sequence[str]) -> bool:
-        """Post plain messages in order, each within Discord's limit; True if all went out."""
+    async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
+        """Put a draft in front of the moderators under Podium's ``heading`` (a recap with its
+        Approve / Regenerate / Edit buttons); True if posted."""
+        ...
+
+    async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
+        """Post an approved recap's messages in order; True if all went out."""
         ...

@@ -1,6 +1,7 @@
 """Showing drafts to moderators, and the recap's Approve / Regenerate / Edit buttons."""
 
 import re
+from collections.abc import Sequence
 from typing import Literal, cast
 
 import discord
@@ -98,6 +99,16 @@ class RecapButton(
         await safe.reply(
             interaction, f"Recap #{approved.draft.id} approved and posted in <#{channel_id}> ({posted} messages)."
         )
+
+
+async def post_recap(bot: "discord.Client", channel_id: int, messages: Sequence[str]) -> bool:
+    """Post an approved recap publicly: its text is data (the model wrote most of it), so it is
+    made inert and split again to fit; True if every message went out."""
+    channel = bot.get_partial_messageable(channel_id)
+    for chunk in split_content(quote("\n".join(messages))):
+        if await safe.post(channel, chunk) is None:
+            return False
+    return True
 
 
 class EditRecapModal(PodiumModal):

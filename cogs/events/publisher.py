@@ -4,8 +4,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.discord import safe
+from cogs.drafts.views import draft_embed, post_recap, recap_buttons
 from cogs.events.cog import panel
-from db.models import Event
+from db.models import Draft, DraftKind, Event
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot
@@ -28,9 +29,11 @@ class DiscordPublisher:
         await safe.pin(message)
         return True
 
-    async def send(self, channel_id: int, messages: Sequence[str]) -> bool:
+    async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
+        """The heading as Podium wrote it; the draft as data, with the recap's approval buttons."""
+        view = recap_buttons(draft) if draft.kind is DraftKind.RECAP else None
         channel = self.bot.get_partial_messageable(channel_id)
-        for message in messages:
-            if await safe.post(channel, message) is None:
-                return False
-        return True
+        return await safe.post(channel, heading, embed=draft_embed(draft), view=view) is not None
+
+    async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
+        return await post_recap(self.bot, channel_id, messages)

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from bot.services.clock import utcnow
 from bot.services.events import get_event, schedule_event
+from tests.cogs.steps import set_up_server
 from tests.factories import host
 from tests.harness.driver import DiscordHarness, custom_ids, reply_text
-from tests.harness.payloads import HOST, QA_CHANNEL_ID, audience, slash
+from tests.harness.payloads import HOST, MODERATOR, MODERATORS_CHANNEL_ID, QA_CHANNEL_ID, audience, click, slash
 
 STARTS = int(datetime(2030, 6, 1, 18, 30, tzinfo=UTC).timestamp())
 
@@ -73,3 +74,32 @@ async def test_the_reminder_posts_the_event_panel_with_its_ask_button(db):
         assert panel["embeds"][0]["title"] == "Ask the panel: Town hall"
         assert panel["content"].startswith("Questions open <t:")
         assert any(r.path.startswith(f"/channels/{QA_CHANNEL_ID}/messages/pins/") for r in discord_bot.fake.since(mark))
+
+
+async def test_the_clock_delivers_the_recap_for_approval_and_a_moderator_posts_it(db):
+    harness = DiscordHarness(db)
+    harness.settings = harness.settings.model_copy(
+        update={"reminder_minutes": 0, "recap_delay_minutes": 0.005, "digest_interval_minutes": 0}
+    )
+    async with harness as discord_bot:
+        await set_up_server(discord_bot)
+        await discord_bot.send(slash(HOST, "event create", title="Town hall"))
+        starts = utcnow() + timedelta(seconds=0.3)
+        event = await schedule_event(db, 1, host(), starts_at=starts, ends_at=starts + timedelta(seconds=0.6))
+        await discord_bot.bot.clock.follow(event)
+        delivered = []
+        for _ in range(200):
+            delivered = [
+                m
+                for m in discord_bot.fake.messages.values()
+                if int(m["channel_id"]) == MODERATORS_CHANNEL_ID and m["components"]
+            ]
+            if delivered:
+                break
+            await asyncio.sleep(0.05)
+        [recap] = delivered
+        assert recap["content"].startswith("**Recap** of event #1")
+        approve = next(c for c in custom_ids(recap) if c.startswith("podium:recap:approve:"))
+        sent = await discord_bot.send(click(MODERATOR, recap, approve))
+        assert "approved and posted" in reply_text(sent)
+        assert [r for r in sent if r.method == "POST" and r.path == f"/channels/{QA_CHANNEL_ID}/messages"]

@@ -17,7 +17,7 @@ from bot.services.clock import utcnow
 from bot.services.events import create_event, schedule_event
 from bot.services.guilds import update_guild_settings
 from db.engine import Database
-from db.models import Event
+from db.models import Draft, Event
 from tests.factories import GUILD_ID, host
 
 QA_CHANNEL_ID = 222_222_222_222_222_222
@@ -54,7 +54,10 @@ class RecordingPublisher:
         self.sent.append(Sent("reminder", channel_id, f"#{event.id} {event.title}"))
         return True
 
-    async def send(self, channel_id: int, messages: Sequence[str]) -> bool:
+    async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
+        return await self.post(channel_id, [f"{heading}\n\n{draft.text}"])
+
+    async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
         if self.hold is not None:
             await self.hold.wait()
         self.sent.extend(Sent("message", channel_id, message) for message in messages)
