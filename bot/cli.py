@@ -157,8 +157,11 @@ def rehearse(
         typer.Option("--llm/--no-llm", help="Draft with the language model set in .env (LLM_*), or without one."),
     ] = False,
 ) -> None:
-    """Replay an event offline from a script of audience and moderator actions, through the bot's
-    own services; write the questions, queue, digest, recap, ledger, refusals and charts."""
+    """Replay an event offline from a script of audience and moderator actions.
+
+    Every line goes through the bot's own services; the results (questions, queue, digest, recap,
+    ledger, refused lines and charts) are written to the output folder.
+    """
     from rich.console import Console
 
     from bot.rehearsal.console import RehearsalRequest, plan_beside, run_rehearsal
@@ -223,9 +226,6 @@ def events(
     url: Annotated[str | None, typer.Option("--url", help="Database URL (default: DATABASE_URL).")] = None,
 ) -> None:
     """Every event in the database, newest first."""
-    from rich.console import Console
-    from rich.table import Table
-
     database = Database(url or Settings().database_url)
 
     async def run() -> list[EventListing]:
@@ -237,14 +237,12 @@ def events(
     listings = asyncio.run(run())
     if not listings:
         typer.echo("No events yet.")
-        return
-    table = Table("event", "server", "title", "state", "starts", "questions")
     for listing in listings:
-        starts = listing.starts_at.strftime("%Y-%m-%d %H:%M UTC") if listing.starts_at else ""
-        table.add_row(
-            str(listing.id), str(listing.guild_id), listing.title, listing.state.value, starts, f"{listing.questions:,}"
+        starts = f", starts {listing.starts_at:%Y-%m-%d %H:%M} UTC" if listing.starts_at else ""
+        typer.echo(
+            f"#{listing.id}  {listing.state.value}  {listing.title}  "
+            f"(server {listing.guild_id}{starts}, {listing.questions:,} questions)"
         )
-    Console().print(table)
 
 
 def main() -> None:
