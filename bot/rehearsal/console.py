@@ -115,7 +115,6 @@ def show_summary(console: Console, rehearsal: Rehearsal, export: EventExport, ou
     """The summary table, the ledger's account, and where the results are."""
     done, ledger = rehearsal.done, export.ledger
     themes = {row.theme for row in export.questions if row.theme}
-    writer = rehearsal.digest.writer.value if rehearsal.digest else "none"
     table = Table(title=f"Rehearsal of “{export.title}” (event #{export.event_id})", show_header=False)
     table.add_column(style="bold")
     table.add_column()
@@ -138,7 +137,7 @@ def show_summary(console: Console, rehearsal: Rehearsal, export: EventExport, ou
             "replay rate",
             f"{rehearsal.lines_per_s:,.0f} lines/s ({rehearsal.lines:,} lines in {rehearsal.replay_s:.1f} s)",
         ),
-        ("drafts", f"digest and recap by the {writer} writer in {rehearsal.drafts_s:.1f} s"),
+        ("drafts", f"digest and recap by the {rehearsal.digest.writer.value} writer in {rehearsal.drafts_s:.1f} s"),
     ]
     for name, value in rows:
         table.add_row(name, value)

@@ -37,13 +37,12 @@ async def write_outputs(db: Database, rehearsal: Rehearsal, out: Path) -> EventE
     export = await export_event(db, rehearsal.event_id, refs=rehearsal.refs)
     ledger = await ledger_rows(db, rehearsal.event_id, refs=rehearsal.refs)
     timeline, themes = await timeline_chart(db, rehearsal.event_id), await themes_chart(db, rehearsal.event_id)
-    recap = rehearsal.recap
     texts = {
         "questions.csv": to_csv(export),
         "questions.json": to_json(export),
         "queue.md": to_markdown(export),
-        "digest.md": (rehearsal.digest.text if rehearsal.digest else "") + "\n",
-        "recap.md": ("\n".join(recap.messages) if recap else "") + "\n",
+        "digest.md": rehearsal.digest.text + "\n",
+        "recap.md": "\n".join(rehearsal.recap.messages) + "\n",
         "ledger.json": json.dumps(
             {"summary": ledger_document(export.ledger), "entries": [asdict(row) for row in ledger]},
             indent=2,

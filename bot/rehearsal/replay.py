@@ -16,7 +16,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.llm.client import ModelClient
@@ -76,24 +76,24 @@ class Refusal:
     reason: str
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Rehearsal:
     """What a replay did: the event, the questions by ref, what was refused, the drafts, and timings."""
 
     event_id: int
     starts_at: datetime
     ends_at: datetime
-    lines: int = 0
-    refs: dict[int, str] = field(default_factory=dict)  # question id -> the script's ref
-    refused: list[Refusal] = field(default_factory=list)
-    done: Counter[str] = field(default_factory=Counter)  # lines the bot accepted, by action
-    suggested: int = 0  # asks that were offered an existing question before sending theirs
-    theme_refreshes: int = 0
-    themes_s: float = 0.0
-    replay_s: float = 0.0
-    drafts_s: float = 0.0
-    digest: Draft | None = None
-    recap: ApprovedRecap | None = None
+    lines: int
+    refs: dict[int, str]  # question id -> the script's ref
+    refused: list[Refusal]
+    done: Counter[str]  # lines the bot accepted, by action
+    suggested: int  # asks that were offered an existing question before sending theirs
+    theme_refreshes: int
+    themes_s: float
+    replay_s: float  # the script's lines, theme refreshes included
+    drafts_s: float
+    digest: Draft
+    recap: ApprovedRecap
 
     @property
     def lines_per_s(self) -> float:
@@ -130,7 +130,6 @@ async def rehearse(
     last_t = script[-1].t if script else 0.0
     ends_at = max(plan.starts_at + timedelta(seconds=last_t), plan.ends_at or plan.starts_at)
     replay = _Replay(db, event_id, plan.starts_at, similar, theme_distance_threshold)
-    result = Rehearsal(event_id=event_id, starts_at=plan.starts_at, ends_at=ends_at)
 
     started = time.perf_counter()
     for line in script:
@@ -138,18 +137,29 @@ async def rehearse(
         if on_line is not None:
             on_line(line)
     await replay.refresh_themes()
-    result.replay_s = time.perf_counter() - started
+    replay_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    result.digest = await draft_digest(db, event_id, HOST, model=model, now=ends_at)
+    digest = await draft_digest(db, event_id, HOST, model=model, now=ends_at)
     await close_event(db, event_id, HOST, now=ends_at)
     recap = await draft_recap(db, event_id, HOST, model=model, now=ends_at)
-    result.recap = await approve_recap(db, recap.id or 0, HOST, now=ends_at)
-    result.drafts_s = time.perf_counter() - started
-
-    result.lines, result.refs, result.refused, result.done = len(script), replay.refs, replay.refused, replay.done
-    result.suggested, result.theme_refreshes, result.themes_s = replay.suggested, replay.refreshes, replay.themes_s
-    return result
+    approved = await approve_recap(db, recap.id or 0, HOST, now=ends_at)
+    return Rehearsal(
+        event_id=event_id,
+        starts_at=plan.starts_at,
+        ends_at=ends_at,
+        lines=len(script),
+        refs=replay.refs,
+        refused=replay.refused,
+        done=replay.done,
+        suggested=replay.suggested,
+        theme_refreshes=replay.refreshes,
+        themes_s=replay.themes_s,
+        replay_s=replay_s,
+        drafts_s=time.perf_counter() - started,
+        digest=digest,
+        recap=approved,
+    )
 
 
 class _Replay:

@@ -14,6 +14,7 @@ services, during the replay.
 """
 
 import json
+import math
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,9 +25,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from db.models import EventSettings, ReasonCode
-
-AUDIENCE = {"ask", "vote", "unvote", "withdraw"}
-MODERATOR = {"approve", "reject", "edit", "pin", "live", "next", "answer", "dismiss", "merge", "ban"}
 
 # action -> (fields it needs, fields it may have), beside "t" and "action".
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {
@@ -45,7 +43,10 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "merge": ({"moderator", "q", "into"}, set()),
     "ban": ({"moderator", "user"}, {"note"}),
 }
-_TEXT_FIELDS = ("user", "moderator", "text", "ref", "q", "into", "note")
+# Names and refs must say something; a question's text or a note may be empty, as a member's may
+# (the bot refuses an empty question, and the rehearsal records that refusal).
+_NAME_FIELDS = ("user", "moderator", "ref", "q", "into")
+_TEXT_FIELDS = ("text", "note")
 
 
 class ScriptError(Exception):
@@ -130,11 +131,14 @@ def parse_line(number: int, raw: str) -> Line:
     if unknown:
         raise ScriptError(f"{action!r} does not take {', '.join(unknown)}.", line=number)
     t = fields.get("t")
-    if isinstance(t, bool) or not isinstance(t, int | float) or t < 0:
+    if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
         raise ScriptError("t must be a number of seconds from the event's start, 0 or more.", line=number)
-    for name in _TEXT_FIELDS:
+    for name in _NAME_FIELDS:
         if name in fields and not (isinstance(fields[name], str) and fields[name].strip()):
             raise ScriptError(f"{name} must be a non-empty string.", line=number)
+    for name in _TEXT_FIELDS:
+        if name in fields and not isinstance(fields[name], str):
+            raise ScriptError(f"{name} must be a string.", line=number)
     if not isinstance(fields.get("anonymous", False), bool):
         raise ScriptError("anonymous must be true or false.", line=number)
     value = fields.get("value", 1)

@@ -57,7 +57,11 @@ def test_a_script_reads_as_actions_in_order():
         ),
         ({"t": 0.5, "action": "vote", "user": "u2", "q": "caps"}, "line 2: t is 0.5, earlier than the line before (1)"),
         ({"t": "soon", "action": "vote", "user": "u2", "q": "caps"}, "line 2: t must be a number of seconds"),
-        ({"t": 5, "action": "ask", "user": "u2", "text": " ", "ref": "x"}, "line 2: text must be a non-empty string."),
+        (
+            {"t": 5, "action": "ask", "user": " ", "text": "Who?", "ref": "x"},
+            "line 2: user must be a non-empty string.",
+        ),
+        ({"t": 5, "action": "ask", "user": "u2", "text": 42, "ref": "x"}, "line 2: text must be a string."),
         ({"t": 5, "action": "ask", "user": "u2", "text": "Again?", "ref": "caps"}, "line 2: ref 'caps' is already"),
         (
             {"t": 5, "action": "reject", "moderator": "m1", "q": "caps", "reason": "boring"},
