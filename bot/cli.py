@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bot.services.actors import Actor
+from bot.services.draft_text import plural
 from bot.services.errors import PodiumError
 from bot.services.exports import EventExport, EventListing, ExportFormat, export_event, list_all_events, render
 from bot.services.reports import REPORT_MAX_BYTES, AddedReport, add_report
@@ -241,7 +242,7 @@ def events(
         starts = f", starts {listing.starts_at:%Y-%m-%d %H:%M} UTC" if listing.starts_at else ""
         typer.echo(
             f"#{listing.id}  {listing.state.value}  {listing.title}  "
-            f"(server {listing.guild_id}{starts}, {listing.questions:,} questions)"
+            f"(server {listing.guild_id}{starts}, {plural(listing.questions, 'question')})"
         )
 
 
