@@ -12,7 +12,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dedup_eval, dedup_latency, discord_burst, drafts, presenter_latency, ranking, themes, votes
+from bench import dedup_eval, dedup_latency, discord_burst, drafts, presenter_latency, ranking, rehearse, themes, votes
 from bench.common import scratch_sqlite_url
 from bench.report import write_report
 
@@ -40,6 +40,7 @@ def main() -> None:
             "themes": themes.run(),
             "drafts": drafts.run(),
             "presenter": presenter_latency.run(urls),
+            "rehearse": rehearse.run(),
         }
     finally:
         shutil.rmtree(folder)

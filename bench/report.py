@@ -26,6 +26,7 @@ SECTIONS = {
     "themes": "Theme clustering",
     "drafts": "Reports and drafts",
     "presenter": "Presenter screen: service call to page change",
+    "rehearse": "Rehearsal of a 100,000-line script",
 }
 
 

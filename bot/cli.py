@@ -10,7 +10,9 @@ import typer
 from bot.scheduling.clock import EventClock, EventJobs
 from bot.scheduling.plan import Timing
 from bot.services.actors import Actor
+from bot.services.draft_text import plural
 from bot.services.errors import PodiumError
+from bot.services.exports import EventExport, EventListing, ExportFormat, export_event, list_all_events, render
 from bot.services.presenter import presenter_token
 from bot.services.reports import REPORT_MAX_BYTES, AddedReport, add_report
 from bot.settings import Settings
@@ -53,7 +55,7 @@ NO_TOKEN = """Podium needs a Discord bot token to run.
   3. Invite it with the scopes "bot applications.commands" (README, "Run it on Discord").
   4. Run `podium sync --guild YOUR_SERVER_ID`, then `make run`.
 
-To see Podium without Discord, run `make test`; the README explains the rest."""
+To see Podium work without Discord, run `make demo`: it rehearses an example event end to end."""
 
 
 def _token(settings: Settings) -> str:
@@ -142,6 +144,15 @@ def present(
         typer.echo("Stopped.")
 
 
+def _report_bytes(file: Path, hint: str) -> bytes:
+    """The report file's contents, refused before reading if it is missing or too large."""
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file.", param_hint=hint)
+    if file.stat().st_size > REPORT_MAX_BYTES:
+        raise typer.BadParameter(f"{file} is larger than {REPORT_MAX_BYTES // 1_048_576} MB.", param_hint=hint)
+    return file.read_bytes()
+
+
 @report_app.command("add")
 def report_add(
     event: Annotated[int, typer.Argument(help="The event's number.")],
@@ -149,11 +160,7 @@ def report_add(
     url: Annotated[str | None, typer.Option("--url", help="Database URL (default: DATABASE_URL).")] = None,
 ) -> None:
     """Attach the event's report (replacing any earlier one), as a local operator."""
-    if not file.is_file():
-        raise typer.BadParameter(f"{file} is not a file.", param_hint="FILE")
-    if file.stat().st_size > REPORT_MAX_BYTES:
-        raise typer.BadParameter(f"{file} is larger than {REPORT_MAX_BYTES // 1_048_576} MB.", param_hint="FILE")
-    data = file.read_bytes()
+    data = _report_bytes(file, "FILE")
     database = Database(url or Settings().database_url)
 
     async def run() -> AddedReport:
@@ -208,6 +215,111 @@ def jobs(
         typer.echo(f"  {job.kind.value:<11} {when}{every}")
     if not found.jobs:
         typer.echo("  no jobs planned")
+
+
+@app.command()
+def rehearse(
+    script: Annotated[Path, typer.Argument(help="The script: JSON Lines, one action a line (see the README).")],
+    report: Annotated[Path, typer.Option("--report", help="The event's report (PDF, .md, .txt or .html).")],
+    url: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: a new SQLite file in the output folder).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path("rehearsal-out"),
+    plan: Annotated[
+        Path | None,
+        typer.Option("--event", help="The event's plan, a TOML file (default: event.toml beside the script)."),
+    ] = None,
+    use_model: Annotated[
+        bool,
+        typer.Option("--llm/--no-llm", help="Draft with the language model set in .env (LLM_*), or without one."),
+    ] = False,
+) -> None:
+    """Replay an event offline from a script of audience and moderator actions.
+
+    Every line goes through the bot's own services; the results (questions, queue, digest, recap,
+    ledger, refused lines and charts) are written to the output folder.
+    """
+    from rich.console import Console
+
+    from bot.rehearsal.console import RehearsalRequest, plan_beside, run_rehearsal
+    from bot.rehearsal.script import ScriptError
+
+    settings = Settings()
+    if use_model and not settings.llm_configured:
+        typer.echo("--llm needs a language model: set LLM_BASE_URL or LLM_API_KEY in .env (README).", err=True)
+        raise typer.Exit(2)
+    request = RehearsalRequest(
+        script=script,
+        report_name=report.name,
+        report=_report_bytes(report, "--report"),
+        out=out,
+        plan=plan or plan_beside(script),
+        database_url=url,
+        use_model=use_model,
+    )
+    try:
+        run_rehearsal(request, settings, Console())
+    except ScriptError as error:
+        typer.echo(f"{script}: {error}" if error.line is not None else str(error), err=True)
+        raise typer.Exit(2) from None
+    except PodiumError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command("export")
+def export(
+    event: Annotated[int, typer.Argument(help="The event's number (see `podium events`).")],
+    export_format: Annotated[ExportFormat, typer.Option("--format", help="What to write.")] = ExportFormat.CSV,
+    include_authors: Annotated[
+        bool, typer.Option("--include-authors", help="Name the askers who asked anonymously.")
+    ] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of printing.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Database URL (default: DATABASE_URL).")] = None,
+) -> None:
+    """An event's questions as CSV, JSON or Markdown, with the moderation ledger's summary."""
+    database = Database(url or Settings().database_url)
+
+    async def run() -> EventExport:
+        try:
+            return await export_event(database, event, include_authors=include_authors)
+        finally:
+            await database.dispose()
+
+    try:
+        text = render(asyncio.run(run()), export_format)
+    except PodiumError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from None
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {output}.")
+
+
+@app.command()
+def events(
+    url: Annotated[str | None, typer.Option("--url", help="Database URL (default: DATABASE_URL).")] = None,
+) -> None:
+    """Every event in the database, newest first."""
+    database = Database(url or Settings().database_url)
+
+    async def run() -> list[EventListing]:
+        try:
+            return await list_all_events(database)
+        finally:
+            await database.dispose()
+
+    listings = asyncio.run(run())
+    if not listings:
+        typer.echo("No events yet.")
+    for listing in listings:
+        starts = f", starts {listing.starts_at:%Y-%m-%d %H:%M} UTC" if listing.starts_at else ""
+        typer.echo(
+            f"#{listing.id}  {listing.state.value}  {listing.title}  "
+            f"(server {listing.guild_id}{starts}, {plural(listing.questions, 'question')})"
+        )
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ is the share of them it holds, which triage reads as "the report covers this".
 """
 
 import asyncio
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -25,6 +26,8 @@ _WORD = re.compile(r"\b\w\w+\b")
 # Words about the Q&A itself ("what does the report say...") say nothing about a question's topic.
 _QA_WORDS = {"report", "reports", "say", "says", "panel", "panelist", "question", "ask", "think", "please", "explain"}
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _QA_WORDS
+# bm25s sets its own logger to DEBUG when imported, which would print every index it builds.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)

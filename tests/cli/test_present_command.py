@@ -14,7 +14,8 @@ from db.migrate import upgrade
 from db.models import LedgerAction
 from tests.factories import host, make_event
 
-STARTUP_WAIT_S = 30
+# Generous: a loaded CI machine takes a while to import the bot's dependencies.
+STARTUP_WAIT_S = 90
 
 
 async def test_present_serves_the_screens_and_prints_an_events_link(tmp_path):
@@ -32,7 +33,9 @@ async def test_present_serves_the_screens_and_prints_an_events_link(tmp_path):
     try:
         printed = ""
         while "Event #" not in printed:
-            printed += (await asyncio.wait_for(podium.stdout.readline(), STARTUP_WAIT_S)).decode()
+            line = await asyncio.wait_for(podium.stdout.readline(), STARTUP_WAIT_S)
+            assert line, f"podium present stopped before printing a link: {printed!r}"
+            printed += line.decode()
         link = re.search(rf"Event #{event.id}: (\S+)", printed).group(1)
         async with aiohttp.ClientSession() as http, http.get(link) as response:
             assert response.status == 200
