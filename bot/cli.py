@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+import signal
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Annotated
 
@@ -130,7 +132,7 @@ def present(
             for event_id in event or []:
                 token = await presenter_token(database, event_id, LOCAL_OPERATOR)
                 typer.echo(f"Event #{event_id}: {server.link(token)}  (OBS: {server.link(token, overlay=True)})")
-            await server.wait()
+            await _until_stopped(server.wait())
         finally:
             await server.stop()
             await database.dispose()
@@ -140,8 +142,23 @@ def present(
     except PodiumError as error:
         typer.echo(error.message, err=True)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        typer.echo("Stopped.")
+    typer.echo("Stopped.")
+
+
+async def _until_stopped(running: Awaitable[None]) -> None:
+    """Wait for ``running`` to end, or for Ctrl-C or SIGTERM (a service manager's stop), whichever
+    comes first. Handled here, not left to Python's default, because a process started in the
+    background of a shell ignores SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    # Not cancelled when a signal comes: cancelling it would cancel what it waits for, which the
+    # caller stops in order instead.
+    waiting = asyncio.ensure_future(running)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
 
 
 def _report_bytes(file: Path, hint: str) -> bytes:

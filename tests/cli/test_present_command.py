@@ -41,7 +41,7 @@ async def test_present_serves_the_screens_and_prints_an_events_link(tmp_path):
             assert response.status == 200
             assert "Launch of the Housing Report" in await response.text()
     finally:
-        podium.send_signal(signal.SIGINT)
+        podium.send_signal(signal.SIGTERM)
         rest = (await asyncio.wait_for(podium.communicate(), STARTUP_WAIT_S))[0].decode()
     assert podium.returncode == 0
     assert "Stopped." in rest
