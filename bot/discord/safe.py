@@ -107,11 +107,14 @@ async def post(
     *,
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
+    file: discord.File | None = None,
 ) -> discord.Message | None:
     """Post a new message in a channel; ``None`` if it could not be posted."""
     kwargs = {"content": fit_content(content), "embeds": _embeds(embed, None), "allowed_mentions": NO_MENTIONS}
     if view is not None:
         kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
     try:
         return await channel.send(**kwargs)
     except discord.HTTPException as error:

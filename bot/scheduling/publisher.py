@@ -16,6 +16,6 @@ class Publisher(Protocol):
         Approve / Regenerate / Edit buttons); True if posted."""
         ...
 
-    async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
-        """Post an approved recap's messages in order; True if all went out."""
+    async def post(self, channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
+        """Post an approved recap's messages in order (with the event's timeline chart); True if all went out."""
         ...

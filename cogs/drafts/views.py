@@ -1,8 +1,9 @@
 """Showing drafts to moderators, and the recap's Approve / Regenerate / Edit buttons."""
 
+import io
 import re
 from collections.abc import Sequence
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import discord
 
@@ -10,11 +11,15 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.render import EMBED_DESCRIPTION_MAX, TEXT_INPUT_MAX, check_custom_id, clip, quote, split_content
+from bot.services.charts import timeline_chart
 from bot.services.drafting import approve_recap, edit_recap, get_draft, regenerate_draft
 from bot.services.events import get_event
 from bot.services.guilds import guild_settings
 from cogs.audience.views import bot_of
 from db.models import Draft, DraftKind, DraftWriter
+
+if TYPE_CHECKING:
+    from bot.app import PodiumBot
 
 RecapAction = Literal["approve", "regenerate", "edit"]
 RECAP_BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
@@ -92,21 +97,28 @@ class RecapButton(
         if channel_id is None:
             await safe.reply(interaction, "The recap is approved, but there is no recap channel to post it in.")
             return
-        channel = bot.get_partial_messageable(channel_id)
-        posted = 0
-        for chunk in split_content(quote("\n".join(approved.messages))):
-            posted += await safe.post(channel, chunk) is not None
-        await safe.reply(
-            interaction, f"Recap #{approved.draft.id} approved and posted in <#{channel_id}> ({posted} messages)."
-        )
+        if await post_recap(bot, channel_id, event.id or 0, approved.messages):
+            await safe.reply(interaction, f"Recap #{approved.draft.id} approved and posted in <#{channel_id}>.")
+        else:
+            await safe.reply(
+                interaction,
+                f"Recap #{approved.draft.id} is approved, but Podium could not post all of it in <#{channel_id}>: "
+                "check that it may send messages and attach files there.",
+            )
 
 
-async def post_recap(bot: "discord.Client", channel_id: int, messages: Sequence[str]) -> bool:
-    """Post an approved recap publicly: its text is data (the model wrote most of it), so it is
-    made inert and split again to fit; True if every message went out."""
+async def post_recap(bot: "PodiumBot", channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
+    """Post an approved recap publicly, the event's timeline chart attached to its last message.
+
+    Its text is data (the model wrote most of it), so it is made inert and split again to fit;
+    True if every message went out.
+    """
     channel = bot.get_partial_messageable(channel_id)
-    for chunk in split_content(quote("\n".join(messages))):
-        if await safe.post(channel, chunk) is None:
+    chunks = split_content(quote("\n".join(messages)))
+    chart = await timeline_chart(bot.db, event_id)
+    for number, chunk in enumerate(chunks, start=1):
+        file = discord.File(io.BytesIO(chart), filename="timeline.png") if number == len(chunks) else None
+        if await safe.post(channel, chunk, file=file) is None:
             return False
     return True
 

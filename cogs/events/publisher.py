@@ -35,5 +35,5 @@ class DiscordPublisher:
         channel = self.bot.get_partial_messageable(channel_id)
         return await safe.post(channel, heading, embed=draft_embed(draft), view=view) is not None
 
-    async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
-        return await post_recap(self.bot, channel_id, messages)
+    async def post(self, channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
+        return await post_recap(self.bot, channel_id, event_id, messages)

@@ -86,6 +86,7 @@ async def test_the_recap_is_posted_only_when_a_moderator_approves_it(discord_bot
     public = posted(sent, QA_CHANNEL_ID)
     assert public, reply_text(sent)
     assert all(len(m["content"]) <= 2000 for m in public)
+    assert public[-1]["uploaded"] == ["timeline.png"], "the timeline chart goes with the recap"
     assert "@everyone" not in "".join(m["content"] for m in public)
     assert f"Recap #{draft_id} approved and posted" in reply_text(sent)
 

@@ -240,11 +240,17 @@ async def _read_body(request: web.Request) -> Any:
     if not request.can_read_body:
         return None
     if request.content_type == "multipart/form-data":
-        reader = await request.multipart()
-        async for part in reader:
+        # A message with files: the JSON part, plus the names of the files sent beside it (under
+        # "uploaded", which is the harness's note, not a Discord field).
+        payload: dict[str, Any] = {}
+        uploaded: list[str] = []
+        async for part in await request.multipart():
             if part.name == "payload_json":
-                return json.loads(await part.text())
-        return None
+                payload = json.loads(await part.text())
+            elif part.filename:
+                uploaded.append(part.filename)
+                await part.read()
+        return payload | {"uploaded": uploaded} if uploaded else payload
     text = await request.text()
     return json.loads(text) if text else None
 

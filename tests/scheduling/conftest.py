@@ -55,9 +55,12 @@ class RecordingPublisher:
         return True
 
     async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
-        return await self.post(channel_id, [f"{heading}\n\n{draft.text}"])
+        return await self._record(channel_id, [f"{heading}\n\n{draft.text}"])
 
-    async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
+    async def post(self, channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
+        return await self._record(channel_id, messages)
+
+    async def _record(self, channel_id: int, messages: Sequence[str]) -> bool:
         if self.hold is not None:
             await self.hold.wait()
         self.sent.extend(Sent("message", channel_id, message) for message in messages)
