@@ -127,21 +127,19 @@ async def unmerge_question(db: Database, question_id: int, moderator: Actor, *, 
 async def askers(db: Database, question_ids: Sequence[int]) -> dict[int, list[Asker]]:
     """Who asked each question: its own asker first, then the askers of the questions merged into it
     (and into those), each person once. ``len(...)`` is the card's "asked by N people"."""
+    return await db.read(lambda session: {qid: credited_askers(session, qid) for qid in question_ids})
 
-    def read(session: Session) -> dict[int, list[Asker]]:
-        credited: dict[int, list[Asker]] = {}
-        for question_id in question_ids:
-            people: dict[int, Asker] = {}
-            rows = session.exec(select(Question).where(Question.id == question_id)).all()
-            while rows:
-                for row in rows:
-                    people.setdefault(row.author_id, Asker(row.author_id, row.author_name, row.anonymous, row.id))
-                merged_in = select(Question).where(col(Question.merged_into).in_([row.id for row in rows]))
-                rows = session.exec(merged_in.order_by(col(Question.created_at), col(Question.id))).all()
-            credited[question_id] = list(people.values())
-        return credited
 
-    return await db.read(read)
+def credited_askers(session: Session, question_id: int) -> list[Asker]:
+    """``askers`` for one question, inside the caller's session."""
+    people: dict[int, Asker] = {}
+    rows = session.exec(select(Question).where(Question.id == question_id)).all()
+    while rows:
+        for row in rows:
+            people.setdefault(row.author_id, Asker(row.author_id, row.author_name, row.anonymous, row.id))
+        merged_in = select(Question).where(col(Question.merged_into).in_([row.id for row in rows]))
+        rows = session.exec(merged_in.order_by(col(Question.created_at), col(Question.id))).all()
+    return list(people.values())
 
 
 def _lock_pair(session: Session, question_id: int, into_id: int, moderator: Actor) -> tuple[Question, Question, Event]:

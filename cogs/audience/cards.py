@@ -14,9 +14,8 @@ import discord
 
 from bot.discord import safe
 from bot.discord.render import quote
-from bot.services.events import get_event
-from bot.services.merges import askers
-from bot.services.questions import describe_status, get_question, set_card_message
+from bot.services.cards import card_facts
+from bot.services.questions import describe_status, set_card_message
 from bot.services.votes import VOTABLE
 from cogs.audience.views import VoteButton
 from db.engine import Database
@@ -69,22 +68,17 @@ class CardBoard:
         self.bot, self.db, self.interval_s = bot, db, interval_s
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._last_edit: dict[int, float] = {}
-        self.edits_made = 0
 
     async def post(self, question: Question) -> None:
         """Post the card of a newly published question and remember its message."""
-        event = await get_event(self.db, question.event_id)
-        if event.channel_id is None:
-            log.info("Event %s has no channel; question %s gets no card", event.id, question.id)
+        facts = await card_facts(self.db, question.id or 0)
+        if facts.event.channel_id is None:
+            log.info("Event %s has no channel; question %s gets no card", facts.event.id, question.id)
             return
-        embed, view = await self._render(question, event)
-        message = await safe.post(self.bot.get_partial_messageable(event.channel_id), embed=embed, view=view)
+        embed, view = render_card(facts.question, facts.event, askers=facts.askers)
+        message = await safe.post(self.bot.get_partial_messageable(facts.event.channel_id), embed=embed, view=view)
         if message is not None:
-            await set_card_message(self.db, question.id, message.id)
-
-    async def _render(self, question: Question, event: Event) -> tuple[discord.Embed, discord.ui.View]:
-        credited = (await askers(self.db, [question.id or 0])).get(question.id or 0, [])
-        return render_card(question, event, askers=max(1, len(credited)))
+            await set_card_message(self.db, question.id or 0, message.id)
 
     def refresh(self, question_id: int) -> None:
         """Bring the card up to date soon; many calls in a burst make one edit."""
@@ -103,16 +97,15 @@ class CardBoard:
         finally:
             # Anything that happens from here on schedules a new edit, which will show it.
             del self._pending[question_id]
-        question = await get_question(self.db, question_id)
+        facts = await card_facts(self.db, question_id)
+        question, event = facts.question, facts.event
         if question.card_message_id is None:
             if question.status is QuestionStatus.PUBLISHED:
                 await self.post(question)
             return
-        event = await get_event(self.db, question.event_id)
         if event.channel_id is None:
             return
-        embed, view = await self._render(question, event)
+        embed, view = render_card(question, event, askers=facts.askers)
         message = self.bot.get_partial_messageable(event.channel_id).get_partial_message(question.card_message_id)
         self._last_edit[question_id] = time.monotonic()
-        if await safe.edit(message, embed=embed, view=view):
-            self.edits_made += 1
+        await safe.edit(message, embed=embed, view=view)
