@@ -3,6 +3,7 @@
 from bot.services.actors import Actor
 from bot.services.events import create_event, open_event
 from bot.services.questions import submit_question
+from bot.services.similarity import SimilarityIndex
 from db.engine import Database
 from db.models import Event, EventSettings, Question
 
@@ -35,3 +36,11 @@ async def make_event(db: Database, moderator: Actor, **settings: object) -> Even
 async def ask_questions(db: Database, event: Event, texts: list[str], *, first_member: int = 1) -> list[Question]:
     """Each text asked by a different member, so rate limits never interfere."""
     return [await submit_question(db, event.id, member(first_member + n), text) for n, text in enumerate(texts)]
+
+
+RENT_CAP = "How will the rent cap be funded?"
+
+
+async def ask_similar(db: Database, event: Event, n: int, text: str, index: SimilarityIndex) -> Question:
+    """Member ``n`` asks ``text``, compared with the event's other questions through ``index``."""
+    return await submit_question(db, event.id, member(n), text, similar=index)

@@ -1,6 +1,7 @@
 import pytest
 
 from bot.services.actors import Actor
+from bot.services.similarity import LexicalBackend, SimilarityIndex
 from db.engine import Database
 from db.models import Event
 from tests.factories import host, make_event, member
@@ -20,3 +21,9 @@ def asker() -> Actor:
 async def event(db: Database, moderator: Actor) -> Event:
     """An open event with the default settings."""
     return await make_event(db, moderator)
+
+
+@pytest.fixture
+def index() -> SimilarityIndex:
+    """A lexical similarity index, as the bot makes one per process."""
+    return SimilarityIndex(LexicalBackend())

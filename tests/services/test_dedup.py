@@ -1,26 +1,12 @@
 """Suggest before submit: a member typing a question already asked is offered the existing one."""
 
-import pytest
-
 from bot.services import moderation
 from bot.services.dedup import suggest_similar
 from bot.services.merges import merge_questions
-from bot.services.questions import submit_question
-from bot.services.similarity import LexicalBackend, SimilarityIndex
 from bot.services.votes import cast_vote
 from db.models import QuestionStatus, ReasonCode
-from tests.factories import make_event, member
-
-RENT_CAP = "How will the rent cap be funded?"
-
-
-@pytest.fixture
-def index():
-    return SimilarityIndex(LexicalBackend())
-
-
-async def ask(db, event, n, text, index):
-    return await submit_question(db, event.id, member(n), text, similar=index)
+from tests.factories import RENT_CAP, make_event, member
+from tests.factories import ask_similar as ask
 
 
 async def test_a_draft_repeating_a_question_is_offered_it_with_its_votes(db, event, index):

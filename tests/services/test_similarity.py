@@ -1,24 +1,12 @@
 """Similar questions on submit: the link moderators see, and the index that remembers each event."""
 
-import pytest
-
 from bot.services.moderation import dismiss_question
 from bot.services.questions import get_question, submit_question
 from bot.services.similarity import LexicalBackend, SimilarityIndex
 from bot.settings import Settings
 from db.models import ReasonCode
-from tests.factories import make_event, member
-
-RENT_CAP = "How will the rent cap be funded?"
-
-
-@pytest.fixture
-def index():
-    return SimilarityIndex(LexicalBackend())
-
-
-async def ask(db, event, n, text, index):
-    return await submit_question(db, event.id, member(n), text, similar=index)
+from tests.factories import RENT_CAP, make_event, member
+from tests.factories import ask_similar as ask
 
 
 async def test_a_question_like_an_earlier_one_is_linked_to_it(db, event, index):
