@@ -28,6 +28,14 @@ from bot.services.similarity import Backend, LexicalBackend
 DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 QQP = DATASETS / "qqp_balanced_2000.csv"
 POLIS = DATASETS / "polis_opendata_comments.csv"
+
+
+def polis_comments() -> list[str]:
+    """Every distinct Polis comment of four words or more: real audience text at volume."""
+    rows = csv.DictReader(POLIS.open(encoding="utf-8"))
+    return list(dict.fromkeys(r["comment_body"] for r in rows if len(r["comment_body"].split()) >= 4))
+
+
 CURVE = Path(__file__).resolve().parent.parent / "docs" / "dedup_pr_curve.png"
 TARGET_PRECISION = 0.85
 

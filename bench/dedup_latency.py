@@ -8,7 +8,6 @@ closest questions above the link threshold. Each backend is measured once its mo
 """
 
 import asyncio
-import csv
 import shutil
 import time
 from typing import Any
@@ -17,18 +16,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from bench.common import Timings, fresh_database, open_bench_event, scratch_sqlite_url
-from bench.dedup_eval import POLIS, backends
+from bench.dedup_eval import POLIS, backends, polis_comments
 from bot.services.clock import utcnow
 from bot.services.similarity import Backend, SimilarityIndex
 from db.models import Question, QuestionStatus
 
 QUESTIONS = 5_000
 CHECKS = 200
-
-
-def _comments() -> list[str]:
-    rows = csv.DictReader(POLIS.open(encoding="utf-8"))
-    return list(dict.fromkeys(r["comment_body"] for r in rows if len(r["comment_body"].split()) >= 4))
 
 
 def _seed(session: Session, event_id: int, texts: list[str]) -> None:
@@ -82,7 +76,7 @@ def run() -> dict[str, Any]:
         message = f"skipped: {POLIS} is not there"
         print(message)
         return {"skipped": message}
-    comments = _comments()
+    comments = polis_comments()
     stored, asked = comments[:QUESTIONS], comments[QUESTIONS : QUESTIONS + CHECKS]
     figures: dict[str, Any] = {"questions": len(stored), "checks": len(asked)}
     for name, backend in backends().items():

@@ -6,13 +6,12 @@ the event loop wakes every 10 ms: its longest late wake-up shows whether cluster
 """
 
 import asyncio
-import csv
 import shutil
 import time
 from typing import Any
 
 from bench.common import fresh_database, open_bench_event, scratch_sqlite_url
-from bench.dedup_eval import POLIS
+from bench.dedup_eval import POLIS, polis_comments
 from bench.dedup_latency import _seed
 from bot.services.themes import refresh_themes
 from bot.settings import Settings
@@ -64,8 +63,7 @@ def run() -> dict[str, Any]:
         message = f"skipped: {POLIS} is not there"
         print(message)
         return {"skipped": message}
-    rows = list(csv.DictReader(POLIS.open(encoding="utf-8")))
-    texts = list(dict.fromkeys(r["comment_body"] for r in rows if len(r["comment_body"].split()) >= 4))
+    texts = polis_comments()
     # Every fifth comment, so that each conversation's subjects are there.
     return asyncio.run(measure(texts[::5][:QUESTIONS]))
 
