@@ -221,6 +221,17 @@ async def live_question(db: Database, event_id: int) -> Question | None:
     return await db.read(lambda session: session.exec(query).first())
 
 
+async def question_for_moderator(db: Database, question_id: int, moderator: Actor) -> Question:
+    """The question, for a moderator of its event's server only (``NotAllowed`` for anyone else)."""
+
+    def read(session: Session) -> Question:
+        question = load_question(session, question_id)
+        require_moderator(session, load_event(session, question.event_id).guild_id, moderator)
+        return question
+
+    return await db.read(read)
+
+
 async def check_moderator(db: Database, guild_id: int, actor: Actor) -> None:
     """Raise ``NotAllowed`` unless the actor moderates this server (for moderator-only views)."""
     await db.read(require_moderator, guild_id, actor)

@@ -11,7 +11,6 @@ from bot.discord.errors import guarded
 from bot.discord.render import check_custom_id
 from bot.services import moderation
 from bot.services.events import get_event
-from bot.services.questions import get_question
 from bot.services.ranking import Order, count_questions, rank_questions
 from bot.services.triage import question_triage
 from cogs.audience.views import bot_of
@@ -96,7 +95,6 @@ class QuestionPicker(discord.ui.DynamicItem[discord.ui.Select], template=r"podiu
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
-        question = await get_question(bot.db, int(cast(discord.ui.Select, self.item).values[0]))
-        event = await get_event(bot.db, question.event_id)
-        await moderation.check_moderator(bot.db, event.guild_id, actor_from(interaction))
+        question_id = int(cast(discord.ui.Select, self.item).values[0])
+        question = await moderation.question_for_moderator(bot.db, question_id, actor_from(interaction))
         await safe.reply(interaction, embed=question_embed(question), view=actions_view(question))

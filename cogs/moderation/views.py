@@ -106,20 +106,17 @@ class ModerateButton(
         bot, moderator = bot_of(interaction), actor_from(interaction)
         qid = self.question_id
         if self.action in ("reject", "dismiss"):
-            question = await get_question(bot.db, qid)
-            await moderation.check_moderator(bot.db, (await get_event(bot.db, question.event_id)).guild_id, moderator)
+            question = await moderation.question_for_moderator(bot.db, qid, moderator)
             view = discord.ui.View(timeout=None)
             view.add_item(ReasonSelect(cast(Literal["reject", "dismiss"], self.action), qid))
             await safe.reply(interaction, f"Why should question #{qid} be {ACTIONS[self.action].done}?", view=view)
             return
         if self.action == "edit":
-            question = await get_question(bot.db, qid)
-            await moderation.check_moderator(bot.db, (await get_event(bot.db, question.event_id)).guild_id, moderator)
+            question = await moderation.question_for_moderator(bot.db, qid, moderator)
             await safe.open_modal(interaction, EditModal(question))
             return
         if self.action == "merge":
-            question = await get_question(bot.db, qid)
-            await moderation.check_moderator(bot.db, (await get_event(bot.db, question.event_id)).guild_id, moderator)
+            question = await moderation.question_for_moderator(bot.db, qid, moderator)
             view = discord.ui.View(timeout=None)
             view.add_item(MergeSelect(qid, await merge_candidates(bot, question)))
             await safe.reply(interaction, f"Merge question #{qid} into which question?", view=view)

@@ -192,3 +192,10 @@ async def test_check_moderator(db, event, moderator):
     await moderation.check_moderator(db, event.guild_id, moderator)
     with pytest.raises(NotAllowed):
         await moderation.check_moderator(db, event.guild_id, member(2))
+
+
+async def test_a_question_is_shown_in_full_to_moderators_only(db, event, moderator):
+    question = await ask(db, event, 1, "Who asked me?", anonymous=True)
+    assert (await moderation.question_for_moderator(db, question.id, moderator)).author_id == member(1).user_id
+    with pytest.raises(NotAllowed):
+        await moderation.question_for_moderator(db, question.id, member(2))
