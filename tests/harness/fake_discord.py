@@ -13,9 +13,12 @@ import threading
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from tests.harness.fake_gateway import FakeGateway
 
 APPLICATION_ID = 700_000_000_000_000_001
 BOT_USER_ID = 700_000_000_000_000_002
@@ -58,6 +61,8 @@ class FakeDiscord:
     # Files members attached, served as Discord's CDN serves them.
     attachments: dict[str, bytes] = field(default_factory=dict)
     port: int = 0
+    # Discord's gateway too, for a bot that connects as a real one does (tests/harness/fake_gateway.py).
+    gateway: "FakeGateway | None" = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -95,11 +100,15 @@ class FakeDiscord:
         app.router.add_get("/attachments/{name}", self._attachment)
         app.router.add_get("/_harness/requests", self._recorded_requests)
         app.router.add_get("/_harness/messages", self._recorded_messages)
+        if self.gateway is not None:
+            self.gateway.install(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self.gateway is not None:
+            self.gateway.started(self.port)
 
     async def _shutdown(self) -> None:
         if self._runner is not None:
@@ -147,6 +156,8 @@ class FakeDiscord:
             return _json(BOT_USER)
         if path == "/oauth2/applications/@me":
             return _json(_application())
+        if path == "/gateway/bot" and self.gateway is not None:
+            return _json(self.gateway.gateway_bot())
         if parts[0] == "interactions" and parts[-1] == "callback":
             return self._interaction_callback(parts[1], body)
         if parts[0] == "webhooks" and method == "POST":
