@@ -1,5 +1,6 @@
-"""Podium run as its operators run it: ``podium run`` in a process of its own, configured by its
-environment, which a test can kill outright."""
+"""Podium started as its operators start it: ``podium run`` in a process of its own, configured by
+its environment, which a test can kill outright; or the same bot in the test's own process,
+connected to a fake Discord through the gateway rather than fed by the in-process harness."""
 
 import asyncio
 import inspect
@@ -8,12 +9,24 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.app import create_bot
+from bot.settings import Settings
+from db.engine import Database
+from tests.harness.fake_discord import FakeDiscord
+from tests.harness.fake_gateway import FakeGateway
+from tests.harness.payloads import guild_create
+
 ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "fake-token"
 # Only what a process needs to start: nothing else from the developer's environment (a DATABASE_URL,
 # an LLM key) reaches the bot, and it runs in a folder of its own, so no .env is read either.
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
@@ -59,6 +72,46 @@ def bot_process(settings: dict[str, str], folder: Path, name: str) -> Iterator[B
         yield bot
     finally:
         bot.kill()
+
+
+def new_fake_discord() -> FakeDiscord:
+    """A fake Discord, REST and gateway, serving the test server to a bot with ``TOKEN``."""
+    return FakeDiscord(gateway=FakeGateway([guild_create()], token=TOKEN))
+
+
+@asynccontextmanager
+async def connected_bot(
+    db: Database, fake: FakeDiscord | None = None, **settings: Any
+) -> AsyncIterator[tuple[commands.Bot, FakeDiscord]]:
+    """A Podium bot in this process, started as ``podium run`` starts it: on a fake Discord's API
+    (DISCORD_API_BASE), connected through its gateway, ready. Pass a running ``fake`` (with a
+    gateway) to keep what it holds; otherwise a new one is started and stopped. discord.py's
+    process-wide addresses are put back afterwards."""
+    base, gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    owned = fake is None
+    if fake is None:
+        fake = new_fake_discord()
+        fake.start()
+    url = db.url.render_as_string(hide_password=False)
+    config = Settings(
+        _env_file=None, database_url=url, discord_token=TOKEN, discord_api_base=fake.base_url, presenter_port=0
+    )
+    # Its own connections, as a bot process has; the test's ``db`` stays open after the bot closes.
+    bot = create_bot(config.model_copy(update=settings), Database(url))
+    running = asyncio.create_task(bot.start(TOKEN))
+    try:
+        ready = asyncio.create_task(bot.wait_until_ready())
+        await asyncio.wait({ready, running}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        if running.done():
+            running.result()  # it failed to start: say why
+        assert ready.done(), "the bot was not ready within 60 s"
+        yield bot, fake
+    finally:
+        await bot.close()
+        await running
+        if owned:
+            fake.stop()
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 
 async def until(check: Callable[[], Any], *, what: str, within_s: float = 60, bot: BotProcess | None = None) -> None:

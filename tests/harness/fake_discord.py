@@ -66,6 +66,7 @@ class FakeDiscord:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._nonces: dict[str, int] = {}  # message nonce -> the message it created
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -165,7 +166,7 @@ class FakeDiscord:
         if parts[0] == "webhooks" and method == "PATCH":
             return _json(self._store_message(None, body))
         if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "POST":
-            return _json(self._store_message(int(parts[1]), body))
+            return _json(self._post_once(int(parts[1]), body))
         if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "PATCH":
             return _json(self._edit_message(int(parts[1]), int(parts[3]), body))
         if parts[0] == "channels" and "pins" in parts and method == "PUT":
@@ -196,6 +197,20 @@ class FakeDiscord:
         }
         with self._lock:
             self.messages[int(message["id"])] = message
+        return message
+
+    def _post_once(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Create Message with ``enforce_nonce``: a nonce seen before returns that message (Discord
+        checks for a few minutes; the fake, for its whole life)."""
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        with self._lock:
+            earlier = self.messages.get(self._nonces.get(nonce, 0)) if nonce else None
+        if earlier is not None:
+            return earlier
+        message = self._store_message(channel_id, body)
+        if nonce:
+            with self._lock:
+                self._nonces[nonce] = int(message["id"])
         return message
 
     def _edit_message(self, channel_id: int, message_id: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,10 @@ the bot was down run once.
 """
 
 import asyncio
+import json
 import random
 import re
+import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,13 +23,13 @@ from sqlmodel import Session, col, select
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import JobKind, Timing
 from bot.services.clock import utcnow
-from bot.services.events import get_event, schedule_event
-from bot.services.questions import get_question
+from bot.services.events import create_event, get_event, open_event, schedule_event
+from bot.services.questions import get_question, set_card_message, submit_question
 from bot.settings import Settings
 from db.engine import Database
 from db.models import EventState, ScheduleRun, Vote
-from tests.factories import host
-from tests.harness.bot_process import BotProcess, bot_process, until
+from tests.factories import GUILD_ID, host, member
+from tests.harness.bot_process import BotProcess, bot_process, connected_bot, new_fake_discord, until
 from tests.harness.driver import custom_ids, reply_text
 from tests.harness.fake_discord import FakeDiscord, Request
 from tests.harness.fake_gateway import FakeGateway
@@ -200,6 +202,9 @@ async def test_a_bot_killed_mid_burst_keeps_what_it_acknowledged_and_runs_its_cl
                 question = await get_question(db, qid)
                 assert question.author_id == user_id
                 assert question.text == question_text(user_id - audience(0).user_id)
+            # ... and has its card, even those the bot died before posting.
+            await until(lambda: all(_cards(discord, list(acknowledged_asks.values()))), what="the cards", bot=after)
+            assert all(discord.card(qid) for qid in acknowledged_asks.values())  # one card each
             stored_votes = await db.read(_votes, 1)
             assert {(qid, user) for qid, user, _ in stored_votes} >= acknowledged_votes
             # Each question's count is its votes' count: a vote and its counter commit together.
@@ -228,6 +233,58 @@ async def test_a_bot_killed_mid_burst_keeps_what_it_acknowledged_and_runs_its_cl
         assert not [p for s in discord.gateway.sessions for p in s.received if p["op"] == 6], "no session resumed"
     finally:
         discord.fake.stop()
+
+
+async def test_the_cards_a_crash_left_unposted_are_posted_when_the_bot_is_back(db: Database):
+    # What a crash can leave behind, once its askers were told "Question #N is published": #1 got
+    # its card; #2 did not; #3's card was posted, but the bot died before remembering it.
+    event = await create_event(db, GUILD_ID, host(), title="Town hall", channel_id=QA_CHANNEL_ID)
+    await open_event(db, event.id, host())
+    remembered, unposted, forgotten = [
+        await submit_question(db, event.id, member(n), question_text(n)) for n in (1, 2, 3)
+    ]
+    await set_card_message(db, remembered.id, 123)
+    fake = new_fake_discord()
+    fake.start()
+    try:
+        posted_before = _post_card(fake, forgotten.id)
+        async with connected_bot(db, fake) as _:
+            await until(lambda: _card_remembered(db, unposted.id), what="the missing card")
+            await until(lambda: _card_remembered(db, forgotten.id), what="the forgotten card")
+            cards = _cards_posted(fake)
+        assert [card["embeds"][0]["title"] for card in cards] == [
+            f"Question #{q.id}" for q in (forgotten, unposted, forgotten)
+        ]
+        # The forgotten card was found again, not posted twice: its question now knows it.
+        assert (await get_question(db, forgotten.id)).card_message_id == posted_before
+        assert len([m for m in fake.messages.values() if int(m["channel_id"]) == QA_CHANNEL_ID]) == 2
+    finally:
+        fake.stop()
+
+
+def _post_card(fake: FakeDiscord, question_id: int) -> int:
+    """Post a card as the bot that died did: Create Message with the card's nonce."""
+    body = {
+        "embeds": [{"title": f"Question #{question_id}"}],
+        "nonce": f"podium-card-{question_id}",
+        "enforce_nonce": True,
+    }
+    request = urllib.request.Request(
+        f"{fake.base_url}/channels/{QA_CHANNEL_ID}/messages",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(json.loads(response.read())["id"])
+
+
+def _cards_posted(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return [r.json for r in fake.since(0) if r.route == f"POST /channels/{QA_CHANNEL_ID}/messages"]
+
+
+async def _card_remembered(db: Database, question_id: int) -> bool:
+    return (await get_question(db, question_id)).card_message_id is not None
 
 
 def _cards(discord: Discord, question_ids: list[int]) -> list[bool]:
