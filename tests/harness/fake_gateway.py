@@ -11,7 +11,7 @@ zlib-stream transport compression), so discord.py's own connection code runs unc
   so a bot that reconnects identifies again;
 - then whatever the test dispatches (INTERACTION_CREATE, say), numbered with an increasing ``s``.
 
-It is served by ``FakeDiscord`` on its own port and loop (``FakeDiscord(gateway=FakeGateway(...))``),
+It is served by ``FakeDiscord`` on its port and loop (``FakeDiscord(gateway=FakeGateway(...))``),
 whose ``GET /gateway/bot`` names it. Tests call ``dispatch`` and the ``wait_*`` methods from their
 own thread.
 """
@@ -20,7 +20,6 @@ import asyncio
 import itertools
 import json
 import threading
-import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,7 +74,7 @@ class FakeGateway:
         self.sessions: list[GatewaySession] = []
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
 
     def install(self, app: web.Application) -> None:
         """Serve the gateway at ``PATH`` of an app that ``FakeDiscord`` runs."""
@@ -102,34 +101,17 @@ class FakeGateway:
 
     def identified(self) -> list[dict[str, Any]]:
         """The IDENTIFY payloads received, one per session, oldest first."""
-        with self._changed:
+        with self._lock:
             return [s.identify for s in self.sessions if s.identify is not None]
 
-    def wait_identified(self, count: int, timeout: float = 60) -> None:
-        """Block until ``count`` sessions have identified and been sent their servers."""
-        self._wait(lambda: len(self.identified()) >= count, timeout, f"{count} identified sessions")
-
-    def wait_closed(self, timeout: float = 60) -> None:
-        """Block until every connection has closed (the bot stopped, or was killed)."""
-        self._wait(lambda: all(s.closed for s in self.sessions), timeout, "every connection closed")
-
-    def _wait(self, done: Any, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not done():
-                left = deadline - time.monotonic()
-                assert left > 0, f"the gateway waited {timeout} s for {what}"
-                self._changed.wait(left)
-
     def _latest(self) -> GatewaySession | None:
-        with self._changed:
+        with self._lock:
             live = [s for s in self.sessions if s.identify is not None and not s.closed]
             return live[-1] if live else None
 
     def _note(self, change: Any) -> None:
-        with self._changed:
+        with self._lock:
             change()
-            self._changed.notify_all()
 
     # --- the protocol -------------------------------------------------------------------------
 
