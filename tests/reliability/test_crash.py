@@ -3,9 +3,9 @@
 The bot runs as its operators run it, ``podium run`` in a process of its own, talking to a fake
 Discord over HTTP and over the gateway's websocket. Members' asks and votes arrive through the
 gateway as Discord sends them; what the bot had told a member before it died is read from the
-requests the fake received. After the restart, everything acknowledged is in the database, the
-buttons of the cards posted before the crash still work, and the clock's jobs that came due while
-the bot was down run once.
+requests the fake received. After the restart, every question and vote acknowledged is in the
+database and every question has one card, the buttons of the cards posted before the crash still
+work, and the clock's jobs that came due while the bot was down run once.
 """
 
 import asyncio
@@ -29,13 +29,11 @@ from bot.settings import Settings
 from db.engine import Database
 from db.models import EventState, ScheduleRun, Vote
 from tests.factories import GUILD_ID, host, member
-from tests.harness.bot_process import BotProcess, bot_process, connected_bot, new_fake_discord, until
+from tests.harness.bot_process import TOKEN, BotProcess, bot_process, connected_bot, new_fake_discord, until
 from tests.harness.driver import custom_ids, reply_text
 from tests.harness.fake_discord import FakeDiscord, Request
-from tests.harness.fake_gateway import FakeGateway
-from tests.harness.payloads import HOST, QA_CHANNEL_ID, Person, audience, click, guild_create, slash
+from tests.harness.payloads import HOST, QA_CHANNEL_ID, Person, audience, click, slash
 
-TOKEN = "fake-token"
 WARM_UP_QUESTIONS = 4
 BURST_ASKS = 60
 BURST_VOTES = 240
@@ -48,8 +46,9 @@ class Discord:
     """The fake Discord, REST and gateway, with what a member was told read back by interaction."""
 
     def __init__(self) -> None:
-        self.gateway = FakeGateway([guild_create()], token=TOKEN)
-        self.fake = FakeDiscord(gateway=self.gateway)
+        self.fake = new_fake_discord()
+        assert self.fake.gateway is not None
+        self.gateway = self.fake.gateway
 
     def send(self, payload: dict[str, Any]) -> dict[str, Any]:
         self.gateway.dispatch("INTERACTION_CREATE", payload)
