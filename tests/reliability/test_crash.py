@@ -96,10 +96,13 @@ def voted(text: str) -> int | None:
 
 
 def under_way(told: dict[str, str]) -> bool:
-    """A quarter of the burst's questions and of its votes are answered."""
+    """A quarter of the burst's questions and of its votes are answered, and a question is in the
+    bot's hands: its ask was deferred (an answer with nothing to read yet), its asker not yet told
+    whether it was stored."""
     questions = sum(1 for text in told.values() if asked(text))
     votes = sum(1 for text in told.values() if voted(text))
-    return questions >= WARM_UP_QUESTIONS + KILL_AT * BURST_ASKS and votes >= KILL_AT * BURST_VOTES
+    in_hand = any(not text for text in told.values())
+    return questions >= WARM_UP_QUESTIONS + KILL_AT * BURST_ASKS and votes >= KILL_AT * BURST_VOTES and in_hand
 
 
 async def _send_until(
@@ -109,9 +112,9 @@ async def _send_until(
     sent: list[dict[str, Any]] = []
     for wave in waves:
         sent += [discord.send(payload) for payload in wave]
-        await asyncio.sleep(WAVE_INTERVAL_S)
         if enough(discord.told()):
             return sent
+        await asyncio.sleep(WAVE_INTERVAL_S)
     await until(lambda: enough(discord.told()), what="the burst to be answered in part", bot=bot)
     return sent
 
@@ -168,8 +171,8 @@ async def test_a_bot_killed_mid_burst_keeps_what_it_acknowledged_and_runs_its_cl
             cards = {qid: discord.card(qid) for qid in warm_up}
 
             # The burst: a wave every few hundredths of a second, each a new question from one member
-            # and upvotes from four others on the cards posted; the bot dies once a quarter of both
-            # have been answered, with more on the way.
+            # and upvotes from four others on the cards posted. The bot dies once a quarter of both
+            # have been answered, with a question in its hands and more on the way.
             waves = [
                 [slash(audience(100 + n), "ask", text=question_text(100 + n))]
                 + [click(voter, cards[qid], f"podium:vote:{qid}:up") for voter, qid in _voters(n, warm_up)]
@@ -182,7 +185,6 @@ async def test_a_bot_killed_mid_burst_keeps_what_it_acknowledged_and_runs_its_cl
         told = discord.told()
         acknowledged_asks = {_member(p): qid for p in sent if (qid := asked(told.get(p["token"], ""))) is not None}
         acknowledged_votes = {(qid, _member(p)) for p in sent if (qid := voted(told.get(p["token"], ""))) is not None}
-        assert len(acknowledged_asks) + len(acknowledged_votes) < len(sent), "the bot was killed after the burst"
 
         # While the bot is down, the evening session's start comes: its reminder and its opening are
         # due. (Planned as /event schedule plans them, but to the second: the command takes minutes.)
