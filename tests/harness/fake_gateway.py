@@ -11,6 +11,10 @@ zlib-stream transport compression), so discord.py's own connection code runs unc
   so a bot that reconnects identifies again;
 - then whatever the test dispatches (INTERACTION_CREATE, say), numbered with an increasing ``s``.
 
+discord.py asks for ``compress=zlib-stream`` (or ``zstd-stream`` when a zstd module is installed):
+the first is spoken, one sync-flushed deflate message per binary frame; the second is answered
+with plain text frames, which discord.py reads as well.
+
 It is served by ``FakeDiscord`` on its port and loop (``FakeDiscord(gateway=FakeGateway(...))``),
 whose ``GET /gateway/bot`` names it. Tests call ``dispatch`` and the ``wait_*`` methods from their
 own thread.
