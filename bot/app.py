@@ -5,7 +5,10 @@ import logging
 from typing import TYPE_CHECKING
 
 import discord
+import yarl
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from bot.discord.errors import PodiumTree
 from bot.discord.render import NO_MENTIONS
@@ -46,12 +49,19 @@ class PodiumMixin:
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db
+        if settings.discord_api_base:
+            use_discord_api(settings.discord_api_base)
         self.presenter = PresenterServer(db, settings)
         self.model = ModelClient.from_settings(settings)
 
     async def setup_hook(self) -> None:
         from cogs.events.publisher import DiscordPublisher
 
+        if self.settings.discord_api_base:
+            # discord.py connects to Discord's own gateway without asking where it is; behind
+            # another API, ask it (GET /gateway/bot), as Discord's documentation tells clients to.
+            _, url, _ = await self.http.get_bot_gateway()  # type: ignore[attr-defined]
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         await upgrade(self.db)
         # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
         await self.presenter.start()
@@ -96,6 +106,12 @@ class ShardedPodiumBot(PodiumMixin, commands.AutoShardedBot):
             shard_ids=settings.shard_ids,
         )
         self._init_podium(settings, db)
+
+
+def use_discord_api(base: str) -> None:
+    """Send every request for Discord's HTTP API to ``base`` (a rate-limit proxy, say). discord.py
+    keeps the address on a class, so it holds for the whole process, which is the bot's."""
+    Route.BASE = base.rstrip("/")
 
 
 def create_bot(settings: Settings, db: Database | None = None) -> commands.Bot:

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     discord_token: SecretStr | None = None
+    # Where Discord's HTTP API is reached, with its version: unset, Discord's own
+    # (https://discord.com/api/v10). Set it to put an HTTP rate-limit proxy (nirn-proxy,
+    # twilight-http-proxy), shared by every shard process, in front of Discord. The gateway's
+    # address is then the one this API's GET /gateway/bot answers.
+    discord_api_base: str | None = None
     # Commands are synced to this server only (instantly) by `podium sync` without --guild.
     dev_guild_id: int | None = None
     # Several processes share the work of a large bot: SHARD_COUNT in all, SHARD_IDS for this one.

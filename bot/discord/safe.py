@@ -108,13 +108,20 @@ async def post(
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
     file: discord.File | None = None,
+    nonce: str | None = None,
 ) -> discord.Message | None:
-    """Post a new message in a channel; ``None`` if it could not be posted."""
+    """Post a new message in a channel; ``None`` if it could not be posted.
+
+    With a ``nonce`` (at most 25 characters), posting twice is posting once: for a few minutes,
+    Discord answers a second post with the same nonce with the message the first one made.
+    """
     kwargs = {"content": fit_content(content), "embeds": _embeds(embed, None), "allowed_mentions": NO_MENTIONS}
     if view is not None:
         kwargs["view"] = view
     if file is not None:
         kwargs["file"] = file
+    if nonce is not None:
+        kwargs["nonce"] = nonce
     try:
         return await channel.send(**kwargs)
     except discord.HTTPException as error:

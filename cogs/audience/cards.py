@@ -8,13 +8,14 @@ so the last vote is always shown and a burst costs a bounded number of API calls
 import asyncio
 import logging
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.discord import safe
 from bot.discord.render import quote
-from bot.services.cards import card_facts
+from bot.services.cards import card_facts, questions_without_cards
 from bot.services.questions import describe_status, set_card_message
 from bot.services.votes import VOTABLE
 from cogs.audience.views import VoteButton
@@ -76,9 +77,21 @@ class CardBoard:
             log.info("Event %s has no channel; question %s gets no card", facts.event.id, question.id)
             return
         embed, view = render_card(facts.question, facts.event, askers=facts.askers)
-        message = await safe.post(self.bot.get_partial_messageable(facts.event.channel_id), embed=embed, view=view)
+        # One nonce per question: a card posted by a bot that died before remembering it is
+        # returned, not posted again, when the next run posts the cards it finds missing.
+        channel = self.bot.get_partial_messageable(facts.event.channel_id)
+        message = await safe.post(channel, embed=embed, view=view, nonce=f"podium-card-{question.id}")
         if message is not None:
             await set_card_message(self.db, question.id or 0, message.id)
+
+    async def post_missing(self, guilds: list[int], *, asked_before: datetime) -> int:
+        """Post the cards a stopped bot left unposted in these servers; returns how many."""
+        missing = await questions_without_cards(self.db, guilds, asked_before=asked_before)
+        for question in missing:
+            await self.post(question)
+        if missing:
+            log.info("Posted %s cards left unposted when the bot last stopped", len(missing))
+        return len(missing)
 
     def refresh(self, question_id: int) -> None:
         """Bring the card up to date soon; many calls in a burst make one edit."""

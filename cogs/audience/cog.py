@@ -1,5 +1,7 @@
 """Audience commands: /ask, /my-questions, /withdraw, and "Ask the panel" on a chat message."""
 
+from datetime import datetime
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -8,6 +10,7 @@ from bot.discord import safe
 from bot.discord.actors import actor_from, member_actor
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
+from bot.services.clock import utcnow
 from bot.services.questions import describe_status, my_questions, withdraw_question
 from bot.services.similarity import SimilarityIndex
 from cogs.audience.cards import CardBoard
@@ -19,11 +22,21 @@ EVENT_HELP = "Which event (the one running here if you leave it out)"
 class Audience(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+        # Questions asked from now on get their cards from the ask itself.
+        self.started_at: datetime | None = utcnow()
         self.ask_the_panel = app_commands.ContextMenu(name="Ask the panel", callback=self.forward_message)
         self.ask_the_panel.guild_only = True
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.ask_the_panel)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Once connected (the first time only), post the cards the last run confirmed but never posted."""
+        if self.started_at is None:
+            return
+        started_at, self.started_at = self.started_at, None
+        await self.bot.cards.post_missing([guild.id for guild in self.bot.guilds], asked_before=started_at)  # type: ignore[attr-defined]
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.ask_the_panel.name, type=self.ask_the_panel.type)

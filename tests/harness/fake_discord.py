@@ -13,9 +13,12 @@ import threading
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from tests.harness.fake_gateway import FakeGateway
 
 APPLICATION_ID = 700_000_000_000_000_001
 BOT_USER_ID = 700_000_000_000_000_002
@@ -58,9 +61,12 @@ class FakeDiscord:
     # Files members attached, served as Discord's CDN serves them.
     attachments: dict[str, bytes] = field(default_factory=dict)
     port: int = 0
+    # Discord's gateway too, for a bot that connects as a real one does (tests/harness/fake_gateway.py).
+    gateway: "FakeGateway | None" = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._nonces: dict[str, int] = {}  # message nonce -> the message it created
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -95,11 +101,15 @@ class FakeDiscord:
         app.router.add_get("/attachments/{name}", self._attachment)
         app.router.add_get("/_harness/requests", self._recorded_requests)
         app.router.add_get("/_harness/messages", self._recorded_messages)
+        if self.gateway is not None:
+            self.gateway.install(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self.gateway is not None:
+            self.gateway.started(self.port)
 
     async def _shutdown(self) -> None:
         if self._runner is not None:
@@ -147,6 +157,8 @@ class FakeDiscord:
             return _json(BOT_USER)
         if path == "/oauth2/applications/@me":
             return _json(_application())
+        if path == "/gateway/bot" and self.gateway is not None:
+            return _json(self.gateway.gateway_bot())
         if parts[0] == "interactions" and parts[-1] == "callback":
             return self._interaction_callback(parts[1], body)
         if parts[0] == "webhooks" and method == "POST":
@@ -154,7 +166,7 @@ class FakeDiscord:
         if parts[0] == "webhooks" and method == "PATCH":
             return _json(self._store_message(None, body))
         if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "POST":
-            return _json(self._store_message(int(parts[1]), body))
+            return _json(self._post_once(int(parts[1]), body))
         if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "PATCH":
             return _json(self._edit_message(int(parts[1]), int(parts[3]), body))
         if parts[0] == "channels" and "pins" in parts and method == "PUT":
@@ -185,6 +197,20 @@ class FakeDiscord:
         }
         with self._lock:
             self.messages[int(message["id"])] = message
+        return message
+
+    def _post_once(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Create Message with ``enforce_nonce``: a nonce seen before returns that message (Discord
+        checks for a few minutes; the fake, for its whole life)."""
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        with self._lock:
+            earlier = self.messages.get(self._nonces.get(nonce, 0)) if nonce else None
+        if earlier is not None:
+            return earlier
+        message = self._store_message(channel_id, body)
+        if nonce:
+            with self._lock:
+                self._nonces[nonce] = int(message["id"])
         return message
 
     def _edit_message(self, channel_id: int, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
