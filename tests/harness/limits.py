@@ -51,7 +51,8 @@ def assert_message_safe(body: dict[str, Any]) -> None:
     mentions = body.get("allowed_mentions")
     assert isinstance(mentions, dict), f"no allowed_mentions: {body}"
     assert mentions.get("parse") == [], mentions
-    assert not mentions.get("users") and not mentions.get("roles"), mentions
+    assert not mentions.get("users"), mentions
+    assert not mentions.get("roles"), mentions
     assert not mentions.get("replied_user"), mentions
     assert len(body.get("content") or "") <= render.CONTENT_MAX
     embeds = body.get("embeds") or []
