@@ -11,7 +11,6 @@ from db.models import LedgerAction, QuestionStatus, ReasonCode
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
 from tests.harness.payloads import (
-    HOST,
     MODERATOR,
     MODERATORS_CHANNEL_ID,
     QA_CHANNEL_ID,
