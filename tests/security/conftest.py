@@ -20,7 +20,7 @@ _COMMON = {
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 }
 settings.register_profile("ci", max_examples=60, derandomize=True, **_COMMON)
-settings.register_profile("deep", max_examples=1000, **_COMMON)
+settings.register_profile("deep", max_examples=500, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
