@@ -100,7 +100,8 @@ async def submit(discord_bot, event_id: int, text: str, *, form: bool) -> tuple[
     offers = [body for body in replies(last) if body.get("embeds") and body["embeds"][0]["title"] == OFFER]
     if offers:
         event("offered similar questions first")
-        message = next(m for m in discord_bot.fake.messages.values() if m["embeds"] == offers[0]["embeds"])
+        # The latest such message: an earlier member may have been offered the very same questions.
+        [*_, message] = [m for m in discord_bot.fake.messages.values() if m["embeds"] == offers[0]["embeds"]]
         anyway = next(c for c in custom_ids(message) if not c.startswith("podium:"))
         last = await discord_bot.send(click(member, message, anyway))
         sent += last
