@@ -43,7 +43,6 @@ QUESTION_MAX = 4_000
 TITLE_MAX = 100
 # Members are numbered from here so no example's member meets another's rate limit.
 _members = itertools.count(10_000)
-BOUNDARIES = ["", " ", "\u200b\u202e", "x" * QUESTION_MAX, "x" * (QUESTION_MAX + 1), "`" * TEXT_MAX]
 
 
 def visible(text: str) -> int:
@@ -53,6 +52,7 @@ def visible(text: str) -> int:
 
 
 def _mark(char: str) -> bool:
+    """Combining marks and format characters, which Podium may join to a letter or drop."""
     return unicodedata.category(char) in ("Mn", "Me", "Cf")
 
 
@@ -137,19 +137,19 @@ async def check_question(discord_bot, event_id: int, text: str, *, form: bool) -
 
 @given(text=hostile_text)
 @example(text="")
-@example(text=BOUNDARIES[1])
-@example(text=BOUNDARIES[2])
-@example(text=BOUNDARIES[3])
-@example(text=BOUNDARIES[4])
-@example(text=BOUNDARIES[5])
+@example(text=" ")
+@example(text="\u200b\u202e")
+@example(text="x" * QUESTION_MAX)
+@example(text="x" * (QUESTION_MAX + 1))
+@example(text="`" * TEXT_MAX)
 async def test_a_question_asked_in_one_line_is_inert_or_refused_politely(discord_bot, fuzz_event, text):
     await check_question(discord_bot, fuzz_event, text, form=False)
 
 
 @given(text=hostile_text)
 @example(text="")
-@example(text=BOUNDARIES[3])
-@example(text=BOUNDARIES[4])
+@example(text="x" * QUESTION_MAX)
+@example(text="x" * (QUESTION_MAX + 1))
 async def test_a_question_sent_through_the_form_is_inert_or_refused_politely(discord_bot, fuzz_event, text):
     await check_question(discord_bot, fuzz_event, text, form=True)
 

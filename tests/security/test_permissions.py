@@ -12,7 +12,7 @@ it only reads) must change something.
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -73,7 +73,6 @@ class Case:
     reads_only: bool = False
     refusal: str = NOT_A_MODERATOR
     moderator: Person = MODERATOR
-    notes: dict[str, Any] = field(default_factory=dict)
 
 
 # --- preparations -------------------------------------------------------------------------------
