@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.discord import safe
-from bot.services.errors import PodiumError
+from bot.services.errors import PodiumError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,11 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the member what went wrong, in a message only they see."""
     original = getattr(error, "original", None) or error
+    if isinstance(original, RateLimited):
+        # A Discord timestamp: each member's app shows the time in their own time zone.
+        at = int(original.retry_at.timestamp())
+        await safe.reply(interaction, f"{original.message.rstrip('.')}, at <t:{at}:T>.")
+        return
     if isinstance(original, PodiumError):
         await safe.reply(interaction, original.message)
         return

@@ -34,6 +34,9 @@ _MENTION_LIKE = re.compile(r"<(@[!&]?|#)(\d+)>")
 # Characters Discord reads as markup anywhere in a line, and those it reads at a line's start.
 _INLINE_MARKUP = re.compile(r"([\\*_`~|\[\]()<>:])")
 _LINE_START_MARKUP = re.compile(r"^(\s*)([#>\-+]|\d+\.)", re.MULTILINE)
+# Bidirectional embeddings, overrides and isolates: they reorder whatever follows them on the line,
+# Podium's own words included. (The marks U+200E/U+200F, which right-to-left text needs, stay.)
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def clip(text: str, limit: int) -> str:
@@ -42,7 +45,9 @@ def clip(text: str, limit: int) -> str:
 
 
 def quote(text: str) -> str:
-    """User or model text, made inert: markdown escaped, mentions broken, @everyone/@here defused."""
+    """User or model text, made inert: markdown escaped, mentions broken, @everyone/@here defused,
+    bidirectional controls dropped."""
+    text = _BIDI_CONTROLS.sub("", text)
     text = _MENTION_LIKE.sub(lambda m: f"<{m.group(1)}\u200b{m.group(2)}>", text)
     text = _INLINE_MARKUP.sub(r"\\\1", text)
     text = _LINE_START_MARKUP.sub(r"\1\\\2", text)

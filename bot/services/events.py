@@ -16,6 +16,7 @@ from bot.services.clock import utcnow
 from bot.services.errors import InvalidInput, InvalidTransition, NotFound
 from bot.services.guilds import load_guild_settings, require_moderator
 from bot.services.ledger import record
+from bot.services.text import normalise
 from db.engine import Database
 from db.models import Event, EventSettings, EventState, LedgerAction
 
@@ -245,7 +246,9 @@ async def _transition(
 
 
 def _check_title(title: str) -> str:
-    title = " ".join(title.split())
+    # As a question's text is: a title is shown beside Podium's own words, where a bidirectional
+    # override or an invisible character would reorder or disguise them.
+    title = normalise(title)
     if not title:
         raise InvalidInput("An event needs a title.")
     if len(title) > TITLE_MAX:

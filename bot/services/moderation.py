@@ -246,7 +246,7 @@ async def ban_asker(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> EventBan:
-    """Stop a member from asking in this event; what they already asked stays as it is."""
+    """Stop a member from asking and voting in this event; what they already asked stays as it is."""
     now = now or utcnow()
     note = _check_note(reason)
 

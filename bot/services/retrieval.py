@@ -54,12 +54,15 @@ class PassageIndex:
         self.passages = list(passages)
         corpus = [terms(f"{passage.heading} {passage.text}") for passage in self.passages]
         self._terms = [set(words) for words in corpus]
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(corpus, show_progress=False)
+        # A report with no word worth indexing (only markup, say) matches nothing; BM25 would
+        # divide by its average passage length of zero.
+        self._bm25 = bm25s.BM25() if any(corpus) else None
+        if self._bm25 is not None:
+            self._bm25.index(corpus, show_progress=False)
 
     def search(self, text: str, k: int) -> list[PassageHit]:
         query = list(dict.fromkeys(terms(text)))
-        if not query or not self.passages:
+        if not query or self._bm25 is None:
             return []
         scores = self._bm25.get_scores(query)
         best = [int(i) for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]

@@ -21,7 +21,7 @@ from bot.services.clock import utcnow
 from bot.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from bot.services.questions import describe_status
 from db.engine import Database
-from db.models import Event, EventState, Question, QuestionStatus, Vote
+from db.models import Event, EventBan, EventState, Question, QuestionStatus, Vote
 
 VOTABLE = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
 VOTING_STATES = frozenset({EventState.OPEN, EventState.PAUSED})
@@ -73,7 +73,7 @@ async def _change_vote(
 
 # Votes are the hot path of a burst, so this path stays in SQLAlchemy Core, with its statements
 # built once: building a statement, or loading ORM objects, costs more here than running it.
-_votes, _questions, _events = Vote.__table__, Question.__table__, Event.__table__
+_votes, _questions, _events, _bans = Vote.__table__, Question.__table__, Event.__table__, EventBan.__table__
 _LOCK_QUESTION = (
     sa.select(
         _questions.c.id,
@@ -89,8 +89,11 @@ _LOCK_QUESTION = (
         _events.c.title.label("event_title"),
         _events.c.allow_self_votes,
         _events.c.allow_downvotes,
+        _bans.c.user_id.label("banned_voter"),
     )
     .join(_events, _events.c.id == _questions.c.event_id)
+    # A member banned from the event is stopped from voting as well as asking: no vote brigades.
+    .outerjoin(_bans, sa.and_(_bans.c.event_id == _questions.c.event_id, _bans.c.user_id == sa.bindparam("voter")))
     .where(_questions.c.id == sa.bindparam("question_id"))
     .with_for_update(of=_questions)
 )
@@ -124,7 +127,7 @@ def _apply_vote(
     session: Session, question_id: int, voter: Actor, value: int, decide: Callable[[int], int], now: datetime
 ) -> VoteTally:
     connection = session.connection()
-    question = connection.execute(_LOCK_QUESTION, {"question_id": question_id}).first()
+    question = connection.execute(_LOCK_QUESTION, {"question_id": question_id, "voter": voter.user_id}).first()
     if question is None or not voter.acts_in(question.guild_id):
         raise NotFound(f"There is no question #{question_id}.")
     _check_can_vote(question, voter, value)
@@ -168,6 +171,8 @@ def _check_can_vote(question: sa.Row, voter: Actor, value: int) -> None:
     if question.event_state not in VOTING_STATES:
         when = "closed" if question.event_state in (EventState.CLOSED, EventState.ARCHIVED) else "not open yet"
         raise InvalidTransition(f"Voting for “{question.event_title}” is {when}.")
+    if question.banned_voter is not None:
+        raise NotAllowed("A moderator has stopped you from voting in this event.")
     if question.status not in VOTABLE:
         raise InvalidTransition(f"Question #{question.id} is {describe_status(question)}, so it no longer takes votes.")
     if question.author_id == voter.user_id and not question.allow_self_votes:

@@ -7,6 +7,7 @@ from discord.ext import commands
 from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.options import chosen_event, event_autocomplete
+from bot.discord.render import quote
 from bot.services.drafting import brief_question, draft_digest, draft_recap
 from bot.services.errors import InvalidInput
 from bot.services.events import WORKING
@@ -40,7 +41,7 @@ class Drafts(commands.Cog):
         replaced = " It replaces the earlier report." if added.replaced else ""
         await safe.reply(
             interaction,
-            f"Report added to “{chosen.title}”: {added.passages} passages, cited {added.first_citation} to "
+            f"Report added to “{quote(chosen.title)}”: {added.passages} passages, cited {added.first_citation} to "
             f"{added.last_citation}.{replaced}",
         )
 

@@ -65,7 +65,7 @@ class Moderation(commands.Cog):
         answered = await moderation.answer_live(bot_of(interaction).db, chosen.id, actor_from(interaction))
         await confirm(interaction, answered, "answer")
 
-    @app_commands.command(name="ban", description="Stop a member from asking questions in an event")
+    @app_commands.command(name="ban", description="Stop a member from asking and voting in an event")
     @app_commands.describe(member="Who to stop", reason="Why (kept in the moderation ledger)", event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.guild_only()
@@ -78,9 +78,9 @@ class Moderation(commands.Cog):
     ) -> None:
         chosen = await chosen_event(interaction, event)
         await moderation.ban_asker(bot_of(interaction).db, chosen.id, member.id, actor_from(interaction), reason=reason)
-        await safe.reply(interaction, f"{member.mention} can no longer ask questions in “{quote(chosen.title)}”.")
+        await safe.reply(interaction, f"{member.mention} can no longer ask or vote in “{quote(chosen.title)}”.")
 
-    @app_commands.command(name="unban", description="Let a banned member ask questions again")
+    @app_commands.command(name="unban", description="Let a banned member ask and vote again")
     @app_commands.describe(member="Who to let back", event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.guild_only()

@@ -1,4 +1,7 @@
-"""Moderators in Discord: the queue, review, taking questions live, and every refusal to others."""
+"""Moderators in Discord: the queue, review, taking questions live, and refusals to others.
+
+Every moderator command, component and form, refused for a member and done for a moderator, is in
+tests/security/test_permissions.py."""
 
 import pytest
 
@@ -8,7 +11,6 @@ from db.models import LedgerAction, QuestionStatus, ReasonCode
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
 from tests.harness.payloads import (
-    HOST,
     MODERATOR,
     MODERATORS_CHANNEL_ID,
     QA_CHANNEL_ID,
@@ -168,38 +170,3 @@ def _button(custom_id: str) -> dict:
 def _select_row(custom_id: str) -> dict:
     options = [{"label": code.value, "value": code.value} for code in ReasonCode]
     return {"type": 1, "components": [{"type": 3, "custom_id": custom_id, "options": options}]}
-
-
-# Every moderator component, as a forged payload from a member who is not a moderator.
-FORGED = [
-    *[
-        (f"podium:mod:{action}:1", None)
-        for action in ("approve", "reject", "live", "answer", "pin", "unpin", "edit", "dismiss", "restore")
-    ],
-    ("podium:reason:dismiss:1", ["off_topic"]),
-    ("podium:reason:reject:1", ["inappropriate"]),
-    ("podium:pick:1", ["1"]),
-    ("podium:queue:1:top:1", None),
-]
-
-
-@pytest.mark.parametrize(("custom_id", "values"), FORGED)
-async def test_forged_moderator_components_are_refused_for_members(discord_bot, event_id, custom_id, values):
-    await ask(discord_bot, audience(1), "Leave me alone")
-    row = _select_row(custom_id) if values else {"type": 1, "components": [_button(custom_id)]}
-    message = {**chat_message(HOST, ""), "components": [row]}
-    ledger_before = len(await event_ledger(discord_bot.db, event_id))
-    sent = await discord_bot.send(click(audience(2), message, custom_id, values=values))
-    [answer] = replies(sent)
-    assert is_ephemeral(answer)
-    assert answer["content"] == "Only this server's Podium moderators can do that."
-    assert (await get_question(discord_bot.db, 1)).status is QuestionStatus.PUBLISHED
-    assert len(await event_ledger(discord_bot.db, event_id)) == ledger_before
-
-
-@pytest.mark.parametrize(("custom_id", "values"), FORGED[:3])
-async def test_the_same_components_work_for_a_moderator(discord_bot, event_id, custom_id, values):
-    await ask(discord_bot, audience(1), "Act on me")
-    message = {**chat_message(HOST, ""), "components": [{"type": 1, "components": [_button(custom_id)]}]}
-    sent = await discord_bot.send(click(MODERATOR, message, custom_id))
-    assert "Only this server's Podium moderators" not in reply_text(sent)

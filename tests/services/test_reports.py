@@ -83,6 +83,13 @@ async def test_passages_for_ranks_the_passages_a_question_touches(db, event, mod
     assert await passages_for(db, event.id, "Quantum chromodynamics", k=3) == []
 
 
+async def test_a_report_without_a_word_to_index_matches_nothing(db, event, moderator):
+    # Found by tests/security/test_fuzz.py: a report of only markup ("```") left BM25 dividing by
+    # an average passage length of zero.
+    await add_report(db, event.id, moderator, "marks.txt", "``` ** >>> 😀".encode())
+    assert await passages_for(db, event.id, "Do rent caps reduce mobility?") == []
+
+
 async def test_without_a_report_there_are_no_passages(db, event):
     assert await passages_for(db, event.id, "rent caps") == []
     assert await get_report(db, event.id) is None

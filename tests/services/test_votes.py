@@ -5,7 +5,7 @@ import pytest
 from bot.services.actors import Actor
 from bot.services.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from bot.services.events import close_event, pause_event
-from bot.services.moderation import dismiss_question
+from bot.services.moderation import ban_asker, dismiss_question
 from bot.services.questions import get_question, submit_question
 from bot.services.votes import cast_vote, remove_vote, toggle_vote
 from db.models import ReasonCode
@@ -61,6 +61,15 @@ async def test_an_asker_cannot_vote_on_their_own_question(db, question, asker):
     with pytest.raises(NotAllowed, match="your own question"):
         await cast_vote(db, question.id, asker)
     assert (await get_question(db, question.id)).score == 0
+
+
+async def test_a_member_banned_from_the_event_cannot_vote(db, event, question, moderator):
+    await ban_asker(db, event.id, member(5).user_id, moderator)
+    with pytest.raises(NotAllowed, match="stopped you from voting"):
+        await cast_vote(db, question.id, member(5))
+    assert (await get_question(db, question.id)).votes_up == 0
+    await cast_vote(db, question.id, member(6))  # a ban is one member's, not everyone's
+    assert (await get_question(db, question.id)).votes_up == 1
 
 
 async def test_self_votes_where_the_event_allows_them(db, moderator, asker):
