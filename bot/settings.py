@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from db.engine import DEFAULT_DATABASE_URL
+from db.engine import DEFAULT_DATABASE_URL, DEFAULT_RETRY_BUDGET_S, Retries
 
 
 class Settings(BaseSettings):
@@ -14,6 +14,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     database_url: str = DEFAULT_DATABASE_URL
+    # How long one piece of work keeps retrying a locked or unreachable database before the member
+    # is told nothing was saved.
+    database_retry_budget_s: float = Field(default=DEFAULT_RETRY_BUDGET_S, gt=0, le=60)
     log_level: str = "INFO"
 
     discord_token: SecretStr | None = None
@@ -64,6 +67,10 @@ class Settings(BaseSettings):
     similarity_suggest_threshold: float | None = Field(default=None, ge=0, le=1)
     similarity_link_threshold: float | None = Field(default=None, ge=0, le=1)
     theme_distance_threshold: float = Field(default=0.85, gt=0, le=1)
+
+    @property
+    def database_retries(self) -> Retries:
+        return Retries(budget_s=self.database_retry_budget_s)
 
     @property
     def llm_configured(self) -> bool:
