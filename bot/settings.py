@@ -7,6 +7,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.engine import DEFAULT_DATABASE_URL, DEFAULT_RETRY_BUDGET_S, Retries
 
+LLM_DRAFT_BUDGET_MAX_S = 600.0
+DATABASE_RETRY_BUDGET_MAX_S = 30.0
+
 
 class Settings(BaseSettings):
     """Every variable is documented in ``.env.example``."""
@@ -16,7 +19,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # How long one piece of work keeps retrying a locked or unreachable database before the member
     # is told nothing was saved.
-    database_retry_budget_s: float = Field(default=DEFAULT_RETRY_BUDGET_S, gt=0, le=60)
+    database_retry_budget_s: float = Field(default=DEFAULT_RETRY_BUDGET_S, gt=0, le=DATABASE_RETRY_BUDGET_MAX_S)
     log_level: str = "INFO"
 
     discord_token: SecretStr | None = None
@@ -56,6 +59,10 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0)
+    # The longest one draft waits for the model, every call, try and pause included; then the
+    # extractive writer drafts it. Discord lets a deferred command answer for 15 minutes: the cap
+    # leaves five of them for the database and Discord (tests/llm/test_budget.py).
+    llm_draft_budget_s: float = Field(default=120.0, gt=0, le=LLM_DRAFT_BUDGET_MAX_S)
     llm_max_output_tokens: int = Field(default=1024, ge=64)
     llm_context_tokens: int = Field(default=8192, ge=2048)
     llm_event_token_budget: int = Field(default=500_000, ge=0)

@@ -85,8 +85,9 @@ class Retries:
 
     # In all, from the call: time queued behind other writers, lock waits, tries and pauses.
     budget_s: float = DEFAULT_RETRY_BUDGET_S
-    # SQLite: the longest one try waits for another process's lock (SQLite's busy timeout).
-    lock_wait_s: float = SQLITE_BUSY_TIMEOUT_MS / 1000
+    # The longest one try waits for another process's lock (SQLite's busy timeout, capped by what
+    # is left of the budget) or for a new connection (PostgreSQL).
+    wait_s: float = SQLITE_BUSY_TIMEOUT_MS / 1000
     # The pause before the second try, doubled before each later one, up to ``pause_max_s``.
     pause_s: float = 0.05
     pause_max_s: float = 1.0
@@ -228,7 +229,7 @@ class _SQLiteRunner:
     def _in_session(self, work: Callable[[Session], T], write: bool, deadline: float) -> T:
         # Measured here, on the worker thread: time spent queued behind other writers counts, so a
         # write that waited its turn through a long lock gets one quick try, not another full wait.
-        wait_s = min(self.retries.lock_wait_s, max(0.0, deadline - time.monotonic()))
+        wait_s = min(self.retries.wait_s, max(0.0, deadline - time.monotonic()))
         with self._sessions[write]() as session:
             # Taking the connection begins the transaction (``_on_begin`` below).
             session.connection(execution_options={"podium_lock_wait_ms": int(wait_s * 1000)})
@@ -254,9 +255,9 @@ class _SQLiteRunner:
 class _AsyncRunner:
     def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
         # Pre-ping replaces a pooled connection the server dropped while it sat idle, before any
-        # work starts on it; connecting gives up within the budget rather than asyncpg's minute.
+        # work starts on it; a connection attempt gives up after ``wait_s``, not asyncpg's minute.
         self.engine: AsyncEngine = create_async_engine(
-            url, echo=echo, pool_pre_ping=True, connect_args={"timeout": max(retries.budget_s, 1.0)}
+            url, echo=echo, pool_pre_ping=True, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 

@@ -14,7 +14,7 @@ from tests.harness.db_faults import SQLiteWriteLock, on_first_retry, sqlite_path
 from tests.harness.driver import DiscordHarness, callback, is_ephemeral, posted, replies
 from tests.harness.payloads import QA_CHANNEL_ID, audience, slash
 
-QUICK = Retries(budget_s=0.5, lock_wait_s=0.1, pause_s=0.02, pause_max_s=0.1)
+QUICK = Retries(budget_s=0.5, wait_s=0.1, pause_s=0.02, pause_max_s=0.1)
 QUESTION = "Will the rent cap apply to student rooms?"
 
 

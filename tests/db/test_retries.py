@@ -19,7 +19,7 @@ from tests.factories import GUILD_ID
 from tests.harness.db_faults import SQLiteWriteLock, backend_pid, on_first_retry, sqlite_path, terminate_backends
 
 # Short enough for a quick test, long enough that a retry or two happens inside it.
-QUICK = Retries(budget_s=0.5, lock_wait_s=0.1, pause_s=0.02, pause_max_s=0.1)
+QUICK = Retries(budget_s=0.5, wait_s=0.1, pause_s=0.02, pause_max_s=0.1)
 AT = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)
 # Stands for a member's text: it must never reach the log.
 SECRET = "Why was my landlord's name in the leaked file?"
