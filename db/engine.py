@@ -134,7 +134,7 @@ class Database:
                 log.error("database: %s while committing; not retried, it may have been saved", lost.reason)
                 raise SaveUncertain() from lost.__cause__
             except Exception as error:
-                reason = transient(error)
+                reason = _transient(error)
                 if reason is None:
                     raise
                 kind = _kind(error)
@@ -142,8 +142,9 @@ class Database:
                 if left <= 0:
                     log.error("database: %s (%s); giving up after %d tries", reason, kind, tries)
                     raise DatabaseUnavailable() from error
+                pause = min(pause, left)
                 log.warning("database: %s (%s) on try %d; trying again in %.2f s", reason, kind, tries, pause)
-                await asyncio.sleep(min(pause, left))
+                await asyncio.sleep(pause)
                 pause = min(pause * 2, self.retries.pause_max_s)
                 tries += 1
 
@@ -162,7 +163,7 @@ def _bind(work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[Sess
     return lambda session: work(session, *args, **kwargs)
 
 
-def transient(error: BaseException) -> str | None:
+def _transient(error: BaseException) -> str | None:
     """Why ``error`` is worth running the unit of work again in a new transaction, or None."""
     if isinstance(error, sa.exc.DBAPIError):
         if error.connection_invalidated:
@@ -170,7 +171,7 @@ def transient(error: BaseException) -> str | None:
         original = error.orig
         code = getattr(original, "sqlite_errorcode", None)
         if code is not None:
-            return "locked by another connection" if code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED) else None
+            return "locked by another connection" if (code & 0xFF) in (SQLITE_BUSY, SQLITE_LOCKED) else None
         state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None) or ""
         if state in POSTGRESQL_RETRYABLE or state.startswith("08"):
             return f"SQLSTATE {state}"
@@ -271,7 +272,7 @@ class _AsyncRunner:
             try:
                 await session.commit()
             except Exception as error:
-                reason = transient(error)
+                reason = _transient(error)
                 if reason is None:
                     raise
                 raise _LostAtCommit(reason) from error
