@@ -26,6 +26,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -95,6 +96,11 @@ class Retries:
 
 DEFAULT_RETRIES = Retries()
 
+# Set by a caller that must answer someone by a certain time (the Discord layer, for each
+# interaction it handles): a function giving the seconds left. Work started under it gives up in
+# time for that answer, even if its own budget would let it try longer.
+answer_due: ContextVar[Callable[[], float] | None] = ContextVar("answer_due", default=None)
+
 
 class Database:
     """One database, chosen by URL: ``sqlite+aiosqlite:///file.db`` or ``postgresql+asyncpg://...``."""
@@ -124,7 +130,9 @@ class Database:
         return await self._retrying(_bind(work, *args, **kwargs), write=False)
 
     async def _retrying(self, work: Callable[[Session], T], *, write: bool) -> T:
-        deadline = time.monotonic() + self.retries.budget_s
+        due = answer_due.get()
+        budget = self.retries.budget_s if due is None else min(self.retries.budget_s, due())
+        deadline = time.monotonic() + budget
         pause = self.retries.pause_s
         tries = 1
         while True:
@@ -140,7 +148,7 @@ class Database:
                 kind = _kind(error)
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    log.error("database: %s (%s); giving up after %d tries", reason, kind, tries)
+                    log.error("database: %s (%s); giving up after %d tries in %.1f s", reason, kind, tries, budget)
                     raise DatabaseUnavailable() from error
                 pause = min(pause, left)
                 log.warning("database: %s (%s) on try %d; trying again in %.2f s", reason, kind, tries, pause)

@@ -6,13 +6,15 @@ nothing was saved, and nothing was."""
 import pytest
 from sqlmodel import func, select
 
+from bot.discord.errors import ANSWER_MARGIN_S, RESPONSE_WINDOW_S
 from bot.services.errors import DatabaseUnavailable
+from bot.services.questions import get_question
 from db.engine import Database, Retries
 from db.models import Question
 from tests.cogs.steps import ask, open_event
 from tests.harness.db_faults import SQLiteWriteLock, on_first_retry, sqlite_path, terminate_backends
 from tests.harness.driver import DiscordHarness, callback, is_ephemeral, posted, replies
-from tests.harness.payloads import QA_CHANNEL_ID, audience, slash
+from tests.harness.payloads import QA_CHANNEL_ID, audience, click, slash
 
 QUICK = Retries(budget_s=0.5, wait_s=0.1, pause_s=0.02, pause_max_s=0.1)
 QUESTION = "Will the rent cap apply to student rooms?"
@@ -58,6 +60,27 @@ async def test_a_question_asked_while_the_database_is_briefly_locked_is_stored_o
     assert seen.retries == 1
     assert await stored_questions(discord_bot) == 1
     assert discord_bot.card(question_id)["embeds"][0]["description"].startswith("Will the rent cap")
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_a_vote_while_the_database_stays_locked_is_answered_within_discords_three_seconds(db, caplog):
+    """A vote is answered without deferring, so the member must hear back within 3 s: the
+    database gives up in time for that, however long its own budget."""
+    patient = Retries(budget_s=60, wait_s=0.2, pause_s=0.05, pause_max_s=0.2)
+    async with DiscordHarness(Database(db.url.render_as_string(hide_password=False), retries=patient)) as bot:
+        await open_event(bot)
+        question_id = await ask(bot, audience(1), QUESTION)
+        lock = SQLiteWriteLock(sqlite_path(bot.db))
+        try:
+            sent = await bot.send(click(audience(2), bot.card(question_id), f"podium:vote:{question_id}:up"))
+        finally:
+            lock.release()
+        assert (await get_question(bot.db, question_id)).votes_up == 0
+    assert callback(sent)["type"] == 4, "answered, not deferred"
+    assert callback(sent)["data"]["content"] == DatabaseUnavailable().message
+    [gave_up] = [record for record in caplog.records if "giving up" in record.getMessage()]
+    budget = gave_up.args[-1]
+    assert budget <= RESPONSE_WINDOW_S - ANSWER_MARGIN_S, f"gave up after {budget:.1f} s, not its own 60"
 
 
 @pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True)
