@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0)
     # The longest one draft waits for the model, every call, try and pause included; then the
     # extractive writer drafts it. Discord lets a deferred command answer for 15 minutes: the cap
-    # leaves five of them for the database and Discord (tests/llm/test_budget.py).
+    # leaves five of them for the database and Discord (tests/cogs/test_model_outage.py).
     llm_draft_budget_s: float = Field(default=120.0, gt=0, le=LLM_DRAFT_BUDGET_MAX_S)
     llm_max_output_tokens: int = Field(default=1024, ge=64)
     llm_context_tokens: int = Field(default=8192, ge=2048)
