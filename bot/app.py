@@ -116,7 +116,7 @@ def use_discord_api(base: str) -> None:
 
 def create_bot(settings: Settings, db: Database | None = None) -> commands.Bot:
     """The bot for these settings: sharded when SHARD_COUNT is set."""
-    database = db or Database(settings.database_url)
+    database = db or Database(settings.database_url, retries=settings.database_retries)
     if settings.shard_count:
         return ShardedPodiumBot(settings, database)
     return PodiumBot(settings, database)

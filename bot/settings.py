@@ -5,7 +5,10 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from db.engine import DEFAULT_DATABASE_URL
+from db.engine import DEFAULT_DATABASE_URL, DEFAULT_RETRY_BUDGET_S, Retries
+
+LLM_DRAFT_BUDGET_MAX_S = 600.0
+DATABASE_RETRY_BUDGET_MAX_S = 30.0
 
 
 class Settings(BaseSettings):
@@ -14,6 +17,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     database_url: str = DEFAULT_DATABASE_URL
+    # How long one piece of work keeps retrying a locked or unreachable database before the member
+    # is told nothing was saved.
+    database_retry_budget_s: float = Field(default=DEFAULT_RETRY_BUDGET_S, gt=0, le=DATABASE_RETRY_BUDGET_MAX_S)
     log_level: str = "INFO"
 
     discord_token: SecretStr | None = None
@@ -58,6 +64,10 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0)
+    # The longest one draft waits for the model, every call, try and pause included; then the
+    # extractive writer drafts it. Discord lets a deferred command answer for 15 minutes: the cap
+    # leaves five of them for the database and Discord (tests/cogs/test_model_outage.py).
+    llm_draft_budget_s: float = Field(default=120.0, gt=0, le=LLM_DRAFT_BUDGET_MAX_S)
     llm_max_output_tokens: int = Field(default=1024, ge=64)
     llm_context_tokens: int = Field(default=8192, ge=2048)
     llm_event_token_budget: int = Field(default=500_000, ge=0)
@@ -69,6 +79,10 @@ class Settings(BaseSettings):
     similarity_suggest_threshold: float | None = Field(default=None, ge=0, le=1)
     similarity_link_threshold: float | None = Field(default=None, ge=0, le=1)
     theme_distance_threshold: float = Field(default=0.85, gt=0, le=1)
+
+    @property
+    def database_retries(self) -> Retries:
+        return Retries(budget_s=self.database_retry_budget_s)
 
     @property
     def llm_configured(self) -> bool:

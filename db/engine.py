@@ -10,13 +10,24 @@ A service hands ``Database.write`` (or ``read``) a plain function that takes a S
   not one per statement.
 - **PostgreSQL** runs the same function through SQLAlchemy's asyncio engine (asyncpg), with
   ``AsyncSession.run_sync``: the event loop is never blocked.
+
+A unit of work that meets a passing trouble (SQLite locked by another process, a PostgreSQL
+connection dropped, a deadlock) is run again from the start in a new transaction, with backoff,
+until ``Retries.budget_s`` is spent; then ``DatabaseUnavailable`` tells the member that nothing was
+saved. A failed try is rolled back whole, so a retry never half-applies. The one thing not retried
+is a PostgreSQL connection lost while committing: the commit may have happened, so running the
+work again could do it twice (``SaveUncertain`` says so).
 """
 
 import asyncio
+import logging
 import math
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -24,6 +35,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services.errors import DatabaseUnavailable, SaveUncertain
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -42,6 +57,13 @@ SQLITE_PRAGMAS = (
     f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
 )
 SQLITE_READER_THREADS = 4
+# SQLite's primary result codes for "another connection holds the lock" (the extended codes share them).
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+# PostgreSQL's SQLSTATEs after which the same transaction may well succeed on a second try: it was
+# rolled back whole (serialization failure, deadlock), or the server was restarting or shutting
+# down its connections (admin_shutdown is what pg_terminate_backend sends).
+POSTGRESQL_RETRYABLE = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
+DEFAULT_RETRY_BUDGET_S = 10.0
 # The synchronous driver for each backend, for libraries that cannot use asyncio (APScheduler 3).
 SYNC_DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg"}
 
@@ -52,25 +74,87 @@ def sync_url(url: str | sa.URL) -> sa.URL:
     return url.set(drivername=SYNC_DRIVERS[url.get_backend_name()])
 
 
+@dataclass(frozen=True, slots=True)
+class Retries:
+    """How long a unit of work keeps trying through passing trouble before the member is told.
+
+    A member's command is deferred before its work starts, so Discord would wait 15 minutes for
+    the answer; the member would not. The default budget is two of SQLite's 5 s lock waits, or
+    about a dozen reconnection attempts to PostgreSQL: enough for another process's long write or
+    a server restart, short enough that "try again in a moment" comes while they are still there.
+    """
+
+    # In all, from the call: time queued behind other writers, lock waits, tries and pauses.
+    budget_s: float = DEFAULT_RETRY_BUDGET_S
+    # The longest one try waits for another process's lock (SQLite's busy timeout, capped by what
+    # is left of the budget) or for a new connection (PostgreSQL).
+    wait_s: float = SQLITE_BUSY_TIMEOUT_MS / 1000
+    # The pause before the second try, doubled before each later one, up to ``pause_max_s``.
+    pause_s: float = 0.05
+    pause_max_s: float = 1.0
+
+
+DEFAULT_RETRIES = Retries()
+
+# Set by a caller that must answer someone by a certain time (the Discord layer, for each
+# interaction it handles): a function giving the seconds left. Work started under it gives up in
+# time for that answer, even if its own budget would let it try longer.
+answer_due: ContextVar[Callable[[], float] | None] = ContextVar("answer_due", default=None)
+
+
 class Database:
     """One database, chosen by URL: ``sqlite+aiosqlite:///file.db`` or ``postgresql+asyncpg://...``."""
 
-    def __init__(self, url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str = DEFAULT_DATABASE_URL, *, echo: bool = False, retries: Retries = DEFAULT_RETRIES
+    ) -> None:
         self.url = sa.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.retries = retries
         self._disposed = False
         if self.is_sqlite:
-            self._runner: _Runner = _SQLiteRunner(self.url, echo=echo)
+            self._runner: _Runner = _SQLiteRunner(self.url, echo=echo, retries=retries)
         else:
-            self._runner = _AsyncRunner(self.url, echo=echo)
+            self._runner = _AsyncRunner(self.url, echo=echo, retries=retries)
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``work(session, *args, **kwargs)`` in a transaction that commits if it returns."""
-        return await self._runner.run(_bind(work, *args, **kwargs), write=True)
+        """Run ``work(session, *args, **kwargs)`` in a transaction that commits if it returns.
+
+        ``work`` may run more than once (see the module's docstring): it must do nothing but
+        database work through its session, and build the rows it adds itself.
+        """
+        return await self._retrying(_bind(work, *args, **kwargs), write=True)
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``work(session, ...)`` for reading only; nothing it does is committed."""
-        return await self._runner.run(_bind(work, *args, **kwargs), write=False)
+        return await self._retrying(_bind(work, *args, **kwargs), write=False)
+
+    async def _retrying(self, work: Callable[[Session], T], *, write: bool) -> T:
+        due = answer_due.get()
+        budget = self.retries.budget_s if due is None else min(self.retries.budget_s, due())
+        deadline = time.monotonic() + budget
+        pause = self.retries.pause_s
+        tries = 1
+        while True:
+            try:
+                return await self._runner.run(work, write=write, deadline=deadline)
+            except _LostAtCommit as lost:
+                log.error("database: %s while committing; not retried, it may have been saved", lost.reason)
+                raise SaveUncertain() from lost.__cause__
+            except Exception as error:
+                reason = _transient(error)
+                if reason is None:
+                    raise
+                kind = _kind(error)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    log.error("database: %s (%s); giving up after %d tries in %.1f s", reason, kind, tries, budget)
+                    raise DatabaseUnavailable() from error
+                pause = min(pause, left)
+                log.warning("database: %s (%s) on try %d; trying again in %.2f s", reason, kind, tries, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.retries.pause_max_s)
+                tries += 1
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
         """Run ``work(connection)`` in a transaction on a plain connection (for Alembic)."""
@@ -87,8 +171,42 @@ def _bind(work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[Sess
     return lambda session: work(session, *args, **kwargs)
 
 
+def _transient(error: BaseException) -> str | None:
+    """Why ``error`` is worth running the unit of work again in a new transaction, or None."""
+    if isinstance(error, sa.exc.DBAPIError):
+        if error.connection_invalidated:
+            return "connection lost"
+        original = error.orig
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is not None:
+            return "locked by another connection" if (code & 0xFF) in (SQLITE_BUSY, SQLITE_LOCKED) else None
+        state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None) or ""
+        if state in POSTGRESQL_RETRYABLE or state.startswith("08"):
+            return f"SQLSTATE {state}"
+        return None
+    # Connecting fails before any driver wraps the error: refused, unreachable, timed out.
+    if isinstance(error, OSError | TimeoutError):
+        return "could not connect"
+    return None
+
+
+def _kind(error: BaseException) -> str:
+    """The class of the driver's own error, for the log: never its message, since the statement
+    and its parameters hold user text."""
+    original = getattr(error, "orig", None) or error
+    return type(original.__cause__ or original).__name__
+
+
+class _LostAtCommit(Exception):
+    """The connection failed during COMMIT: the transaction may or may not have committed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class _Runner(Protocol):
-    async def run(self, work: Callable[[Session], T], *, write: bool) -> T: ...
+    async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T: ...
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T: ...
 
@@ -96,7 +214,8 @@ class _Runner(Protocol):
 
 
 class _SQLiteRunner:
-    def __init__(self, url: sa.URL, *, echo: bool) -> None:
+    def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
+        self.retries = retries
         self.engine = sa.create_engine(
             url.set(drivername="sqlite+pysqlite"),
             echo=echo,
@@ -112,16 +231,21 @@ class _SQLiteRunner:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="podium-sqlite-writer")
         self._readers = ThreadPoolExecutor(SQLITE_READER_THREADS, thread_name_prefix="podium-sqlite-reader")
 
-    async def run(self, work: Callable[[Session], T], *, write: bool) -> T:
+    async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
         executor = self._writer if write else self._readers
-        return await asyncio.get_running_loop().run_in_executor(executor, self._in_session, work, write)
+        return await asyncio.get_running_loop().run_in_executor(executor, self._in_session, work, write, deadline)
 
-    def _in_session(self, work: Callable[[Session], T], write: bool) -> T:
+    def _in_session(self, work: Callable[[Session], T], write: bool, deadline: float) -> T:
+        # Measured here, on the worker thread: time spent queued behind other writers counts, so a
+        # write that waited its turn through a long lock gets one quick try, not another full wait.
+        wait_s = min(self.retries.wait_s, max(0.0, deadline - time.monotonic()))
         with self._sessions[write]() as session:
-            if not write:
-                return work(session)
-            with session.begin():
-                return work(session)
+            # Taking the connection begins the transaction (``_on_begin`` below).
+            session.connection(execution_options={"podium_lock_wait_ms": int(wait_s * 1000)})
+            result = work(session)
+            if write:
+                session.commit()
+            return result
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
         def in_transaction() -> T:
@@ -138,16 +262,29 @@ class _SQLiteRunner:
 
 
 class _AsyncRunner:
-    def __init__(self, url: sa.URL, *, echo: bool) -> None:
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+    def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
+        # Pre-ping replaces a pooled connection the server dropped while it sat idle, before any
+        # work starts on it; a connection attempt gives up after ``wait_s``, not asyncpg's minute.
+        self.engine: AsyncEngine = create_async_engine(
+            url, echo=echo, pool_pre_ping=True, connect_args={"timeout": retries.wait_s}
+        )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
-    async def run(self, work: Callable[[Session], T], *, write: bool) -> T:
+    async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
         async with self._sessions() as session:
             if not write:
                 return await session.run_sync(work)
-            async with session.begin():
-                return await session.run_sync(work)
+            # Flushed inside, so that nothing but COMMIT itself is left for the one step that
+            # cannot be retried safely.
+            result = await session.run_sync(_flushed, work)
+            try:
+                await session.commit()
+            except Exception as error:
+                reason = _transient(error)
+                if reason is None:
+                    raise
+                raise _LostAtCommit(reason) from error
+            return result
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
         async with self.engine.begin() as connection:
@@ -155,6 +292,12 @@ class _AsyncRunner:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _flushed(session: Session, work: Callable[[Session], T]) -> T:
+    result = work(session)
+    session.flush()
+    return result
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
@@ -173,5 +316,11 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        write = connection.get_execution_options().get("podium_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        # How long this try waits for another process's lock; set only when it changes (rarely:
+        # a retry, or a write that queued for long), so the usual write costs no extra statement.
+        wait_ms = options.get("podium_lock_wait_ms", SQLITE_BUSY_TIMEOUT_MS)
+        if connection.info.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS) != wait_ms:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            connection.info["busy_timeout_ms"] = wait_ms
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("podium_write", False) else "BEGIN")

@@ -4,11 +4,15 @@ A ``PodiumError`` is a refusal the services explained: its message is shown to t
 ephemerally. Anything else is a bug: it is logged with a short id, and the member gets an apology
 quoting that id so a moderator can find the log line. Commands (through ``PodiumTree``), views,
 modals and dynamic items (through ``guarded``) all end here.
+
+The same entry points tell the database when the member must be answered (``answer_in_time``),
+so that a database in trouble gives up while "nothing was saved" can still reach them.
 """
 
 import functools
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -17,10 +21,30 @@ from discord import app_commands
 
 from bot.discord import safe
 from bot.services.errors import PodiumError, RateLimited
+from db.engine import answer_due
 
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+# Discord tells the member "the application did not respond" unless an interaction is answered or
+# deferred within 3 s of arriving; a deferred one may follow up for 15 minutes.
+RESPONSE_WINDOW_S = 3.0
+FOLLOW_UP_WINDOW_S = 15 * 60.0
+# Kept back from either window for sending the answer itself.
+ANSWER_MARGIN_S = 0.5
+
+
+def answer_in_time(interaction: discord.Interaction) -> None:
+    """From here on in this interaction's task, database work gives up in time to answer: within
+    Discord's 3 s until the interaction is deferred or answered, within its 15 minutes after."""
+    received = time.monotonic()
+
+    def seconds_left() -> float:
+        window = FOLLOW_UP_WINDOW_S if interaction.response.is_done() else RESPONSE_WINDOW_S
+        return received + window - ANSWER_MARGIN_S - time.monotonic()
+
+    answer_due.set(seconds_left)
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
@@ -51,6 +75,7 @@ def guarded(callback: F) -> F:
 
     @functools.wraps(callback)
     async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> Any:
+        answer_in_time(interaction)
         try:
             return await callback(self, interaction, *args)
         except Exception as error:
@@ -63,15 +88,27 @@ def guarded(callback: F) -> F:
 class PodiumTree(app_commands.CommandTree):
     """The command tree whose errors become polite, ephemeral replies."""
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        answer_in_time(interaction)
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
 
 
 class PodiumModal(discord.ui.Modal):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        answer_in_time(interaction)
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report_error(interaction, error)
 
 
 class PodiumView(discord.ui.View):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        answer_in_time(interaction)
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
         await report_error(interaction, error)

@@ -1,9 +1,10 @@
 """The OpenAI-compatible chat client: OpenAI itself, vLLM, Ollama, llama.cpp's server.
 
 The openai library retries 408, 409, 429 and 5xx answers and timeouts with exponential backoff
-(and honours ``retry-after``); Podium sets how many times and how long each try may take.
-Every failure that survives the retries becomes ``ModelUnavailable``, which drafting answers
-with the extractive writer.
+(and honours ``retry-after``); Podium sets how many times and how long each try may take, and
+drafting stops waiting for the model altogether after ``draft_budget_s``. Every failure that
+survives the retries becomes ``ModelUnavailable``, which drafting answers with the extractive
+writer.
 """
 
 import logging
@@ -43,6 +44,7 @@ class ModelClient:
             max_retries=settings.llm_max_retries,
         )
         self.model = settings.llm_model
+        self.draft_budget_s = settings.llm_draft_budget_s
         self.max_output_tokens = settings.llm_max_output_tokens
         self.context_tokens = settings.llm_context_tokens
         self.event_token_budget = settings.llm_event_token_budget

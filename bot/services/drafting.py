@@ -81,22 +81,28 @@ async def _write(
     sources: Sources,
     task: str,
 ) -> _Written:
-    """The model's draft, or the extractive one when there is no model or it fails."""
+    """The model's draft, or the extractive one when there is no model, it fails, or it has not
+    finished within its budget (so a deferred command always gets its draft in time)."""
     usage = CallUsage()
     reason = None
     if model is not None:
         try:
-            written = await by_model(usage)
+            async with asyncio.timeout(model.draft_budget_s) as budget:
+                written = await by_model(usage)
         except (ModelUnavailable, MalformedOutput) as error:
             reason = str(error)
-            log.warning("drafting falls back to the extractive writer: %s", reason)
-        else:
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            reason = f"the language model did not finish within {model.draft_budget_s:g} s"
+        if reason is None:
             if output_lines(written.output):
                 dropped = [d.as_dict() for d in written.dropped]
                 return _Written(
                     DraftWriter.MODEL, written.output, written.prompt_version, dropped, usage.as_dict(), None
                 )
             reason = "none of the language model's lines cited their sources"
+        log.warning("drafting falls back to the extractive writer: %s", reason)
     # The extractive writer's lines go through the same checks as a model's.
     output, dropped = check_output(by_extraction(), sources)
     return _Written(

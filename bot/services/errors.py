@@ -33,3 +33,24 @@ class RateLimited(PodiumError):
     def __init__(self, message: str, retry_at: datetime) -> None:
         super().__init__(message)
         self.retry_at = retry_at
+
+
+class DatabaseUnavailable(PodiumError):
+    """The database stayed locked or out of reach through every retry; the work was rolled back."""
+
+    def __init__(
+        self,
+        message: str = "Podium could not reach its database just now; nothing was saved. Please try again in a moment.",
+    ) -> None:
+        super().__init__(message)
+
+
+class SaveUncertain(DatabaseUnavailable):
+    """The connection to the database broke while committing, so the save may or may not have happened."""
+
+    def __init__(
+        self,
+        message: str = "Podium lost its database connection while saving, so it cannot tell whether this was "
+        "saved. Please check before trying again.",
+    ) -> None:
+        super().__init__(message)

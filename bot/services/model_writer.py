@@ -139,7 +139,14 @@ async def _notes(
         async with gate:
             return await ask(db, model, facts.event_id, messages, NotesOutput, usage, fresh=fresh)
 
-    outputs = await asyncio.gather(*(read(part, batch) for part, batch in enumerate(batches, start=1)))
+    reads = [asyncio.ensure_future(read(part, batch)) for part, batch in enumerate(batches, start=1)]
+    try:
+        outputs = await asyncio.gather(*reads)
+    finally:
+        # After the first failure the draft falls back: the batches still waiting must not go on
+        # calling a model that is down.
+        for pending in reads:
+            pending.cancel()
     notes: dict[str, list[str]] = {}
     dropped: list[Dropped] = []
     for batch, output in zip(batches, outputs, strict=True):

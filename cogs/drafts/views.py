@@ -41,7 +41,9 @@ def draft_embed(draft: Draft) -> discord.Embed:
     embed.description = clip(text, EMBED_DESCRIPTION_MAX)
     notes = []
     if draft.fallback_reason:
-        notes.append(f"Model not used: {draft.fallback_reason}")
+        notes.append(
+            f"The extractive writer drafted this because the language model could not: {draft.fallback_reason}"
+        )
     if draft.dropped:
         notes.append(f"{len(draft.dropped)} line(s) dropped by the citation check")
     if notes:
