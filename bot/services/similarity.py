@@ -27,14 +27,15 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, utils
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 from sqlmodel import Session, col, select
 
+from bot.services.text_vectors import ENGLISH_STOP_WORDS, char_ngrams, hashed_counts, words
 from db.engine import Database
 from db.models import Event, EventState, Question
 
@@ -88,22 +89,18 @@ class LexicalBackend:
     link_threshold = 0.28
 
     def __init__(self) -> None:
-        common = {"n_features": HASHED_FEATURES, "alternate_sign": False, "norm": None, "dtype": np.float32}
-        self._analyzers = (
-            HashingVectorizer(analyzer="word", **common),
-            HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), **common),
-        )
+        self._analyzers = (words, partial(char_ngrams, shortest=2, longest=4))
 
     def encode(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
         vectors = []
         for analyzer in self._analyzers:
-            counts = analyzer.transform(texts).tocsr()
+            counts = hashed_counts(texts, analyzer, features=HASHED_FEATURES)
             counts.data = 1 + np.log(counts.data)  # sublinear tf: a word said twice is not twice the topic
             vectors.append(counts)
         return vectors
 
     def store(self) -> "LexicalStore":
-        stop_words = self._analyzers[0].transform([" ".join(ENGLISH_STOP_WORDS)]).indices
+        stop_words = hashed_counts([" ".join(ENGLISH_STOP_WORDS)], words, features=HASHED_FEATURES).indices
         return LexicalStore(len(self._analyzers), frozenset(stop_words.tolist()))
 
 

@@ -15,14 +15,16 @@ caller decides when (every minute or so while the event is open, before a digest
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import sqlalchemy as sa
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 from sqlmodel import Session, col, select
 
 from bot.services.ranking import VISIBLE, queue_order
+from bot.services.text_vectors import ENGLISH_STOP_WORDS, tfidf, word_ngrams
 from db.engine import Database
 from db.models import Question
 
@@ -49,27 +51,24 @@ def cluster_themes(texts: Sequence[str], *, distance_threshold: float) -> list[t
     """
     if len(texts) < 2:
         return []
-    vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True)
-    try:
-        weights = vectorizer.fit_transform(texts)
-    except ValueError:  # nothing but stop words: no keywords to group by
+    weights, keywords = tfidf(texts, partial(word_ngrams, longest=2, stop_words=ENGLISH_STOP_WORDS))
+    if not keywords:  # nothing but stop words: no keywords to group by
         return []
     similarity = (weights @ weights.T).toarray()
     distances = np.clip(1.0 - similarity, 0.0, None)
     np.fill_diagonal(distances, 0.0)
-    labels = AgglomerativeClustering(
-        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance_threshold
-    ).fit_predict(distances)
+    # Average linkage, merging while the distance is below the threshold (not at it).
+    tree = linkage(squareform(distances, checks=False), method="average")
+    labels = fcluster(tree, t=np.nextafter(distance_threshold, 0.0), criterion="distance")
     groups: dict[int, list[int]] = {}
     for position, group in enumerate(labels):
         groups.setdefault(int(group), []).append(position)
     themes = sorted((members for members in groups.values() if len(members) > 1), key=lambda m: (-len(m), m[0]))
-    keywords = vectorizer.get_feature_names_out()
     taken: set[str] = set()
     return [(_label(weights[members].sum(axis=0).A1, keywords, taken), members) for members in themes]
 
 
-def _label(weight: np.ndarray, keywords: np.ndarray, taken: set[str]) -> str:
+def _label(weight: np.ndarray, keywords: list[str], taken: set[str]) -> str:
     # Heaviest first; on a tie (words always said together) the phrase before its words, then
     # alphabetical. A keyword whose words are all in the label already adds nothing.
     ranked = sorted(np.flatnonzero(weight), key=lambda i: (-round(weight[i], 6), -keywords[i].count(" "), keywords[i]))
