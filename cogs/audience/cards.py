@@ -1,14 +1,30 @@
 """A question's public card: the embed, its vote buttons, and the board that keeps cards current.
 
-Votes can arrive by the thousand, so card edits are coalesced: a card is edited at most once per
-``interval_s`` (2 s by default) and each edit shows the question as it is when the edit is made,
-so the last vote is always shown and a burst costs a bounded number of API calls.
+A vote clicked on a card is answered by redrawing that card (the interaction's UPDATE_MESSAGE
+response), which Discord does not count against the channel's rate limit or the bot's global
+one; so under a burst most cards are kept current by the votes themselves, at no cost.
+
+What a vote's response cannot cover, the board edits (PATCH, which the channel's bucket limits
+to a few a second): votes whose responses were in flight at once (Discord applies them in an
+order the bot does not know), a vote whose response failed, votes from elsewhere than the card,
+a moderator's change. The board remembers what each card last showed, and only while no other
+redraw of it was in flight; an edit whose drawing would be identical is skipped. Edits are
+coalesced: at most one per card per ``interval_s`` (2 s by default), each showing the question as
+it is when the edit is made, so the last vote is always shown and a burst costs a bounded number
+of API calls.
+
+A channel's card posts go out one at a time, and so do its card edits. discord.py spaces requests
+by the rate-limit headers, but when a bucket's window renews it takes the first answer's
+``Remaining`` as it is, not counting the requests already in flight, and sends a few too many;
+with one request in flight its count is exact, and Discord refuses none.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -61,6 +77,12 @@ def render_card(question: Question, event: Event, *, askers: int = 1) -> tuple[d
     return embed, view
 
 
+def _drawing(embed: discord.Embed, view: discord.ui.View) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a card shows, comparable with what it showed before (taken before sending, as
+    sending fits the embed to Discord's limits in place)."""
+    return embed.to_dict(), view.to_components()
+
+
 class CardBoard:
     """Posts question cards in the event's channel and keeps them current."""
 
@@ -68,17 +90,56 @@ class CardBoard:
         self.bot, self.db, self.interval_s = bot, db, interval_s
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._last_edit: dict[int, float] = {}
+        # What each card shows now, as far as the board knows; absent when it does not know.
+        self._shown: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self._drawing_now: dict[int, int] = {}
+        self._overlapped: set[int] = set()
+        self._posting: set[int] = set()
+        self._lanes: dict[tuple[str, int], asyncio.Lock] = {}
 
     async def post(self, question: Question) -> None:
         """Post the card of a newly published question and remember its message."""
-        facts = await card_facts(self.db, question.id or 0)
-        if facts.event.channel_id is None:
-            log.info("Event %s has no channel; question %s gets no card", facts.event.id, question.id)
-            return
-        embed, view = render_card(facts.question, facts.event, askers=facts.askers)
-        message = await safe.post(self.bot.get_partial_messageable(facts.event.channel_id), embed=embed, view=view)
-        if message is not None:
-            await set_card_message(self.db, question.id or 0, message.id)
+        question_id = question.id or 0
+        self._posting.add(question_id)
+        try:
+            facts = await card_facts(self.db, question_id)
+            if facts.event.channel_id is None:
+                log.info("Event %s has no channel; question %s gets no card", facts.event.id, question_id)
+                return
+            embed, view = render_card(facts.question, facts.event, askers=facts.askers)
+            drawing = _drawing(embed, view)
+            channel = self.bot.get_partial_messageable(facts.event.channel_id)
+            # In a busy channel the post may wait behind others for a while, so the card
+            # is looked at again once it is up (an edit only if something changed meanwhile).
+            async with self._lane("post", facts.event.channel_id):
+                message = await safe.post(channel, embed=embed, view=view)
+            if message is None:
+                return
+            await set_card_message(self.db, question_id, message.id)
+            self._shown[question_id] = drawing
+            self._last_edit[question_id] = time.monotonic()
+        finally:
+            self._posting.discard(question_id)
+        self.refresh(question_id)
+
+    async def answer_vote(self, interaction: discord.Interaction, question_id: int) -> bool:
+        """Answer a vote clicked on the question's card by redrawing the card with the counts now.
+
+        Returns False, having answered nothing, when the button was not on the card (an
+        ephemeral suggestion, say): the caller replies, and the card gets a coalesced edit.
+        """
+        async with self._drawing_of(question_id) as shows:
+            facts = await card_facts(self.db, question_id)
+            clicked = interaction.message
+            if clicked is None or clicked.id != facts.question.card_message_id:
+                return False
+            embed, view = render_card(facts.question, facts.event, askers=facts.askers)
+            drawing = _drawing(embed, view)
+            if await safe.update_message(interaction, embed=embed, view=view):
+                shows(drawing)
+        if question_id not in self._shown:
+            self.refresh(question_id)
+        return True
 
     def refresh(self, question_id: int) -> None:
         """Bring the card up to date soon; many calls in a burst make one edit."""
@@ -97,15 +158,59 @@ class CardBoard:
         finally:
             # Anything that happens from here on schedules a new edit, which will show it.
             del self._pending[question_id]
+        if question_id in self._posting:
+            return  # the post looks again once its card is up
         facts = await card_facts(self.db, question_id)
         question, event = facts.question, facts.event
-        if question.card_message_id is None:
-            if question.status is QuestionStatus.PUBLISHED:
+        if question.card_message_id is None or event.channel_id is None:
+            if question.card_message_id is None and question.status is QuestionStatus.PUBLISHED:
                 await self.post(question)
             return
-        if event.channel_id is None:
+        if self._shown.get(question_id) == _drawing(*render_card(question, event, askers=facts.askers)):
             return
-        embed, view = render_card(question, event, askers=facts.askers)
-        message = self.bot.get_partial_messageable(event.channel_id).get_partial_message(question.card_message_id)
-        self._last_edit[question_id] = time.monotonic()
-        await safe.edit(message, embed=embed, view=view)
+        async with self._lane("edit", event.channel_id):
+            await self._redraw(question_id)
+        if question_id not in self._shown:
+            self.refresh(question_id)  # another redraw crossed this one: look again
+
+    async def _redraw(self, question_id: int) -> None:
+        """Edit the card to show its question as it is now, unless it shows that already."""
+        async with self._drawing_of(question_id) as shows:
+            # Read again: the edit may have waited its turn, and a vote may have redrawn the card.
+            facts = await card_facts(self.db, question_id)
+            embed, view = render_card(facts.question, facts.event, askers=facts.askers)
+            drawing = _drawing(embed, view)
+            if self._shown.get(question_id) == drawing:
+                shows(drawing)
+                return
+            channel = self.bot.get_partial_messageable(facts.event.channel_id or 0)
+            message = channel.get_partial_message(facts.question.card_message_id or 0)
+            self._last_edit[question_id] = time.monotonic()
+            if await safe.edit(message, embed=embed, view=view):
+                shows(drawing)
+
+    def _lane(self, route: str, channel_id: int) -> asyncio.Lock:
+        """One request at a time per channel and route (see the module's docstring)."""
+        return self._lanes.setdefault((route, channel_id), asyncio.Lock())
+
+    @contextlib.asynccontextmanager
+    async def _drawing_of(self, question_id: int) -> AsyncIterator[Callable[[Any], None]]:
+        """Around reading a card's question and showing it: afterwards the board knows what the
+        card shows, unless this redraw failed or another of the same card was in flight at the
+        same time (Discord may have applied them in either order)."""
+        shown: list[Any] = []
+        if self._drawing_now.get(question_id):
+            self._overlapped.add(question_id)
+        self._drawing_now[question_id] = self._drawing_now.get(question_id, 0) + 1
+        try:
+            yield shown.append
+        finally:
+            self._drawing_now[question_id] -= 1
+            if not self._drawing_now[question_id]:
+                del self._drawing_now[question_id]
+            if question_id in self._overlapped or not shown:
+                self._shown.pop(question_id, None)
+                if question_id not in self._drawing_now:
+                    self._overlapped.discard(question_id)
+            else:
+                self._shown[question_id] = shown[-1]
