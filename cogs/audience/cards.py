@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord import safe
-from bot.discord.render import quote
+from bot.discord.render import fit_embed, quote
 from bot.services.cards import card_facts
 from bot.services.questions import describe_status, set_card_message
-from bot.services.votes import VOTABLE
+from bot.services.votes import VOTABLE, VoteTally
 from cogs.audience.views import VoteButton
 from db.engine import Database
 from db.models import Event, Question, QuestionStatus
@@ -69,18 +69,34 @@ def render_card(question: Question, event: Event, *, askers: int = 1) -> tuple[d
         embed.set_author(name=asked_by(question, askers))
     status = {QuestionStatus.LIVE: "🎙️ Being answered now", QuestionStatus.ANSWERED: "✅ Answered"}
     embed.set_footer(text=status.get(question.status, f"{event.title} · upvote the questions you want answered"))
-    view = discord.ui.View(timeout=None)
     votable = question.status in VOTABLE
-    view.add_item(VoteButton(question.id, "up", count=question.votes_up, disabled=not votable))
-    if event.allow_downvotes:
-        view.add_item(VoteButton(question.id, "down", count=question.votes_down, disabled=not votable))
-    return embed, view
+    counts = (question.votes_up, question.votes_down if event.allow_downvotes else None)
+    return embed, vote_buttons(question.id or 0, *counts, votable=votable)
+
+
+def vote_buttons(question_id: int, up: int, down: int | None, *, votable: bool = True) -> discord.ui.View:
+    """A card's buttons with its counts; no downvote button when ``down`` is None (not allowed)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(VoteButton(question_id, "up", count=up, disabled=not votable))
+    if down is not None:
+        view.add_item(VoteButton(question_id, "down", count=down, disabled=not votable))
+    return view
+
+
+def _buttons(message: discord.Message) -> list[discord.Button]:
+    return [
+        c
+        for row in message.components
+        if isinstance(row, discord.ActionRow)
+        for c in row.children
+        if isinstance(c, discord.Button)
+    ]
 
 
 def _drawing(embed: discord.Embed, view: discord.ui.View) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """What a card shows, comparable with what it showed before (taken before sending, as
-    sending fits the embed to Discord's limits in place)."""
-    return embed.to_dict(), view.to_components()
+    """What a card shows, comparable with what it showed before: the embed as sent (fitted to
+    Discord's limits, which sending would do anyway) and the buttons."""
+    return fit_embed(embed).to_dict(), view.to_components()
 
 
 class CardBoard:
@@ -89,7 +105,7 @@ class CardBoard:
     def __init__(self, bot: "PodiumBot", db: Database, *, interval_s: float) -> None:
         self.bot, self.db, self.interval_s = bot, db, interval_s
         self._pending: dict[int, asyncio.Task[None]] = {}
-        self._last_edit: dict[int, float] = {}
+        self._last_look: dict[int, float] = {}
         # What each card shows now, as far as the board knows; absent when it does not know.
         self._shown: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._drawing_now: dict[int, int] = {}
@@ -117,28 +133,32 @@ class CardBoard:
                 return
             await set_card_message(self.db, question_id, message.id)
             self._shown[question_id] = drawing
-            self._last_edit[question_id] = time.monotonic()
+            self._last_look[question_id] = time.monotonic()
         finally:
             self._posting.discard(question_id)
         self.refresh(question_id)
 
-    async def answer_vote(self, interaction: discord.Interaction, question_id: int) -> bool:
-        """Answer a vote clicked on the question's card by redrawing the card with the counts now.
+    async def answer_vote(self, interaction: discord.Interaction, tally: VoteTally) -> bool:
+        """Answer a vote clicked on the question's card by redrawing the card with the new counts.
 
-        Returns False, having answered nothing, when the button was not on the card (an
-        ephemeral suggestion, say): the caller replies, and the card gets a coalesced edit.
+        The vote changed only the counts, so the card is the one clicked with new buttons: no read.
+        A coalesced look follows (a read at most once per card per interval), which edits the card
+        only if it may show something else (votes crossing, a moderator's change meanwhile).
+        Returns False, having answered nothing, when the button was not on the card (an ephemeral
+        suggestion, say): the caller replies.
         """
-        async with self._drawing_of(question_id) as shows:
-            facts = await card_facts(self.db, question_id)
-            clicked = interaction.message
-            if clicked is None or clicked.id != facts.question.card_message_id:
-                return False
-            embed, view = render_card(facts.question, facts.event, askers=facts.askers)
+        clicked = interaction.message
+        title = f"Question #{tally.question_id}"
+        if clicked is None or clicked.flags.ephemeral or not clicked.embeds or clicked.embeds[0].title != title:
+            return False
+        downvotes = any(c.custom_id.endswith(":down") for c in _buttons(clicked))
+        view = vote_buttons(tally.question_id, tally.votes_up, tally.votes_down if downvotes else None)
+        embed = clicked.embeds[0]
+        async with self._drawing_of(tally.question_id) as shows:
             drawing = _drawing(embed, view)
             if await safe.update_message(interaction, embed=embed, view=view):
                 shows(drawing)
-        if question_id not in self._shown:
-            self.refresh(question_id)
+        self.refresh(tally.question_id)
         return True
 
     def refresh(self, question_id: int) -> None:
@@ -153,13 +173,14 @@ class CardBoard:
 
     async def _edit_when_due(self, question_id: int) -> None:
         try:
-            due = self._last_edit.get(question_id, float("-inf")) + self.interval_s
+            due = self._last_look.get(question_id, float("-inf")) + self.interval_s
             await asyncio.sleep(max(0.0, due - time.monotonic()))
         finally:
             # Anything that happens from here on schedules a new edit, which will show it.
             del self._pending[question_id]
         if question_id in self._posting:
             return  # the post looks again once its card is up
+        self._last_look[question_id] = time.monotonic()
         facts = await card_facts(self.db, question_id)
         question, event = facts.question, facts.event
         if question.card_message_id is None or event.channel_id is None:
@@ -185,7 +206,6 @@ class CardBoard:
                 return
             channel = self.bot.get_partial_messageable(facts.event.channel_id or 0)
             message = channel.get_partial_message(facts.question.card_message_id or 0)
-            self._last_edit[question_id] = time.monotonic()
             if await safe.edit(message, embed=embed, view=view):
                 shows(drawing)
 

@@ -75,7 +75,7 @@ class VoteButton(
         # On the card, the answer is the card redrawn with the new counts (which Discord does not
         # rate-limit), and the voter's confirmation follows privately. Elsewhere (a suggestion
         # only the member sees) the reply says the count, and the card is edited in a moment.
-        if await bot.cards.answer_vote(interaction, self.question_id):
+        if await bot.cards.answer_vote(interaction, tally):
             await safe.reply(interaction, message)
         else:
             await safe.reply(interaction, f"{message} It now has ▲ {tally.votes_up}." if tally.my_vote else message)

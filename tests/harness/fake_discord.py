@@ -236,11 +236,13 @@ class FakeDiscord:
 
     async def _recorded_requests(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", 0))
-        return _json([vars(r) for r in self.since(since)])
+        bodies = request.query.get("bodies", "1") == "1"
+        return _json([vars(r) if bodies else {**vars(r), "json": None} for r in self.since(since)])
 
     async def _recorded_messages(self, request: web.Request) -> web.Response:
+        channel = request.query.get("channel")
         with self._lock:
-            return _json(self.messages)
+            return _json({k: m for k, m in self.messages.items() if channel is None or m["channel_id"] == channel})
 
     # --- what tests read ------------------------------------------------------------------
 
@@ -428,14 +430,19 @@ class RemoteFakeDiscord:
         self._process.join(10)
 
     def mark(self) -> int:
-        return len(self._get("requests"))
+        return len(self._get("requests?bodies=0"))
 
-    def since(self, mark: int) -> list[Request]:
-        return [Request(**r) for r in self._get(f"requests?since={mark}")]
+    def since(self, mark: int, *, bodies: bool = True) -> list[Request]:
+        """The requests from ``mark`` on; without their bodies, a long log comes back light."""
+        return [Request(**r) for r in self._get(f"requests?since={mark}&bodies={int(bodies)}")]
 
     @property
     def messages(self) -> dict[int, dict[str, Any]]:
         return {int(k): v for k, v in self._get("messages").items()}
+
+    def messages_in(self, channel_id: int) -> dict[int, dict[str, Any]]:
+        """The messages of one channel, as they are now."""
+        return {int(k): v for k, v in self._get(f"messages?channel={channel_id}").items()}
 
     def _get(self, what: str) -> Any:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_harness/{what}", timeout=60) as response:
