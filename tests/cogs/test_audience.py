@@ -102,6 +102,21 @@ async def test_votes_clicked_at_once_leave_the_card_showing_every_one(discord_bo
     assert up_label(discord_bot, qid) == "▲ 10"
 
 
+async def test_a_vote_from_a_suggestion_says_the_count_and_the_card_is_edited(discord_bot):
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "How will the rent cap be funded by the government?")
+    sent = await discord_bot.send(slash(audience(2), "ask", text="How will the rent cap be funded?"))
+    offer = replies(sent)[0]
+    [suggestion] = [m for m in discord_bot.fake.messages.values() if m["embeds"] == offer["embeds"]]
+    sent = await discord_bot.send(click(audience(2), suggestion, f"podium:vote:{qid}:up"))
+    assert callback(sent)["type"] == 4, "the suggestion is left as it is"
+    [answer] = replies(sent)
+    assert is_ephemeral(answer)
+    assert answer["content"] == f"Your upvote on #{qid} counts. It now has ▲ 1."
+    assert len(edits(sent)) == 1
+    assert up_label(discord_bot, qid) == "▲ 1"
+
+
 async def test_voting_on_your_own_question_is_refused_politely(discord_bot):
     await open_event(discord_bot)
     qid = await ask(discord_bot, audience(1), "Vote for me?")
