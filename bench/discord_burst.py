@@ -123,6 +123,9 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
         watch_stop.set()
         stop.set()
         await asyncio.gather(ticker, watcher)
+        # One last look once everything has settled, however long a look takes.
+        seen.append((time.monotonic(), await asyncio.to_thread(_shown_counts, fake)))
+        final = seen[-1][1]
         wall_s = time.monotonic() - wall_started
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         requests = bot.fake.since(mark, bodies=False)
@@ -159,6 +162,8 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
         "refused_429": sum(r.status == 429 for r in requests),
         "card_backlog_drained_s": round(max(r.at for r in posts) - last_ask, 1),
         "convergence_s": _convergence(seen, truth, last_vote),
+        "cards_wrong_at_end": sum(final.get(qid) != count for qid, count in truth.items()),
+        "convergence_looks": len(seen),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "sentence_transformers_imported": "sentence_transformers" in sys.modules,
         "wall_s": round(wall_s, 1),

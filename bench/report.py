@@ -38,6 +38,7 @@ BURST_FIGURES = [
     ("requests refused by a rate limit (429)", "refused_429"),
     ("card posts drained, s after the last ask", "card_backlog_drained_s"),
     ("every card shows the true count, s after the last vote", "convergence_s"),
+    ("cards not showing the true count at the end", "cards_wrong_at_end"),
     ("peak RSS of the bot's process, MB", "peak_rss_mb"),
     ("sentence-transformers imported", "sentence_transformers_imported"),
     ("wall time of the burst, s", "wall_s"),

@@ -8,10 +8,10 @@ What a vote's response cannot cover, the board edits (PATCH, which the channel's
 to a few a second): votes whose responses were in flight at once (Discord applies them in an
 order the bot does not know), a vote whose response failed, votes from elsewhere than the card,
 a moderator's change. The board remembers what each card last showed, and only while no other
-redraw of it was in flight; an edit whose drawing would be identical is skipped. Edits are
-coalesced: at most one per card per ``interval_s`` (2 s by default), each showing the question as
-it is when the edit is made, so the last vote is always shown and a burst costs a bounded number
-of API calls.
+redraw of it was in flight. After each change it looks at the card, at most once per card per
+``interval_s`` (2 s by default): one read of the question as it is then, and an edit only if the
+card may show something else. So the last vote is always shown, and a burst costs a bounded
+number of reads and API calls.
 
 A channel's card posts go out one at a time, and so do its card edits. discord.py spaces requests
 by the rate-limit headers, but when a bucket's window renews it takes the first answer's
