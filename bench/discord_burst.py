@@ -68,7 +68,9 @@ def _shown_counts(fake: RemoteFakeDiscord) -> dict[int, int]:
 
 
 def _true_counts(session: Session) -> dict[int, int]:
-    return dict(session.connection().execute(sa.select(Question.id, Question.votes_up)).all())
+    """Each carded question's upvotes as stored (a question held for review has no card)."""
+    carded = sa.select(Question.id, Question.votes_up).where(Question.card_message_id.is_not(None))
+    return dict(session.connection().execute(carded).all())
 
 
 async def _watch_cards(fake: RemoteFakeDiscord, stop: asyncio.Event, seen: list[tuple[float, dict[int, int]]]) -> None:
