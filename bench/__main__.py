@@ -34,7 +34,7 @@ def main() -> None:
             },
             "ranking": ranking.run(urls),
             "votes": votes.run(),
-            "discord_burst": discord_burst.run(),
+            "discord_burst": discord_burst.run(postgresql),
             "dedup_eval": dedup_eval.run(),
             "dedup_latency": dedup_latency.run(),
             "themes": themes.run(),

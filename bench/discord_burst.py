@@ -1,30 +1,47 @@
-"""A burst through the real bot: 1,000 members ask 1,000 questions and cast 10,000 votes.
+"""A burst through the real bot, under Discord's rate limits: 1,000 members ask 1,000 questions and
+cast 10,000 votes.
 
 Every interaction is a raw Discord payload fed into discord.py's own dispatch (the harness in
-tests/harness), answered over real HTTP to a local fake Discord. Measured: the time from a
-payload's arrival to the bot's first response to it (reply or defer), for asks and votes; the
-longest stall of the event loop (a 10 ms ticker's worst lateness); the card edits the burst
-caused (coalesced to one per card per ``CARD_EDIT_INTERVAL_S``).
+tests/harness), answered over real HTTP by the fake Discord in a process of its own, with the
+rate limits Discord documents switched on (per-route buckets of 5 requests a second per channel,
+the global 50 a second; see tests/harness/fake_discord.py). The asks come over the first 30% of a
+"minute", the votes over the rest, once every card is up.
+
+Measured, for a SQLite file and (with ``PODIUM_BENCH_DATABASE_URL``) PostgreSQL, each burst in a
+fresh process so that its peak RSS is the bot's own: the time from a payload's arrival to the
+bot's first response to it, for asks and votes; the longest stall of the event loop (a 10 ms
+ticker's worst lateness); card posts and card edits (PATCH); the requests Discord would have
+refused (429); how long the card posts took to drain after the last ask (one channel takes 5 a
+second, so 1,000 cards take over three minutes whatever the bot does); how long after the last
+vote arrived every card showed the true count; and the process's peak RSS.
 """
 
 import asyncio
+import multiprocessing
+import os
 import random
+import resource
 import shutil
 import statistics
+import sys
 import time
-from collections import Counter
 from typing import Any
 
-from bench.common import scratch_sqlite_url
-from db.engine import Database
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from bench.common import fresh_database, scratch_sqlite_url
+from db.models import Question
 from tests.harness.driver import DiscordHarness
-from tests.harness.fake_discord import RemoteFakeDiscord
-from tests.harness.payloads import HOST, audience, click, slash
+from tests.harness.fake_discord import RateLimits, RemoteFakeDiscord
+from tests.harness.payloads import HOST, QA_CHANNEL_ID, audience, click, slash
 
 MEMBERS = 1_000
 QUESTIONS = 1_000
 VOTES = 10_000
 SPREAD_S = 60.0  # the burst's "minute"
+ASK_SHARE = 0.3
+CONVERGENCE_POLL_S = 0.25
 
 
 async def _loop_lag(stop: asyncio.Event, worst: list[float]) -> None:
@@ -39,10 +56,36 @@ def _percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
+def _shown_counts(fake: RemoteFakeDiscord) -> dict[int, int]:
+    """Each card's upvote count as the channel shows it now."""
+    shown = {}
+    for message in fake.messages_in(QA_CHANNEL_ID).values():
+        title = message["embeds"][0].get("title", "") if message["embeds"] else ""
+        if title.startswith("Question #"):
+            label = message["components"][0]["components"][0]["label"]
+            shown[int(title.removeprefix("Question #"))] = int(label.removeprefix("▲ "))
+    return shown
+
+
+def _true_counts(session: Session) -> dict[int, int]:
+    """Each carded question's upvotes as stored (a question held for review has no card)."""
+    carded = sa.select(Question.id, Question.votes_up).where(Question.card_message_id.is_not(None))
+    return dict(session.connection().execute(carded).all())
+
+
+async def _watch_cards(fake: RemoteFakeDiscord, stop: asyncio.Event, seen: list[tuple[float, dict[int, int]]]) -> None:
+    """Poll what the cards show (off the loop, as a member's client would see it) until stopped."""
+    while not stop.is_set():
+        seen.append((time.monotonic(), await asyncio.to_thread(_shown_counts, fake)))
+        await asyncio.sleep(CONVERGENCE_POLL_S)
+
+
 async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any]:
     rng = random.Random(7)
-    fake = RemoteFakeDiscord()
-    async with DiscordHarness(Database(url), card_edit_interval_s=card_edit_interval_s, fake=fake) as bot:
+    database = await fresh_database(url)
+    fake = RemoteFakeDiscord(rate_limits=RateLimits())
+    wall_started = time.monotonic()
+    async with DiscordHarness(database, card_edit_interval_s=card_edit_interval_s, fake=fake) as bot:
         await bot.send(slash(HOST, "event create", title="Burst"))
         await bot.send(slash(HOST, "event settings", event=1, questions_per_window=5))
         await bot.send(slash(HOST, "event open", event=1))
@@ -53,17 +96,18 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
 
         def deliver(payload: dict[str, Any], kind: str) -> None:
             sent_at[payload["id"]] = (kind, time.monotonic())
-            bot.bot._connection.parse_interaction_create(payload)
+            bot.deliver(payload)
 
         started = time.monotonic()
-        ask_span = SPREAD_S * 0.3
+        ask_span = SPREAD_S * ASK_SHARE
         for n in range(QUESTIONS):
             await asyncio.sleep(max(0.0, started + ask_span * n / QUESTIONS - time.monotonic()))
             deliver(
                 slash(audience(n % MEMBERS), "ask", text=f"Question {n}: what does the report say about {n}?"), "ask"
             )
+        last_ask = time.monotonic()
         await bot.settle(ignoring=(ticker,))
-        cards = _cards(fake.messages)
+        cards = sorted(_cards(fake))
         weights = [1 / (rank + 1) for rank in range(len(cards))]
         votes_start = time.monotonic()
         for n in range(VOTES):
@@ -71,10 +115,22 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
             qid, card = rng.choices(cards, weights)[0]
             voter = audience(rng.randrange(MEMBERS))
             deliver(click(voter, card, f"podium:vote:{qid}:up"), "vote")
-        await bot.settle(ignoring=(ticker,))
+        last_vote = time.monotonic()
+        watch_stop, seen = asyncio.Event(), []
+        watcher = asyncio.create_task(_watch_cards(fake, watch_stop, seen))
+        await bot.settle(ignoring=(ticker, watcher))
+        truth = await database.read(_true_counts)
+        # Keep watching a little past the last edit, so a card that changes late is caught.
+        await asyncio.sleep(2 * CONVERGENCE_POLL_S)
+        watch_stop.set()
         stop.set()
-        await ticker
-        requests = bot.fake.since(mark)
+        await asyncio.gather(ticker, watcher)
+        # One last look once everything has settled, however long a look takes.
+        seen.append((time.monotonic(), await asyncio.to_thread(_shown_counts, fake)))
+        final = seen[-1][1]
+        wall_s = time.monotonic() - wall_started
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        requests = bot.fake.since(mark, bodies=False)
 
     first: dict[str, float] = {}
     for request in requests:
@@ -83,7 +139,9 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
     latency: dict[str, list[float]] = {"ask": [], "vote": []}
     for interaction_id, (kind, at) in sent_at.items():
         latency[kind].append((first[interaction_id] - at) * 1000)
-    edits = Counter(r.path for r in requests if r.method == "PATCH" and r.path.startswith("/channels/"))
+    channel = f"/channels/{QA_CHANNEL_ID}/messages"
+    posts = [r for r in requests if r.method == "POST" and r.path == channel and r.status == 200]
+    edits = [r for r in requests if r.method == "PATCH" and r.path.startswith(channel) and r.status == 200]
     return {
         "members": MEMBERS,
         "questions": QUESTIONS,
@@ -99,30 +157,69 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
             for kind, samples in latency.items()
         },
         "longest_loop_stall_ms": round(worst[0] * 1000, 1),
-        "card_edits": sum(edits.values()),
-        "cards_edited": len(edits),
+        "card_posts": len(posts),
+        "card_edits": len(edits),
+        "cards_edited": len({r.path for r in edits}),
         "card_edit_interval_s": card_edit_interval_s,
+        "refused_429": sum(r.status == 429 for r in requests),
+        "card_backlog_drained_s": round(max(r.at for r in posts) - last_ask, 1),
+        "convergence_s": _convergence(seen, truth, last_vote),
+        "cards_wrong_at_end": sum(final.get(qid) != count for qid, count in truth.items()),
+        "convergence_looks": len(seen),
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "sentence_transformers_imported": "sentence_transformers" in sys.modules,
+        "wall_s": round(wall_s, 1),
     }
 
 
-def _cards(messages: dict[int, dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+def _convergence(seen: list[tuple[float, dict[int, int]]], truth: dict[int, int], last_vote: float) -> float | None:
+    """Seconds from the last vote's delivery to the first look from which every card showed its
+    true count for good; None if the last look still differed."""
+    converged_at = None
+    for at, shown in seen:
+        converged_at = (converged_at or at) if shown == truth else None
+    return None if converged_at is None else round(max(0.0, converged_at - last_vote), 2)
+
+
+def _cards(fake: RemoteFakeDiscord) -> list[tuple[int, dict[str, Any]]]:
     found = []
-    for message in messages.values():
+    for message in fake.messages_in(QA_CHANNEL_ID).values():
         title = message["embeds"][0].get("title", "") if message["embeds"] else ""
-        if title.startswith("Question #") and int(message["channel_id"]):
+        if title.startswith("Question #"):
             found.append((int(title.removeprefix("Question #")), message))
-    return sorted(found)
+    return found
 
 
-def run() -> dict[str, Any]:
+def _burst_in_child(url: str, results: Any) -> None:
+    results.put(asyncio.run(burst(url)))
+
+
+def _fresh_process_burst(url: str) -> dict[str, Any]:
+    """One burst in a process of its own, so its peak RSS is the bot's through that burst only."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    child = context.Process(target=_burst_in_child, args=(url, results))
+    child.start()
+    try:
+        return results.get()
+    finally:
+        child.join()
+
+
+def run(postgresql: str | None = None) -> dict[str, Any]:
+    """The burst on a fresh SQLite file, then on the PostgreSQL database named (its schema is reset)."""
     url, folder = scratch_sqlite_url("burst.db")
     try:
-        return asyncio.run(burst(url))
+        figures = {"sqlite": _fresh_process_burst(url)}
     finally:
         shutil.rmtree(folder)
+    figures["postgresql"] = (
+        _fresh_process_burst(postgresql) if postgresql else "not measured: set PODIUM_BENCH_DATABASE_URL"
+    )
+    return figures
 
 
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(run(), indent=2))
+    print(json.dumps(run(os.environ.get("PODIUM_BENCH_DATABASE_URL")), indent=2))

@@ -20,7 +20,6 @@ def _ranking_rows(ranking: dict[str, Any]) -> list[str]:
 
 
 SECTIONS = {
-    "discord_burst": "Burst through the bot (time from payload to first response; card edits)",
     "dedup_eval": "Similar questions: quality at the shipped thresholds",
     "dedup_latency": "Similar-question check on submit",
     "themes": "Theme clustering",
@@ -28,6 +27,52 @@ SECTIONS = {
     "presenter": "Presenter screen: service call to page change",
     "rehearse": "Rehearsal of a 100,000-line script",
 }
+
+
+BURST_FIGURES = [
+    ("ask: first response p50 / p99 / max, ms", "ask_first_response_ms"),
+    ("vote: first response p50 / p99 / max, ms", "vote_first_response_ms"),
+    ("longest event-loop stall, ms", "longest_loop_stall_ms"),
+    ("card posts", "card_posts"),
+    ("card edits (PATCH)", "card_edits"),
+    ("requests refused by a rate limit (429)", "refused_429"),
+    ("card posts drained, s after the last ask", "card_backlog_drained_s"),
+    ("every card shows the true count, s after the last vote", "convergence_s"),
+    ("cards not showing the true count at the end", "cards_wrong_at_end"),
+    ("peak RSS of the bot's process, MB", "peak_rss_mb"),
+    ("sentence-transformers imported", "sentence_transformers_imported"),
+    ("wall time of the burst, s", "wall_s"),
+]
+
+
+def _burst(burst: dict[str, Any]) -> list[str]:
+    """The burst's figures, one column per backend."""
+    backends = [name for name in ("sqlite", "postgresql") if isinstance(burst.get(name), dict)]
+    if not backends:
+        return []
+    first = burst[backends[0]]
+    rows = []
+    for label, key in BURST_FIGURES:
+        cells = []
+        for name in backends:
+            value = burst[name].get(key)
+            if isinstance(value, dict):
+                cells.append(" / ".join(str(v) for v in value.values()))
+            else:
+                cells.append("not reached" if value is None else str(value))
+        rows.append(f"| {label} | {' | '.join(cells)} |")
+    missing = [f"{name}: {burst[name]}" for name in ("sqlite", "postgresql") if isinstance(burst.get(name), str)]
+    return [
+        "",
+        f"**Burst through the bot under Discord's rate limits**: {first['members']:,} members, "
+        f"{first['questions']:,} questions, {first['votes']:,} votes over {first['spread_s']:.0f} s "
+        f"(cards edited at most once per {first['card_edit_interval_s']} s).",
+        "",
+        f"| figure | {' | '.join(backends)} |",
+        f"|---|{'---|' * len(backends)}",
+        *rows,
+        *(["", *missing] if missing else []),
+    ]
 
 
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -68,6 +113,7 @@ def render(results: dict[str, Any]) -> str:
         f"Podium reaches **{votes['ratio']:.1%}** of the ceiling with the same pragmas "
         f"(`{votes['pragmas']}`), and {votes['ratio_to_defaults']:.1%} of sqlite3 with its defaults.",
     ]
+    lines += _burst(results.get("discord_burst", {}))
     for key, title in SECTIONS.items():
         if key in results:
             lines += _section(title, results[key])

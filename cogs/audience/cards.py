@@ -1,23 +1,39 @@
 """A question's public card: the embed, its vote buttons, and the board that keeps cards current.
 
-Votes can arrive by the thousand, so card edits are coalesced: a card is edited at most once per
-``interval_s`` (2 s by default) and each edit shows the question as it is when the edit is made,
-so the last vote is always shown and a burst costs a bounded number of API calls.
+A vote clicked on a card is answered by redrawing that card (the interaction's UPDATE_MESSAGE
+response), which Discord does not count against the channel's rate limit or the bot's global
+one; so under a burst most cards are kept current by the votes themselves, at no cost.
+
+What a vote's response cannot cover, the board edits (PATCH, which the channel's bucket limits
+to a few a second): votes whose responses were in flight at once (Discord applies them in an
+order the bot does not know), a vote whose response failed, votes from elsewhere than the card,
+a moderator's change. The board remembers what each card last showed, and only while no other
+redraw of it was in flight. After each change it looks at the card, at most once per card per
+``interval_s`` (2 s by default): one read of the question as it is then, and an edit only if the
+card may show something else. So the last vote is always shown, and a burst costs a bounded
+number of reads and API calls.
+
+A channel's card posts go out one at a time, and so do its card edits. discord.py spaces requests
+by the rate-limit headers, but when a bucket's window renews it takes the first answer's
+``Remaining`` as it is, not counting the requests already in flight, and sends a few too many;
+with one request in flight its count is exact, and Discord refuses none.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.discord import safe
-from bot.discord.render import quote
+from bot.discord.render import fit_embed, quote
 from bot.services.cards import card_facts, questions_without_cards
 from bot.services.questions import describe_status, set_card_message
-from bot.services.votes import VOTABLE
+from bot.services.votes import VOTABLE, VoteTally
 from cogs.audience.views import VoteButton
 from db.engine import Database
 from db.models import Event, Question, QuestionStatus
@@ -54,12 +70,34 @@ def render_card(question: Question, event: Event, *, askers: int = 1) -> tuple[d
         embed.set_author(name=asked_by(question, askers))
     status = {QuestionStatus.LIVE: "🎙️ Being answered now", QuestionStatus.ANSWERED: "✅ Answered"}
     embed.set_footer(text=status.get(question.status, f"{event.title} · upvote the questions you want answered"))
-    view = discord.ui.View(timeout=None)
     votable = question.status in VOTABLE
-    view.add_item(VoteButton(question.id, "up", count=question.votes_up, disabled=not votable))
-    if event.allow_downvotes:
-        view.add_item(VoteButton(question.id, "down", count=question.votes_down, disabled=not votable))
-    return embed, view
+    counts = (question.votes_up, question.votes_down if event.allow_downvotes else None)
+    return embed, vote_buttons(question.id or 0, *counts, votable=votable)
+
+
+def vote_buttons(question_id: int, up: int, down: int | None, *, votable: bool = True) -> discord.ui.View:
+    """A card's buttons with its counts; no downvote button when ``down`` is None (not allowed)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(VoteButton(question_id, "up", count=up, disabled=not votable))
+    if down is not None:
+        view.add_item(VoteButton(question_id, "down", count=down, disabled=not votable))
+    return view
+
+
+def _buttons(message: discord.Message) -> list[discord.Button]:
+    return [
+        c
+        for row in message.components
+        if isinstance(row, discord.ActionRow)
+        for c in row.children
+        if isinstance(c, discord.Button)
+    ]
+
+
+def _drawing(embed: discord.Embed, view: discord.ui.View) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a card shows, comparable with what it showed before: the embed as sent (fitted to
+    Discord's limits, which sending would do anyway) and the buttons."""
+    return fit_embed(embed).to_dict(), view.to_components()
 
 
 class CardBoard:
@@ -68,21 +106,63 @@ class CardBoard:
     def __init__(self, bot: "PodiumBot", db: Database, *, interval_s: float) -> None:
         self.bot, self.db, self.interval_s = bot, db, interval_s
         self._pending: dict[int, asyncio.Task[None]] = {}
-        self._last_edit: dict[int, float] = {}
+        self._last_look: dict[int, float] = {}
+        # What each card shows now, as far as the board knows; absent when it does not know.
+        self._shown: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self._drawing_now: dict[int, int] = {}
+        self._overlapped: set[int] = set()
+        self._posting: set[int] = set()
+        self._lanes: dict[tuple[str, int], asyncio.Lock] = {}
 
     async def post(self, question: Question) -> None:
         """Post the card of a newly published question and remember its message."""
-        facts = await card_facts(self.db, question.id or 0)
-        if facts.event.channel_id is None:
-            log.info("Event %s has no channel; question %s gets no card", facts.event.id, question.id)
-            return
-        embed, view = render_card(facts.question, facts.event, askers=facts.askers)
-        # One nonce per question: a card posted by a bot that died before remembering it is
-        # returned, not posted again, when the next run posts the cards it finds missing.
-        channel = self.bot.get_partial_messageable(facts.event.channel_id)
-        message = await safe.post(channel, embed=embed, view=view, nonce=f"podium-card-{question.id}")
-        if message is not None:
-            await set_card_message(self.db, question.id or 0, message.id)
+        question_id = question.id or 0
+        self._posting.add(question_id)
+        try:
+            facts = await card_facts(self.db, question_id)
+            if facts.event.channel_id is None:
+                log.info("Event %s has no channel; question %s gets no card", facts.event.id, question_id)
+                return
+            embed, view = render_card(facts.question, facts.event, askers=facts.askers)
+            drawing = _drawing(embed, view)
+            channel = self.bot.get_partial_messageable(facts.event.channel_id)
+            # In a busy channel the post may wait behind others for a while, so the card
+            # is looked at again once it is up (an edit only if something changed meanwhile).
+            async with self._lane("post", facts.event.channel_id):
+                # One nonce per question: a card posted by a bot that died before remembering it
+                # is returned, not posted again, when the next run posts the cards it finds missing.
+                message = await safe.post(channel, embed=embed, view=view, nonce=f"podium-card-{question_id}")
+            if message is None:
+                return
+            await set_card_message(self.db, question_id, message.id)
+            self._shown[question_id] = drawing
+            self._last_look[question_id] = time.monotonic()
+        finally:
+            self._posting.discard(question_id)
+        self.refresh(question_id)
+
+    async def answer_vote(self, interaction: discord.Interaction, tally: VoteTally) -> bool:
+        """Answer a vote clicked on the question's card by redrawing the card with the new counts.
+
+        The vote changed only the counts, so the card is the one clicked with new buttons: no read.
+        A coalesced look follows (a read at most once per card per interval), which edits the card
+        only if it may show something else (votes crossing, a moderator's change meanwhile).
+        Returns False, having answered nothing, when the button was not on the card (an ephemeral
+        suggestion, say): the caller replies.
+        """
+        clicked = interaction.message
+        title = f"Question #{tally.question_id}"
+        if clicked is None or clicked.flags.ephemeral or not clicked.embeds or clicked.embeds[0].title != title:
+            return False
+        downvotes = any(c.custom_id.endswith(":down") for c in _buttons(clicked))
+        view = vote_buttons(tally.question_id, tally.votes_up, tally.votes_down if downvotes else None)
+        embed = clicked.embeds[0]
+        async with self._drawing_of(tally.question_id) as shows:
+            drawing = _drawing(embed, view)
+            if await safe.update_message(interaction, embed=embed, view=view):
+                shows(drawing)
+        self.refresh(tally.question_id)
+        return True
 
     async def post_missing(self, guilds: list[int], *, asked_before: datetime) -> int:
         """Post the cards a stopped bot left unposted in these servers; returns how many."""
@@ -105,20 +185,64 @@ class CardBoard:
 
     async def _edit_when_due(self, question_id: int) -> None:
         try:
-            due = self._last_edit.get(question_id, float("-inf")) + self.interval_s
+            due = self._last_look.get(question_id, float("-inf")) + self.interval_s
             await asyncio.sleep(max(0.0, due - time.monotonic()))
         finally:
             # Anything that happens from here on schedules a new edit, which will show it.
             del self._pending[question_id]
+        if question_id in self._posting:
+            return  # the post looks again once its card is up
+        self._last_look[question_id] = time.monotonic()
         facts = await card_facts(self.db, question_id)
         question, event = facts.question, facts.event
-        if question.card_message_id is None:
-            if question.status is QuestionStatus.PUBLISHED:
+        if question.card_message_id is None or event.channel_id is None:
+            if question.card_message_id is None and question.status is QuestionStatus.PUBLISHED:
                 await self.post(question)
             return
-        if event.channel_id is None:
+        if self._shown.get(question_id) == _drawing(*render_card(question, event, askers=facts.askers)):
             return
-        embed, view = render_card(question, event, askers=facts.askers)
-        message = self.bot.get_partial_messageable(event.channel_id).get_partial_message(question.card_message_id)
-        self._last_edit[question_id] = time.monotonic()
-        await safe.edit(message, embed=embed, view=view)
+        async with self._lane("edit", event.channel_id):
+            await self._redraw(question_id)
+        if question_id not in self._shown:
+            self.refresh(question_id)  # another redraw crossed this one: look again
+
+    async def _redraw(self, question_id: int) -> None:
+        """Edit the card to show its question as it is now, unless it shows that already."""
+        async with self._drawing_of(question_id) as shows:
+            # Read again: the edit may have waited its turn, and a vote may have redrawn the card.
+            facts = await card_facts(self.db, question_id)
+            embed, view = render_card(facts.question, facts.event, askers=facts.askers)
+            drawing = _drawing(embed, view)
+            if self._shown.get(question_id) == drawing:
+                shows(drawing)
+                return
+            channel = self.bot.get_partial_messageable(facts.event.channel_id or 0)
+            message = channel.get_partial_message(facts.question.card_message_id or 0)
+            if await safe.edit(message, embed=embed, view=view):
+                shows(drawing)
+
+    def _lane(self, route: str, channel_id: int) -> asyncio.Lock:
+        """One request at a time per channel and route (see the module's docstring)."""
+        return self._lanes.setdefault((route, channel_id), asyncio.Lock())
+
+    @contextlib.asynccontextmanager
+    async def _drawing_of(self, question_id: int) -> AsyncIterator[Callable[[Any], None]]:
+        """Around reading a card's question and showing it: afterwards the board knows what the
+        card shows, unless this redraw failed or another of the same card was in flight at the
+        same time (Discord may have applied them in either order)."""
+        shown: list[Any] = []
+        if self._drawing_now.get(question_id):
+            self._overlapped.add(question_id)
+        self._drawing_now[question_id] = self._drawing_now.get(question_id, 0) + 1
+        try:
+            yield shown.append
+        finally:
+            self._drawing_now[question_id] -= 1
+            if not self._drawing_now[question_id]:
+                del self._drawing_now[question_id]
+            if question_id in self._overlapped or not shown:
+                self._shown.pop(question_id, None)
+                if question_id not in self._drawing_now:
+                    self._overlapped.discard(question_id)
+            else:
+                self._shown[question_id] = shown[-1]

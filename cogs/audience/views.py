@@ -69,11 +69,17 @@ class VoteButton(
         value = 1 if self.direction == "up" else -1
         tally = await toggle_vote(bot.db, self.question_id, actor_from(interaction), value)
         if tally.my_vote:
-            message = f"Your {self.direction}vote on #{tally.question_id} counts. It now has ▲ {tally.votes_up}."
+            message = f"Your {self.direction}vote on #{tally.question_id} counts."
         else:
             message = f"Your vote on #{tally.question_id} is taken back."
-        await safe.reply(interaction, message)
-        bot.cards.refresh(self.question_id)
+        # On the card, the answer is the card redrawn with the new counts (which Discord does not
+        # rate-limit), and the voter's confirmation follows privately. Elsewhere (a suggestion
+        # only the member sees) the reply says the count, and the card is edited in a moment.
+        if await bot.cards.answer_vote(interaction, tally):
+            await safe.reply(interaction, message)
+        else:
+            await safe.reply(interaction, f"{message} It now has ▲ {tally.votes_up}." if tally.my_vote else message)
+            bot.cards.refresh(self.question_id)
 
 
 class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"podium:ask:(?P<event>\d+)"):

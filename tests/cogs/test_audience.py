@@ -73,17 +73,48 @@ async def test_ask_the_panel_credits_the_messages_author_and_records_who_forward
     assert (forward.action, forward.actor_id) == (LedgerAction.FORWARD, audience(3).user_id)
 
 
-async def test_votes_toggle_and_the_card_shows_the_count(discord_bot):
+async def test_a_vote_on_the_card_redraws_the_card_and_confirms_privately(discord_bot):
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "Will the report be costed?")
+    sent = await discord_bot.send(click(audience(2), discord_bot.card(qid), f"podium:vote:{qid}:up"))
+    response = callback(sent)
+    assert response["type"] == 7, "the click is answered by updating the card it was on"
+    assert response["data"]["components"][0]["components"][0]["label"] == "▲ 1"
+    [confirmation] = replies(sent)[1:]
+    assert is_ephemeral(confirmation)
+    assert confirmation["content"] == f"Your upvote on #{qid} counts."
+    assert up_label(discord_bot, qid) == "▲ 1"
+    assert edits(sent) == [], "the response showed the card; no edit is spent on it"
+    sent = await discord_bot.send(click(audience(2), discord_bot.card(qid), f"podium:vote:{qid}:up"))
+    assert replies(sent)[1]["content"] == f"Your vote on #{qid} is taken back."
+    assert up_label(discord_bot, qid) == "▲ 0"
+    assert edits(sent) == []
+
+
+async def test_votes_clicked_at_once_leave_the_card_showing_every_one(discord_bot):
     await open_event(discord_bot)
     qid = await ask(discord_bot, audience(1), "Will the report be costed?")
     card = discord_bot.card(qid)
-    sent = await discord_bot.send(click(audience(2), card, f"podium:vote:{qid}:up"))
-    assert "counts. It now has ▲ 1" in reply_text(sent)
-    assert is_ephemeral(replies(sent)[0])
-    assert discord_bot.card(qid)["components"][0]["components"][0]["label"] == "▲ 1"
-    sent = await discord_bot.send(click(audience(2), card, f"podium:vote:{qid}:up"))
-    assert "taken back" in reply_text(sent)
-    assert discord_bot.card(qid)["components"][0]["components"][0]["label"] == "▲ 0"
+    for member in range(2, 12):
+        discord_bot.deliver(click(audience(member), card, f"podium:vote:{qid}:up"))
+    await discord_bot.settle()
+    assert (await get_question(discord_bot.db, qid)).votes_up == 10
+    assert up_label(discord_bot, qid) == "▲ 10"
+
+
+async def test_a_vote_from_a_suggestion_says_the_count_and_the_card_is_edited(discord_bot):
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "How will the rent cap be funded by the government?")
+    sent = await discord_bot.send(slash(audience(2), "ask", text="How will the rent cap be funded?"))
+    offer = replies(sent)[0]
+    [suggestion] = [m for m in discord_bot.fake.messages.values() if m["embeds"] == offer["embeds"]]
+    sent = await discord_bot.send(click(audience(2), suggestion, f"podium:vote:{qid}:up"))
+    assert callback(sent)["type"] == 4, "the suggestion is left as it is"
+    [answer] = replies(sent)
+    assert is_ephemeral(answer)
+    assert answer["content"] == f"Your upvote on #{qid} counts. It now has ▲ 1."
+    assert len(edits(sent)) == 1
+    assert up_label(discord_bot, qid) == "▲ 1"
 
 
 async def test_voting_on_your_own_question_is_refused_politely(discord_bot):
@@ -145,6 +176,14 @@ async def test_my_questions_and_withdraw(discord_bot):
     sent = await discord_bot.send(slash(audience(2), "withdraw", question=qid))
     assert "only withdraw your own questions" in reply_text(sent)
     assert (await get_question(discord_bot.db, qid)).status is QuestionStatus.WITHDRAWN
+
+
+def up_label(discord_bot, qid):
+    return discord_bot.card(qid)["components"][0]["components"][0]["label"]
+
+
+def edits(sent):
+    return [r for r in sent if r.method == "PATCH" and r.path.startswith("/channels/")]
 
 
 async def test_asking_when_no_event_runs_says_so(discord_bot):

@@ -54,12 +54,16 @@ class DiscordHarness:
     async def send(self, payload: dict[str, Any]) -> list[Request]:
         """Deliver an INTERACTION_CREATE as the gateway would; return what the bot sent for it."""
         mark = self.fake.mark()
-        self.bot._connection.parse_interaction_create(payload)
+        self.deliver(payload)
         await self.settle()
         sent = self.fake.since(mark)
         for request in sent:
             assert_within_limits(request)
         return sent
+
+    def deliver(self, payload: dict[str, Any]) -> None:
+        """Deliver an INTERACTION_CREATE without waiting for the bot to handle it."""
+        self.bot._connection.parse_interaction_create(payload)
 
     async def settle(self, *, ignoring: tuple[asyncio.Task, ...] = ()) -> None:
         """Wait until every task the bot started (handlers, card edits) has finished.

@@ -2,14 +2,41 @@
 
 It answers the routes Podium uses with payloads shaped as in Discord's API documentation, keeps
 the messages it was sent (so a test can click a button on a card the bot posted), and records
-every request.
+every request with the status it was answered with.
+
+Rate limits (``FakeDiscord(rate_limits=RateLimits())``; off unless asked for, so ordinary tests
+see no headers and no waits) follow Discord's "Rate Limits" page:
+
+- **Per-route buckets**, keyed as Discord keys them: the method and the route's template, per
+  top-level resource (``channel_id``, ``guild_id``, ``webhook_id`` + ``webhook_token``; an
+  interaction's callback is keyed by its id and token, which is also how discord.py keys it).
+  Every response on such a route carries ``X-RateLimit-Limit``, ``-Remaining``, ``-Reset``,
+  ``-Reset-After`` and ``-Bucket``; a request beyond its bucket gets a 429 with ``-Scope: user``,
+  ``Retry-After`` and the body ``{"message", "retry_after", "global": false}``.
+- **Numbers**: 5 requests per 1 s window for every bucket, the values of the documentation's own
+  header example (``X-RateLimit-Limit: 5``, ``X-RateLimit-Reset-After: 1``). Discord does not
+  publish per-route figures and asks bots to read the headers instead, so the fake uses the one
+  example it gives, on the routes that matter here: the channel's messages (card posts and card
+  edits, each its own bucket: Discord gives POST and PATCH separate limits), and, never reached
+  by one interaction's two or three requests, callbacks and follow-ups. A bucket's window starts
+  at its first request and lasts 1 s; the headers say when it ends.
+- **The global limit**: 50 requests per second per bot, answered with ``X-RateLimit-Global``
+  and ``-Scope: global`` when passed. Interaction callbacks and interaction webhooks (follow-ups
+  and edits under the application's id and an interaction token) are exempt, as documented.
+
+The fake counts what arrived beyond a limit (``Request.status == 429``); the target is none,
+because discord.py reads the headers and waits before a bucket runs out. Every response has
+``Via``, as Discord's do: discord.py takes a 429 without it for a Cloudflare ban.
 """
 
 import asyncio
+import hashlib
 import itertools
 import json
+import math
 import multiprocessing
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,10 +73,101 @@ class Request:
     query: dict[str, str]
     json: Any
     at: float
+    status: int = 200
 
     @property
     def route(self) -> str:
         return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Discord's limits as the fake enforces them (see the module's docstring for the numbers)."""
+
+    bucket_limit: int = 5
+    bucket_window_s: float = 1.0
+    global_per_s: int = 50
+
+
+@dataclass
+class _Window:
+    """One bucket's current window: how many requests it took, and when it ends (monotonic)."""
+
+    limit: int
+    length_s: float
+    ends_at: float = 0.0
+    used: int = 0
+
+    def take(self, now: float) -> bool:
+        if now >= self.ends_at:
+            self.ends_at, self.used = now + self.length_s, 0
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+    def headers(self, now: float, bucket: str) -> dict[str, str]:
+        # Rounded up to the millisecond, so a client that waits exactly this long is never early.
+        after = math.ceil(max(0.0, self.ends_at - now) * 1000) / 1000
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.limit - self.used),
+            "X-RateLimit-Reset": f"{time.time() + after:.3f}",
+            "X-RateLimit-Reset-After": f"{after:.3f}",
+            "X-RateLimit-Bucket": bucket,
+        }
+
+
+class _Limiter:
+    """Per-route buckets and the global limit, decided for each request as Discord would."""
+
+    def __init__(self, limits: RateLimits) -> None:
+        self.limits = limits
+        self._buckets: dict[tuple[str, str], _Window] = {}
+        self._global = _Window(limits.global_per_s, 1.0)
+
+    def check(self, method: str, parts: list[str]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
+        """The status (200 to go ahead, or 429), the headers to send, and a 429's body."""
+        now = time.monotonic()
+        template, resource = _route_template(parts)
+        if not _exempt_from_global(parts) and not self._global.take(now):
+            retry = max(0.001, self._global.ends_at - now)
+            headers = {
+                "Retry-After": str(math.ceil(retry)),
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+            }
+            return 429, headers, {"message": "You are being rate limited.", "retry_after": retry, "global": True}
+        bucket = hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:16]
+        window = self._buckets.setdefault(
+            (bucket, resource), _Window(self.limits.bucket_limit, self.limits.bucket_window_s)
+        )
+        if window.take(now):
+            return 200, window.headers(now, bucket), None
+        headers = window.headers(now, bucket)
+        retry = float(headers["X-RateLimit-Reset-After"])
+        headers |= {"Retry-After": str(math.ceil(retry)), "X-RateLimit-Scope": "user"}
+        return 429, headers, {"message": "You are being rate limited.", "retry_after": retry, "global": False}
+
+
+def _route_template(parts: list[str]) -> tuple[str, str]:
+    """The route as Discord's documentation writes it, and the top-level resource it acts on."""
+    top = {"channels": "{channel_id}", "guilds": "{guild_id}"}
+    if parts[0] in top and len(parts) > 1:
+        template, resource = [parts[0], top[parts[0]]], parts[1]
+        rest = parts[2:]
+    elif parts[0] in ("webhooks", "interactions") and len(parts) > 2:
+        template, resource = [parts[0], "{webhook_id}", "{webhook_token}"], f"{parts[1]}/{parts[2]}"
+        rest = parts[3:]
+    else:
+        template, resource, rest = [], "", parts
+    template += ["{id}" if p.isdigit() or p == "@original" else p for p in rest]
+    return "/" + "/".join(template), resource
+
+
+def _exempt_from_global(parts: list[str]) -> bool:
+    """Interaction endpoints: callbacks, and webhooks under the application's id (follow-ups)."""
+    return parts[0] == "interactions" or (parts[0] == "webhooks" and parts[1:2] == [str(APPLICATION_ID)])
 
 
 @dataclass
@@ -63,8 +181,10 @@ class FakeDiscord:
     port: int = 0
     # Discord's gateway too, for a bot that connects as a real one does (tests/harness/fake_gateway.py).
     gateway: "FakeGateway | None" = None
+    rate_limits: RateLimits | None = None
 
     def __post_init__(self) -> None:
+        self._limiter = _Limiter(self.rate_limits) if self.rate_limits else None
         self._lock = threading.Lock()
         self._nonces: dict[str, int] = {}  # message nonce -> the message it created
         self._ready = threading.Event()
@@ -126,11 +246,13 @@ class FakeDiscord:
 
     async def _recorded_requests(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", 0))
-        return _json([vars(r) for r in self.since(since)])
+        bodies = request.query.get("bodies", "1") == "1"
+        return _json([vars(r) if bodies else {**vars(r), "json": None} for r in self.since(since)])
 
     async def _recorded_messages(self, request: web.Request) -> web.Response:
+        channel = request.query.get("channel")
         with self._lock:
-            return _json(self.messages)
+            return _json({k: m for k, m in self.messages.items() if channel is None or m["channel_id"] == channel})
 
     # --- what tests read ------------------------------------------------------------------
 
@@ -147,12 +269,23 @@ class FakeDiscord:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await _read_body(request)
         path = "/" + request.match_info["tail"]
+        recorded = Request(request.method, path, dict(request.query), body, asyncio.get_running_loop().time())
         with self._lock:
-            self.requests.append(
-                Request(request.method, path, dict(request.query), body, asyncio.get_running_loop().time())
-            )
+            self.requests.append(recorded)
         parts = path.strip("/").split("/")
-        method = request.method
+        headers: dict[str, str] = {"Via": "1.1 google"}
+        if self._limiter is not None:
+            status, limit_headers, refusal = self._limiter.check(request.method, parts)
+            headers |= limit_headers
+            if refusal is not None:
+                recorded.status = status
+                return _json(refusal, status=status, headers=headers)
+        response = self._answer(request.method, path, parts, body)
+        recorded.status = response.status
+        response.headers.update(headers)
+        return response
+
+    def _answer(self, method: str, path: str, parts: list[str], body: Any) -> web.Response:
         if path == "/users/@me":
             return _json(BOT_USER)
         if path == "/oauth2/applications/@me":
@@ -160,7 +293,7 @@ class FakeDiscord:
         if path == "/gateway/bot" and self.gateway is not None:
             return _json(self.gateway.gateway_bot())
         if parts[0] == "interactions" and parts[-1] == "callback":
-            return self._interaction_callback(parts[1], body)
+            return self._interaction_callback(parts[1], parts[2], body)
         if parts[0] == "webhooks" and method == "POST":
             return _json(self._store_message(None, body, flags=(body or {}).get("flags", 0)))
         if parts[0] == "webhooks" and method == "PATCH":
@@ -175,11 +308,17 @@ class FakeDiscord:
             return _json([{**c, "id": str(snowflake()), "application_id": str(APPLICATION_ID)} for c in body])
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
-    def _interaction_callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
+    def _interaction_callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:
         kind = body["type"]
         data = body.get("data") or {}
         result: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}}
-        if kind in (4, 5, 7):
+        on_message = message_of(token)
+        if kind == 7 and on_message is not None:
+            # UPDATE_MESSAGE: the message the clicked component sits on becomes the response.
+            message = self._edit_message(0, on_message, data)
+            result["interaction"]["response_message_id"] = message["id"]
+            result["resource"] = {"type": kind, "message": message}
+        elif kind in (4, 5, 7):
             message = self._store_message(None, data, flags=data.get("flags", 0))
             result["interaction"]["response_message_id"] = message["id"]
             result["interaction"]["response_message_loading"] = kind == 5
@@ -243,9 +382,21 @@ def _blank_message(channel_id: int) -> dict[str, Any]:
     }
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # Exactly "application/json", as Discord sends it: discord.py compares the header verbatim.
-    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json")
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json", headers=headers)
+
+
+def interaction_token(serial: int, message_id: int | str | None = None) -> str:
+    """An interaction's token. Discord issues it and knows which message a click came from; the
+    fake, which did not create the interaction, reads that from the token it is given back."""
+    return f"interaction-token-{serial}" + (f"-on-{message_id}" if message_id is not None else "")
+
+
+def message_of(token: str) -> int | None:
+    """The message whose component made the interaction with this token, if it was a click."""
+    _, found, message_id = token.partition("-on-")
+    return int(message_id) if found else None
 
 
 def _application() -> dict[str, Any]:
@@ -285,8 +436,9 @@ class RemoteFakeDiscord:
     """The same fake Discord in a process of its own, as the real one would be: for benchmarks,
     where serving Discord's side must not take the bot's CPU. Read through its ``/_harness`` routes."""
 
-    def __init__(self) -> None:
+    def __init__(self, rate_limits: RateLimits | None = None) -> None:
         self.port = 0
+        self.rate_limits = rate_limits
 
     @property
     def base_url(self) -> str:
@@ -295,7 +447,7 @@ class RemoteFakeDiscord:
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
         ports = context.Queue()
-        self._process = context.Process(target=_serve_until_killed, args=(ports,), daemon=True)
+        self._process = context.Process(target=_serve_until_killed, args=(ports, self.rate_limits), daemon=True)
         self._process.start()
         self.port = ports.get(timeout=30)
 
@@ -304,22 +456,27 @@ class RemoteFakeDiscord:
         self._process.join(10)
 
     def mark(self) -> int:
-        return len(self._get("requests"))
+        return len(self._get("requests?bodies=0"))
 
-    def since(self, mark: int) -> list[Request]:
-        return [Request(**r) for r in self._get(f"requests?since={mark}")]
+    def since(self, mark: int, *, bodies: bool = True) -> list[Request]:
+        """The requests from ``mark`` on; without their bodies, a long log comes back light."""
+        return [Request(**r) for r in self._get(f"requests?since={mark}&bodies={int(bodies)}")]
 
     @property
     def messages(self) -> dict[int, dict[str, Any]]:
         return {int(k): v for k, v in self._get("messages").items()}
+
+    def messages_in(self, channel_id: int) -> dict[int, dict[str, Any]]:
+        """The messages of one channel, as they are now."""
+        return {int(k): v for k, v in self._get(f"messages?channel={channel_id}").items()}
 
     def _get(self, what: str) -> Any:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_harness/{what}", timeout=60) as response:
             return json.loads(response.read())
 
 
-def _serve_until_killed(ports: Any) -> None:
-    fake = FakeDiscord()
+def _serve_until_killed(ports: Any, rate_limits: RateLimits | None) -> None:
+    fake = FakeDiscord(rate_limits=rate_limits)
     fake.start()
     ports.put(fake.port)
     threading.Event().wait()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.harness.fake_discord import APPLICATION_ID, snowflake
+from tests.harness.fake_discord import APPLICATION_ID, interaction_token, snowflake
 
 GUILD_ID = 111_111_111_111_111_111
 QA_CHANNEL_ID = 222_222_222_222_222_222
@@ -140,7 +140,7 @@ def _interaction(kind: int, person: Person, data: dict[str, Any], channel_id: in
             "parent_id": None,
         },
         "member": person.member(),
-        "token": f"interaction-token-{next(_tokens)}",
+        "token": interaction_token(next(_tokens)),
         "version": 1,
         "app_permissions": str((1 << 50) - 1),
         "locale": "en-US",
@@ -245,6 +245,7 @@ def click(person: Person, message: dict[str, Any], custom_id: str, *, values: li
         data["values"] = values
     payload = _interaction(3, person, data, int(message["channel_id"]) or QA_CHANNEL_ID)
     payload["message"] = message
+    payload["token"] = interaction_token(next(_tokens), message["id"])
     return payload
 
 

@@ -1,0 +1,61 @@
+"""The fake Discord enforces rate limits as Discord documents them, so a bot that ignored them
+would be refused here as it would be by Discord."""
+
+import aiohttp
+import pytest
+
+from tests.harness.fake_discord import APPLICATION_ID, FakeDiscord, RateLimits
+
+
+@pytest.fixture
+def fake():
+    fake = FakeDiscord(rate_limits=RateLimits(bucket_limit=5, bucket_window_s=1.0, global_per_s=10))
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+async def test_a_route_answers_with_its_bucket_and_refuses_the_request_beyond_it(fake):
+    async with aiohttp.ClientSession(fake.base_url + "/") as http:
+        answers = [await http.post("channels/1/messages", json={"content": "hi"}) for _ in range(6)]
+        elsewhere = await http.post("channels/2/messages", json={"content": "hi"})
+        other_route = await http.patch("channels/1/messages/1", json={"content": "hi"})
+        refusal = await answers[-1].json()
+    assert [a.status for a in answers] == [200] * 5 + [429]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers[:5]] == ["4", "3", "2", "1", "0"]
+    assert {a.headers["X-RateLimit-Limit"] for a in answers} == {"5"}
+    assert len({a.headers["X-RateLimit-Bucket"] for a in answers}) == 1
+    assert 0 < float(answers[0].headers["X-RateLimit-Reset-After"]) <= 1
+    assert answers[-1].headers["X-RateLimit-Scope"] == "user"
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert refusal["global"] is False
+    assert 0 < refusal["retry_after"] <= 1
+    assert elsewhere.status == 200, "another channel has a bucket of its own"
+    assert other_route.status == 200, "editing is another route, with its own bucket"
+    assert other_route.headers["X-RateLimit-Bucket"] != answers[0].headers["X-RateLimit-Bucket"]
+    assert [r.status for r in fake.requests].count(429) == 1
+
+
+async def test_the_global_limit_spares_interaction_endpoints(fake):
+    async with aiohttp.ClientSession(fake.base_url + "/") as http:
+        channels = [await http.post(f"channels/{n}/messages", json={"content": "hi"}) for n in range(11)]
+        refusal = await channels[-1].json()
+        callback = await http.post("interactions/5/token-5/callback", json={"type": 5, "data": {}})
+        follow_up = await http.post(f"webhooks/{APPLICATION_ID}/token-5", json={"content": "done"})
+    assert [c.status for c in channels] == [200] * 10 + [429]
+    assert channels[-1].headers["X-RateLimit-Global"] == "true"
+    assert channels[-1].headers["X-RateLimit-Scope"] == "global"
+    assert refusal["global"] is True
+    assert (callback.status, follow_up.status) == (200, 200)
+
+
+async def test_without_limits_the_fake_sends_no_rate_limit_headers():
+    fake = FakeDiscord()
+    fake.start()
+    try:
+        async with aiohttp.ClientSession(fake.base_url + "/") as http:
+            answers = [await http.post("channels/1/messages", json={"content": "hi"}) for _ in range(10)]
+    finally:
+        fake.stop()
+    assert {a.status for a in answers} == {200}
+    assert not any("X-RateLimit-Limit" in a.headers for a in answers)
