@@ -218,7 +218,7 @@ async def test_a_bot_killed_mid_burst_keeps_what_it_acknowledged_and_runs_its_cl
             counted = (await get_question(db, qid)).votes_up
             click_after = discord.send(click(audience(5000), cards[qid], f"podium:vote:{qid}:up"))
             await until(lambda: voted(discord.told_about(click_after)), what="the vote's answer", bot=after)
-            assert f"It now has ▲ {counted + 1}." in discord.told_about(click_after)
+            assert f"Your upvote on #{qid} counts." in discord.told_about(click_after)
             await until(
                 lambda: _up_label(discord.card(qid)) == f"▲ {counted + 1}", what="the card's new count", bot=after
             )
