@@ -121,6 +121,18 @@ _MOVE_COUNTS = (
         score=_questions.c.score + sa.bindparam("net"),
     )
 )
+_COUNTS = sa.select(_questions.c.votes_up, _questions.c.votes_down).where(_questions.c.id == sa.bindparam("question"))
+
+
+async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
+    """A question's upvotes and downvotes as they are now: one row of one table, for checking a
+    card often without reading all it shows."""
+
+    def read(session: Session) -> tuple[int, int]:
+        up, down = session.connection().execute(_COUNTS, {"question": question_id}).one()
+        return up, down
+
+    return await db.read(read)
 
 
 def _apply_vote(

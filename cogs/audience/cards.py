@@ -33,7 +33,7 @@ from bot.discord import safe
 from bot.discord.render import fit_embed, quote
 from bot.services.cards import card_facts, questions_without_cards
 from bot.services.questions import describe_status, set_card_message
-from bot.services.votes import VOTABLE, VoteTally
+from bot.services.votes import VOTABLE, VoteTally, vote_counts
 from cogs.audience.views import VoteButton
 from db.engine import Database
 from db.models import Event, Question, QuestionStatus
@@ -94,10 +94,13 @@ def _buttons(message: discord.Message) -> list[discord.Button]:
     ]
 
 
-def _drawing(embed: discord.Embed, view: discord.ui.View) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """What a card shows, comparable with what it showed before: the embed as sent (fitted to
-    Discord's limits, which sending would do anyway) and the buttons."""
-    return fit_embed(embed).to_dict(), view.to_components()
+Drawing = tuple[tuple[int, int], dict[str, Any], list[dict[str, Any]]]
+
+
+def _drawing(question: Question | VoteTally, embed: discord.Embed, view: discord.ui.View) -> Drawing:
+    """What a card shows, comparable with what it showed before: the counts, the embed as sent
+    (fitted to Discord's limits, which sending would do anyway) and the buttons."""
+    return (question.votes_up, question.votes_down), fit_embed(embed).to_dict(), view.to_components()
 
 
 class CardBoard:
@@ -108,11 +111,13 @@ class CardBoard:
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._last_look: dict[int, float] = {}
         # What each card shows now, as far as the board knows; absent when it does not know.
-        self._shown: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self._shown: dict[int, Drawing] = {}
         self._drawing_now: dict[int, int] = {}
         self._overlapped: set[int] = set()
         self._posting: set[int] = set()
         self._lanes: dict[tuple[str, int], asyncio.Lock] = {}
+        # Cards whose question changed in more than its counts since the board last looked.
+        self._changed: set[int] = set()
 
     async def post(self, question: Question) -> None:
         """Post the card of a newly published question and remember its message."""
@@ -124,7 +129,7 @@ class CardBoard:
                 log.info("Event %s has no channel; question %s gets no card", facts.event.id, question_id)
                 return
             embed, view = render_card(facts.question, facts.event, askers=facts.askers)
-            drawing = _drawing(embed, view)
+            drawing = _drawing(facts.question, embed, view)
             channel = self.bot.get_partial_messageable(facts.event.channel_id)
             # In a busy channel the post may wait behind others for a while, so the card
             # is looked at again once it is up (an edit only if something changed meanwhile).
@@ -158,10 +163,10 @@ class CardBoard:
         view = vote_buttons(tally.question_id, tally.votes_up, tally.votes_down if downvotes else None)
         embed = clicked.embeds[0]
         async with self._drawing_of(tally.question_id) as shows:
-            drawing = _drawing(embed, view)
+            drawing = _drawing(tally, embed, view)
             if await safe.update_message(interaction, embed=embed, view=view):
                 shows(drawing)
-        self.refresh(tally.question_id)
+        self.refresh(tally.question_id, votes_only=True)
         return True
 
     async def post_missing(self, guilds: list[int], *, asked_before: datetime) -> int:
@@ -173,8 +178,14 @@ class CardBoard:
             log.info("Posted %s cards left unposted when the bot last stopped", len(missing))
         return len(missing)
 
-    def refresh(self, question_id: int) -> None:
-        """Bring the card up to date soon; many calls in a burst make one edit."""
+    def refresh(self, question_id: int, *, votes_only: bool = False) -> None:
+        """Bring the card up to date soon; many calls in a burst make one edit.
+
+        ``votes_only``: only the question's counts may have changed (a vote), so a card known to
+        show the counts as they are needs no other read.
+        """
+        if not votes_only:
+            self._changed.add(question_id)
         if question_id not in self._pending:
             self._pending[question_id] = asyncio.create_task(self._edit_when_due(question_id))
 
@@ -193,13 +204,18 @@ class CardBoard:
         if question_id in self._posting:
             return  # the post looks again once its card is up
         self._last_look[question_id] = time.monotonic()
+        shown = self._shown.get(question_id)
+        if question_id in self._changed:
+            self._changed.discard(question_id)
+        elif shown is not None and shown[0] == await vote_counts(self.db, question_id):
+            return
         facts = await card_facts(self.db, question_id)
         question, event = facts.question, facts.event
         if question.card_message_id is None or event.channel_id is None:
             if question.card_message_id is None and question.status is QuestionStatus.PUBLISHED:
                 await self.post(question)
             return
-        if self._shown.get(question_id) == _drawing(*render_card(question, event, askers=facts.askers)):
+        if self._shown.get(question_id) == _drawing(question, *render_card(question, event, askers=facts.askers)):
             return
         async with self._lane("edit", event.channel_id):
             await self._redraw(question_id)
@@ -212,7 +228,7 @@ class CardBoard:
             # Read again: the edit may have waited its turn, and a vote may have redrawn the card.
             facts = await card_facts(self.db, question_id)
             embed, view = render_card(facts.question, facts.event, askers=facts.askers)
-            drawing = _drawing(embed, view)
+            drawing = _drawing(facts.question, embed, view)
             if self._shown.get(question_id) == drawing:
                 shows(drawing)
                 return

@@ -79,7 +79,7 @@ class VoteButton(
             await safe.reply(interaction, message)
         else:
             await safe.reply(interaction, f"{message} It now has ▲ {tally.votes_up}." if tally.my_vote else message)
-            bot.cards.refresh(self.question_id)
+            bot.cards.refresh(self.question_id, votes_only=True)
 
 
 class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"podium:ask:(?P<event>\d+)"):
