@@ -20,11 +20,12 @@ import asyncio
 import multiprocessing
 import os
 import random
-import resource
+import re
 import shutil
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -129,7 +130,7 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
         seen.append((time.monotonic(), await asyncio.to_thread(_shown_counts, fake)))
         final = seen[-1][1]
         wall_s = time.monotonic() - wall_started
-        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_rss_mb = _peak_rss_mb()
         requests = bot.fake.since(mark, bodies=False)
 
     first: dict[str, float] = {}
@@ -179,6 +180,13 @@ def _convergence(seen: list[tuple[float, dict[int, int]]], truth: dict[int, int]
     for at, shown in seen:
         converged_at = (converged_at or at) if shown == truth else None
     return None if converged_at is None else round(max(0.0, converged_at - last_vote), 2)
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak resident memory. Not ``ru_maxrss``: Linux carries it across
+    ``execve``, so a child started by a large parent would report the parent's peak."""
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1)) / 1024
 
 
 def _cards(fake: RemoteFakeDiscord) -> list[tuple[int, dict[str, Any]]]:
