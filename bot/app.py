@@ -9,11 +9,13 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
+from discord.state import ConnectionState
 
 from bot.discord.errors import PodiumTree
 from bot.discord.render import NO_MENTIONS
 from bot.llm.client import ModelClient
 from bot.scheduling.clock import EventClock
+from bot.services.text import valid_payload
 from bot.settings import Settings
 from bot.web.server import PresenterServer
 from db.engine import Database
@@ -49,6 +51,7 @@ class PodiumMixin:
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db
+        _repair_interaction_text(self._connection)  # type: ignore[attr-defined]
         if settings.discord_api_base:
             use_discord_api(settings.discord_api_base)
         self.presenter = PresenterServer(db, settings)
@@ -106,6 +109,17 @@ class ShardedPodiumBot(PodiumMixin, commands.AutoShardedBot):
             shard_ids=settings.shard_ids,
         )
         self._init_podium(settings, db)
+
+
+def _repair_interaction_text(state: ConnectionState) -> None:
+    """Make every string of every interaction valid Unicode before discord.py reads it.
+
+    This is the door for all text a member sends (options, form fields, a forwarded message,
+    their name): the gateway hands each INTERACTION_CREATE to ``state.parsers``, and a lone
+    surrogate in one (a JSON escape Discord passes on) would otherwise reach native code.
+    """
+    parse = state.parsers["INTERACTION_CREATE"]
+    state.parsers["INTERACTION_CREATE"] = lambda data: parse(valid_payload(data))
 
 
 def use_discord_api(base: str) -> None:

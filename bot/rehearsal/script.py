@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.services.text import valid_payload
 from db.models import EventSettings, ReasonCode
 
 # action -> (fields it needs, fields it may have), beside "t" and "action".
@@ -114,7 +115,8 @@ def parse_script(raw_lines: Iterable[str]) -> list[Line]:
 def parse_line(number: int, raw: str) -> Line:
     """One line of the script as an action, or a ``ScriptError`` saying what is wrong with it."""
     try:
-        fields = json.loads(raw)
+        # Every string is made valid Unicode here, the script's door, before any rule sees it.
+        fields = valid_payload(json.loads(raw))
     except json.JSONDecodeError as error:
         raise ScriptError(f"not valid JSON ({error.msg} at column {error.colno}).", line=number) from None
     if not isinstance(fields, dict):

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
 from bot.services.errors import InvalidInput
+from bot.services.text import valid_unicode
 from db.models import ReportFormat
 
 MAX_PAGES = 1_000
@@ -83,7 +84,8 @@ def _read_pdf(filename: str, data: bytes) -> tuple[list[Block], int]:
             raise FileNotDecryptedError("needs a password")
         if len(reader.pages) > MAX_PAGES:
             raise InvalidInput(f"{filename} has {len(reader.pages)} pages; Podium reads reports of up to {MAX_PAGES}.")
-        texts = [page.extract_text() or "" for page in reader.pages]
+        # A PDF's text maps can name lone surrogates; they are dropped like any invalid text.
+        texts = [valid_unicode(page.extract_text() or "") for page in reader.pages]
     except (FileNotDecryptedError, DependencyError):
         raise InvalidInput(f"{filename} is encrypted. Upload a copy without a password.") from None
     except (PdfReadError, ValueError, KeyError, TypeError):

@@ -17,6 +17,7 @@ from bot.services.guilds import require_moderator
 from bot.services.ledger import record
 from bot.services.passages import PassageText, split_passages
 from bot.services.report_files import read_report, report_format
+from bot.services.text import valid_unicode
 from db.engine import Database
 from db.models import Event, EventState, LedgerAction, Passage, QuestionTriage, Report
 
@@ -51,7 +52,7 @@ async def add_report(
     since they were measured against the old report.
     """
     now = now or utcnow()
-    filename = PurePath(filename.replace("\\", "/")).name[-FILENAME_MAX:]
+    filename = valid_unicode(PurePath(filename.replace("\\", "/")).name[-FILENAME_MAX:])
     report_format(filename)
     if not data:
         raise InvalidInput(f"{filename} is empty.")

@@ -32,9 +32,38 @@ def _is_emoji_part(char: str) -> bool:
     return unicodedata.category(char) == "So" or "\ufe00" <= char <= "\ufe0f" or "\U0001f3fb" <= char <= "\U0001f3ff"
 
 
+def valid_unicode(text: str) -> str:
+    """The text with every lone UTF-16 surrogate dropped, so that it can be encoded as UTF-8.
+
+    A JSON string may carry one as an escape (``"\\ud800"``); Python decodes it to a ``str`` that
+    no UTF-8 codec accepts and that native code (hashing, drivers) may crash on. A surrogate pair
+    written as two escapes is joined into its character first, as the JSON it came from meant.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        joined = text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+        return "".join(char for char in joined if not "\ud800" <= char <= "\udfff")
+    return text
+
+
+def valid_payload(value: object) -> object:
+    """A decoded JSON value with every string in it (keys too) passed through ``valid_unicode``."""
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, dict):
+        return {valid_unicode(key): valid_payload(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [valid_payload(item) for item in value]
+    return value
+
+
 def normalise(text: str) -> str:
-    """NFC-normalise, drop control and zero-width characters, collapse whitespace, trim."""
-    text = unicodedata.normalize("NFC", text)
+    """Drop lone surrogates, NFC-normalise, drop control and zero-width characters, collapse
+    whitespace, trim."""
+    text = unicodedata.normalize("NFC", valid_unicode(text))
     kept: list[str] = []
     for i, char in enumerate(text):
         if char == _ZWJ:

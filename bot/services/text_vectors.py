@@ -59,7 +59,9 @@ def hashed_counts(texts: Iterable[str], analyzer: Analyzer, *, features: int) ->
     """One row per text: how often each of its terms occurs, in ``features`` buckets by MurmurHash3."""
     indptr, indices, counts = [0], [], []
     for text in texts:
-        row = Counter(abs(mmh3.hash(term)) % features for term in analyzer(text))
+        # Hashed as UTF-8 bytes, which mmh3 would hash for a str: native code never meets a lone
+        # surrogate, whatever text reaches it (mmh3 crashes the process on one).
+        row = Counter(abs(mmh3.hash(term.encode("utf-8", "replace"))) % features for term in analyzer(text))
         indices += row.keys()
         counts += row.values()
         indptr.append(len(indices))

@@ -62,8 +62,9 @@ class DiscordHarness:
         return sent
 
     def deliver(self, payload: dict[str, Any]) -> None:
-        """Deliver an INTERACTION_CREATE without waiting for the bot to handle it."""
-        self.bot._connection.parse_interaction_create(payload)
+        """Deliver an INTERACTION_CREATE without waiting for the bot to handle it, through the
+        parser the gateway hands it to."""
+        self.bot._connection.parsers["INTERACTION_CREATE"](payload)
 
     async def settle(self, *, ignoring: tuple[asyncio.Task, ...] = ()) -> None:
         """Wait until every task the bot started (handlers, card edits) has finished.
