@@ -7,8 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.services.actors import Actor
-from bot.services.events import create_event, open_event
+from bot.domain.actors import Actor
+from bot.services.qa.events import create_event, open_event
 from db.engine import Database
 from db.migrate import upgrade
 
@@ -38,7 +38,7 @@ async def fresh_database(url: str) -> Database:
 async def open_bench_event(database: Database, **settings: object) -> int:
     event = await create_event(database, GUILD_ID, HOST, title="Benchmark event")
     if settings:
-        from bot.services.events import update_event
+        from bot.services.qa.events import update_event
 
         await update_event(database, event.id, HOST, **settings)
     return (await open_event(database, event.id, HOST)).id

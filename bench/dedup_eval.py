@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.services.similarity import Backend, LexicalBackend
+from bot.services.sense.similarity import Backend, LexicalBackend
 
 DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 QQP = DATASETS / "qqp_balanced_2000.csv"
@@ -44,7 +44,7 @@ def backends() -> dict[str, Backend]:
     """The lexical backend, and the semantic one when its extra is installed."""
     found: dict[str, Backend] = {"lexical": LexicalBackend()}
     try:
-        from bot.services.semantic import SemanticBackend, SemanticBackendUnavailable
+        from bot.services.sense.semantic import SemanticBackend, SemanticBackendUnavailable
 
         found["semantic"] = SemanticBackend()
     except SemanticBackendUnavailable as missing:

@@ -17,9 +17,10 @@ from sqlmodel import Session
 
 from bench.common import Timings, fresh_database, open_bench_event, scratch_sqlite_url
 from bench.dedup_eval import POLIS, backends, polis_comments
-from bot.services.clock import utcnow
-from bot.services.similarity import Backend, SimilarityIndex
-from db.models import Question, QuestionStatus
+from bot.domain.clock import utcnow
+from bot.domain.enums import QuestionStatus
+from bot.services.sense.similarity import Backend, SimilarityIndex
+from db.models import Question
 
 QUESTIONS = 5_000
 CHECKS = 200

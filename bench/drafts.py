@@ -21,16 +21,16 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bench.common import HOST, Timings, fresh_database, open_bench_event, scratch_sqlite_url
+from bot.domain.actors import Actor
 from bot.llm.client import ModelClient
 from bot.llm.validate import cited_ids
-from bot.services import drafting
-from bot.services.actors import Actor
-from bot.services.events import close_event
-from bot.services.passages import split_passages
-from bot.services.questions import submit_question
-from bot.services.report_files import read_report
-from bot.services.reports import add_report
-from bot.services.retrieval import passages_for
+from bot.services.drafts import drafting
+from bot.services.qa.events import close_event
+from bot.services.qa.questions import submit_question
+from bot.services.reports.passages import split_passages
+from bot.services.reports.report import add_report
+from bot.services.reports.report_files import read_report
+from bot.services.reports.retrieval import passages_for
 from bot.settings import Settings
 from db.engine import Database
 from db.models import Question

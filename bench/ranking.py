@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from bench.common import Timings, fresh_database, open_bench_event
-from bot.services.clock import utcnow
-from bot.services.ranking import Order, rank_questions
+from bot.domain.clock import utcnow
+from bot.domain.enums import QuestionStatus
+from bot.services.qa.ranking import Order, rank_questions
 from db.engine import Database
-from db.models import Question, QuestionStatus, Vote
+from db.models import Question, Vote
 
 QUESTIONS = 10_000
 VOTES = 100_000

@@ -20,7 +20,7 @@ from bench.common import fresh_database, scratch_sqlite_url
 from bot.rehearsal.outputs import write_outputs
 from bot.rehearsal.replay import rehearse
 from bot.rehearsal.script import read_plan, read_script
-from bot.services.similarity import SimilarityIndex
+from bot.services.sense.similarity import SimilarityIndex
 from bot.settings import Settings
 from tests.harness.documents import HOUSING_MD
 

@@ -13,7 +13,7 @@ from typing import Any
 from bench.common import fresh_database, open_bench_event, scratch_sqlite_url
 from bench.dedup_eval import POLIS, polis_comments
 from bench.dedup_latency import _seed
-from bot.services.themes import refresh_themes
+from bot.services.sense.themes import refresh_themes
 from bot.settings import Settings
 
 QUESTIONS = 2_000

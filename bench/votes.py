@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from bench.common import fresh_database, open_bench_event, scratch_sqlite_url
-from bot.services.actors import Actor
-from bot.services.questions import submit_question
-from bot.services.votes import cast_vote
+from bot.domain.actors import Actor
+from bot.services.qa.questions import submit_question
+from bot.services.qa.votes import cast_vote
 from db.engine import SQLITE_PRAGMAS
 
 VOTES = 1_000

@@ -15,14 +15,14 @@ from bot.discord.errors import PodiumTree
 from bot.discord.render import NO_MENTIONS
 from bot.llm.client import ModelClient
 from bot.scheduling.clock import EventClock
-from bot.services.text import valid_payload
+from bot.services.qa.text import valid_payload
 from bot.settings import Settings
 from bot.web.server import PresenterServer
 from db.engine import Database
 from db.migrate import upgrade
 
 if TYPE_CHECKING:
-    from bot.services.similarity import SimilarityIndex
+    from bot.services.sense.similarity import SimilarityIndex
     from cogs.audience.cards import CardBoard
 
 log = logging.getLogger(__name__)

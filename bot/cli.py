@@ -9,14 +9,14 @@ from typing import Annotated
 
 import typer
 
+from bot.domain.actors import Actor
+from bot.domain.errors import PodiumError
 from bot.scheduling.clock import EventClock, EventJobs
 from bot.scheduling.plan import Timing
-from bot.services.actors import Actor
-from bot.services.draft_text import plural
-from bot.services.errors import PodiumError
-from bot.services.exports import EventExport, EventListing, ExportFormat, export_event, list_all_events, render
-from bot.services.presenter import presenter_token
-from bot.services.reports import REPORT_MAX_BYTES, AddedReport, add_report
+from bot.services.drafts.draft_text import plural
+from bot.services.qa.presenter import presenter_token
+from bot.services.records.exports import EventExport, EventListing, ExportFormat, export_event, list_all_events, render
+from bot.services.reports.report import REPORT_MAX_BYTES, AddedReport, add_report
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade

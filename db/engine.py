@@ -36,7 +36,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.errors import DatabaseUnavailable, SaveUncertain
+from bot.domain.errors import DatabaseUnavailable, SaveUncertain
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from bot.domain.enums import (
+    DraftKind,
+    DraftStatus,
+    DraftWriter,
+    EventState,
+    LedgerAction,
+    ProfanityPolicy,
+    QuestionStatus,
+    ReasonCode,
+    ReportFormat,
+    TriageTag,
+)
 from db.types import UTCDateTime
 
 
@@ -32,73 +44,6 @@ def _discord_id(*, nullable: bool = False, index: bool = False) -> Any:
         nullable=nullable,
         index=index,
     )
-
-
-class EventState(StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    OPEN = "open"
-    PAUSED = "paused"
-    CLOSED = "closed"
-    ARCHIVED = "archived"
-
-
-class QuestionStatus(StrEnum):
-    PENDING_REVIEW = "pending_review"
-    PUBLISHED = "published"
-    LIVE = "live"
-    ANSWERED = "answered"
-    DISMISSED = "dismissed"
-    MERGED = "merged"
-    WITHDRAWN = "withdrawn"
-
-
-class ReasonCode(StrEnum):
-    """Why a moderator rejected or dismissed a question."""
-
-    OFF_TOPIC = "off_topic"
-    DUPLICATE = "duplicate"
-    INAPPROPRIATE = "inappropriate"
-    ALREADY_ANSWERED = "already_answered"
-    OTHER = "other"
-
-
-class ProfanityPolicy(StrEnum):
-    """What happens to a question the profanity filter flags."""
-
-    OFF = "off"
-    REVIEW = "review"
-    REFUSE = "refuse"
-
-
-class LedgerAction(StrEnum):
-    EVENT_CREATE = "event_create"
-    EVENT_SCHEDULE = "event_schedule"
-    EVENT_OPEN = "event_open"
-    EVENT_PAUSE = "event_pause"
-    EVENT_CLOSE = "event_close"
-    EVENT_ARCHIVE = "event_archive"
-    EVENT_SETTINGS = "event_settings"
-    GUILD_SETTINGS = "guild_settings"
-    FORWARD = "forward"
-    APPROVE = "approve"
-    REJECT = "reject"
-    EDIT = "edit"
-    PIN = "pin"
-    UNPIN = "unpin"
-    LIVE = "live"
-    REQUEUE = "requeue"
-    ANSWER = "answer"
-    DISMISS = "dismiss"
-    RESTORE = "restore"
-    BAN = "ban"
-    UNBAN = "unban"
-    REPORT_ADD = "report_add"
-    RECAP_EDIT = "recap_edit"
-    RECAP_APPROVE = "recap_approve"
-    MERGE = "merge"
-    UNMERGE = "unmerge"
-    PRESENTER_LINK = "presenter_link"
 
 
 class EventSettings(SQLModel):
@@ -250,13 +195,6 @@ class LedgerEntry(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ReportFormat(StrEnum):
-    PDF = "pdf"
-    MARKDOWN = "markdown"
-    TEXT = "text"
-    HTML = "html"
-
-
 class Report(SQLModel, table=True):
     """The document an event discusses (a policy report); one per event, replaced whole."""
 
@@ -288,14 +226,6 @@ class Passage(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
 
 
-class TriageTag(StrEnum):
-    """How a question stands against the event's report."""
-
-    COVERED = "covered"
-    CHALLENGES = "challenges"
-    BEYOND = "beyond_report"
-
-
 class QuestionTriage(SQLModel, table=True):
     """A question's triage tag, shown in the moderators' queue; a brief refines a retrieval guess."""
 
@@ -307,25 +237,6 @@ class QuestionTriage(SQLModel, table=True):
     citations: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     from_brief: bool = False
     at: datetime = Field(sa_type=UTCDateTime)
-
-
-class DraftKind(StrEnum):
-    BRIEF = "brief"
-    DIGEST = "digest"
-    RECAP = "recap"
-
-
-class DraftStatus(StrEnum):
-    DRAFT = "draft"
-    SUPERSEDED = "superseded"
-    APPROVED = "approved"
-
-
-class DraftWriter(StrEnum):
-    """Who wrote the prose: a language model, or the extractive writer's templates."""
-
-    MODEL = "model"
-    EXTRACTIVE = "extractive"
 
 
 class Draft(SQLModel, table=True):

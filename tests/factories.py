@@ -1,9 +1,9 @@
 """People and events for tests, with ids as large as real Discord snowflakes."""
 
-from bot.services.actors import Actor
-from bot.services.events import create_event, open_event
-from bot.services.questions import submit_question
-from bot.services.similarity import SimilarityIndex
+from bot.domain.actors import Actor
+from bot.services.qa.events import create_event, open_event
+from bot.services.qa.questions import submit_question
+from bot.services.sense.similarity import SimilarityIndex
 from db.engine import Database
 from db.models import Event, EventSettings, Question
 

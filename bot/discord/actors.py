@@ -2,7 +2,7 @@
 
 import discord
 
-from bot.services.actors import Actor
+from bot.domain.actors import Actor
 
 
 def actor_from(interaction: discord.Interaction) -> Actor:

@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 
 from bot.discord import safe
-from bot.services.errors import PodiumError, RateLimited
+from bot.domain.errors import PodiumError, RateLimited
 from db.engine import answer_due
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,10 @@ import discord
 from discord import app_commands
 
 from bot.discord.render import SELECT_LABEL_MAX, clip
-from bot.services.errors import InvalidInput
-from bot.services.events import RUNNING, find_event, list_events
-from db.models import Event, EventState
+from bot.domain.enums import EventState
+from bot.domain.errors import InvalidInput
+from bot.services.qa.events import RUNNING, find_event, list_events
+from db.models import Event
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot

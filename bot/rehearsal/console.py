@@ -17,9 +17,9 @@ from bot.llm.client import ModelClient
 from bot.rehearsal.outputs import FILES, write_outputs
 from bot.rehearsal.replay import Rehearsal, rehearse
 from bot.rehearsal.script import Line, read_plan, read_script
-from bot.services.draft_text import plural, render_ledger
-from bot.services.exports import EventExport
-from bot.services.similarity import SimilarityIndex
+from bot.services.drafts.draft_text import plural, render_ledger
+from bot.services.records.exports import EventExport
+from bot.services.sense.similarity import SimilarityIndex
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade

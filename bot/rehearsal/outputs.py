@@ -15,8 +15,16 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.rehearsal.replay import Rehearsal
-from bot.services.charts import themes_chart, timeline_chart
-from bot.services.exports import EventExport, export_event, ledger_document, ledger_rows, to_csv, to_json, to_markdown
+from bot.services.records.charts import themes_chart, timeline_chart
+from bot.services.records.exports import (
+    EventExport,
+    export_event,
+    ledger_document,
+    ledger_rows,
+    to_csv,
+    to_json,
+    to_markdown,
+)
 from db.engine import Database
 
 FILES = (

@@ -19,15 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.actors import Actor
+from bot.domain.errors import NotFound, PodiumError
 from bot.llm.client import ModelClient
 from bot.rehearsal.script import EventPlan, Line
-from bot.services.actors import Actor
-from bot.services.dedup import suggest_similar
-from bot.services.drafting import ApprovedRecap, approve_recap, draft_digest, draft_recap
-from bot.services.errors import NotFound, PodiumError
-from bot.services.events import close_event, create_event, open_event
-from bot.services.merges import merge_questions
-from bot.services.moderation import (
+from bot.services.drafts.drafting import ApprovedRecap, approve_recap, draft_digest, draft_recap
+from bot.services.qa.events import close_event, create_event, open_event
+from bot.services.qa.moderation import (
     answer_live,
     approve_question,
     ban_asker,
@@ -39,11 +37,13 @@ from bot.services.moderation import (
     reject_question,
     take_next,
 )
-from bot.services.questions import submit_question, withdraw_question
-from bot.services.reports import add_report
-from bot.services.similarity import SimilarityIndex
-from bot.services.themes import refresh_themes
-from bot.services.votes import cast_vote, remove_vote
+from bot.services.qa.questions import submit_question, withdraw_question
+from bot.services.qa.votes import cast_vote, remove_vote
+from bot.services.reports.report import add_report
+from bot.services.sense.dedup import suggest_similar
+from bot.services.sense.merges import merge_questions
+from bot.services.sense.similarity import SimilarityIndex
+from bot.services.sense.themes import refresh_themes
 from db.engine import Database
 from db.models import Draft
 

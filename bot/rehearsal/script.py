@@ -24,8 +24,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.services.text import valid_payload
-from db.models import EventSettings, ReasonCode
+from bot.domain.enums import ReasonCode
+from bot.services.qa.text import valid_payload
+from db.models import EventSettings
 
 # action -> (fields it needs, fields it may have), beside "t" and "action".
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {

@@ -13,18 +13,20 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.domain.actors import Actor
+from bot.domain.clock import utcnow
+from bot.domain.enums import DraftKind, DraftStatus, EventState
+from bot.domain.errors import InvalidTransition
 from bot.llm.client import ModelClient
 from bot.scheduling.claims import claim
 from bot.scheduling.plan import JobKind, Timing, due_at, plan
 from bot.scheduling.publisher import Publisher
-from bot.services import drafting, events
-from bot.services.actors import Actor
-from bot.services.clock import utcnow
-from bot.services.errors import InvalidTransition
-from bot.services.guilds import load_guild_settings
-from bot.services.themes import refresh_themes
+from bot.services.drafts import drafting
+from bot.services.qa import events
+from bot.services.qa.guilds import load_guild_settings
+from bot.services.sense.themes import refresh_themes
 from db.engine import Database
-from db.models import Draft, DraftKind, DraftStatus, Event, EventState, GuildSettings
+from db.models import Draft, Event, GuildSettings
 
 log = logging.getLogger(__name__)
 

@@ -26,17 +26,18 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
+from bot.domain.actors import Actor
+from bot.domain.enums import EventState
+from bot.domain.errors import InvalidTransition
 from bot.llm.client import ModelClient
 from bot.scheduling.actions import JobContext, run_job
 from bot.scheduling.plan import LATE_IS_FINE, JobKind, PlannedJob, Timing, job_id, plan, shard_of
 from bot.scheduling.publisher import Publisher
-from bot.services.actors import Actor
-from bot.services.errors import InvalidTransition
-from bot.services.events import load_event
-from bot.services.guilds import require_moderator
+from bot.services.qa.events import load_event
+from bot.services.qa.guilds import require_moderator
 from bot.settings import Settings
 from db.engine import Database, sync_url
-from db.models import Event, EventState
+from db.models import Event
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.services.errors import NotFound
-from bot.services.presenter import presented_event, presenter_screen
+from bot.domain.errors import NotFound
+from bot.services.qa.presenter import presented_event, presenter_screen
 from bot.web.feed import KEEPALIVE_S, ScreenFeed, Update
 from bot.web.pages import render_page, render_screen
 

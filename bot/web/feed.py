@@ -13,8 +13,8 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from bot.services.errors import NotFound
-from bot.services.presenter import presenter_screen
+from bot.domain.errors import NotFound
+from bot.services.qa.presenter import presenter_screen
 from bot.web.pages import render_screen, version_of
 from db.engine import Database
 

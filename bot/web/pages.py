@@ -12,8 +12,8 @@ from importlib.resources import files
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from bot.services.presenter import Screen
-from db.models import EventState
+from bot.domain.enums import EventState
+from bot.services.qa.presenter import Screen
 
 _environment = Environment(
     loader=PackageLoader("bot.web", "templates"),

@@ -6,7 +6,7 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
-from bot.services.guilds import guild_settings, update_guild_settings
+from bot.services.qa.guilds import guild_settings, update_guild_settings
 from cogs.audience.views import bot_of
 from db.models import GuildSettings
 

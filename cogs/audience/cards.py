@@ -31,12 +31,13 @@ import discord
 
 from bot.discord import safe
 from bot.discord.render import fit_embed, quote
-from bot.services.cards import card_facts, questions_without_cards
-from bot.services.questions import describe_status, set_card_message
-from bot.services.votes import VOTABLE, VoteTally, vote_counts
+from bot.domain.enums import QuestionStatus
+from bot.services.qa.cards import card_facts, questions_without_cards
+from bot.services.qa.questions import describe_status, set_card_message
+from bot.services.qa.votes import VOTABLE, VoteTally, vote_counts
 from cogs.audience.views import VoteButton
 from db.engine import Database
-from db.models import Event, Question, QuestionStatus
+from db.models import Event, Question
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot

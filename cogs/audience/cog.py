@@ -10,9 +10,9 @@ from bot.discord import safe
 from bot.discord.actors import actor_from, member_actor
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
-from bot.services.clock import utcnow
-from bot.services.questions import describe_status, my_questions, withdraw_question
-from bot.services.similarity import SimilarityIndex
+from bot.domain.clock import utcnow
+from bot.services.qa.questions import describe_status, my_questions, withdraw_question
+from bot.services.sense.similarity import SimilarityIndex
 from cogs.audience.cards import CardBoard
 from cogs.audience.views import AskButton, VoteButton, ask, bot_of, open_ask_modal
 

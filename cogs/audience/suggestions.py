@@ -7,8 +7,8 @@ import discord
 from bot.discord import safe
 from bot.discord.errors import PodiumView
 from bot.discord.render import clip, quote
-from bot.services.dedup import Suggestion
-from bot.services.questions import describe_status
+from bot.services.qa.questions import describe_status
+from bot.services.sense.dedup import Suggestion
 from cogs.audience.views import VoteButton
 
 Send = Callable[[discord.Interaction], Awaitable[None]]

@@ -14,13 +14,14 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.render import MODAL_TITLE_MAX, check_custom_id, clip, quote
-from bot.services.actors import Actor
-from bot.services.dedup import suggest_similar
-from bot.services.events import get_event
-from bot.services.guilds import guild_settings
-from bot.services.questions import describe_status, submit_question
-from bot.services.votes import toggle_vote
-from db.models import Question, QuestionStatus
+from bot.domain.actors import Actor
+from bot.domain.enums import QuestionStatus
+from bot.services.qa.events import get_event
+from bot.services.qa.guilds import guild_settings
+from bot.services.qa.questions import describe_status, submit_question
+from bot.services.qa.votes import toggle_vote
+from bot.services.sense.dedup import suggest_similar
+from db.models import Question
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot

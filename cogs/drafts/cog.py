@@ -8,11 +8,11 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
-from bot.services.drafting import brief_question, draft_digest, draft_recap
-from bot.services.errors import InvalidInput
-from bot.services.events import WORKING
-from bot.services.questions import get_question
-from bot.services.reports import REPORT_MAX_BYTES, add_report
+from bot.domain.errors import InvalidInput
+from bot.services.drafts.drafting import brief_question, draft_digest, draft_recap
+from bot.services.qa.events import WORKING
+from bot.services.qa.questions import get_question
+from bot.services.reports.report import REPORT_MAX_BYTES, add_report
 from cogs.audience.views import bot_of
 from cogs.drafts.views import RecapButton, show_draft
 

@@ -11,12 +11,13 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.render import EMBED_DESCRIPTION_MAX, TEXT_INPUT_MAX, check_custom_id, clip, quote, split_content
-from bot.services.charts import timeline_chart
-from bot.services.drafting import approve_recap, edit_recap, get_draft, regenerate_draft
-from bot.services.events import get_event
-from bot.services.guilds import guild_settings
+from bot.domain.enums import DraftKind, DraftWriter
+from bot.services.drafts.drafting import approve_recap, edit_recap, get_draft, regenerate_draft
+from bot.services.qa.events import get_event
+from bot.services.qa.guilds import guild_settings
+from bot.services.records.charts import timeline_chart
 from cogs.audience.views import bot_of
-from db.models import Draft, DraftKind, DraftWriter
+from db.models import Draft
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot

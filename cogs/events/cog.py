@@ -12,12 +12,13 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.options import event_autocomplete
 from bot.discord.render import quote
-from bot.services import events
-from bot.services.errors import InvalidInput
-from bot.services.guilds import guild_settings
+from bot.domain.enums import EventState, ProfanityPolicy
+from bot.domain.errors import InvalidInput
+from bot.services.qa import events
+from bot.services.qa.guilds import guild_settings
 from cogs.audience.views import AskButton, bot_of
 from cogs.events.status import describe_jobs
-from db.models import Event, EventState, ProfanityPolicy
+from db.models import Event
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 

@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.discord import safe
+from bot.domain.enums import DraftKind
 from cogs.drafts.views import draft_embed, post_recap, recap_buttons
 from cogs.events.cog import panel
-from db.models import Draft, DraftKind, Event
+from db.models import Draft, Event
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot

@@ -8,11 +8,11 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
-from bot.services import moderation
-from bot.services.events import WORKING
-from bot.services.moderation import AfterLive
-from bot.services.ranking import Order
-from bot.services.themes import refresh_themes
+from bot.services.qa import moderation
+from bot.services.qa.events import WORKING
+from bot.services.qa.moderation import AfterLive
+from bot.services.qa.ranking import Order
+from bot.services.sense.themes import refresh_themes
 from cogs.audience.views import bot_of
 from cogs.moderation.queue import QuestionPicker, QueuePageButton, queue_page
 from cogs.moderation.views import MergeSelect, ModerateButton, ReasonSelect, announce_live, confirm

@@ -9,14 +9,14 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.errors import guarded
 from bot.discord.render import check_custom_id
-from bot.services import moderation
-from bot.services.events import get_event
-from bot.services.ranking import Order, count_questions, rank_questions
-from bot.services.triage import question_triage
+from bot.domain.enums import QuestionStatus
+from bot.services.qa import moderation
+from bot.services.qa.events import get_event
+from bot.services.qa.ranking import Order, count_questions, rank_questions
+from bot.services.reports.triage import question_triage
 from cogs.audience.views import bot_of
 from cogs.moderation.render import PAGE_SIZE, question_embed, question_options, queue_embed
 from cogs.moderation.views import actions_view
-from db.models import QuestionStatus
 
 QUEUE_STATUSES = frozenset({QuestionStatus.PENDING_REVIEW, QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
 

@@ -3,8 +3,9 @@
 import discord
 
 from bot.discord.render import SELECT_LABEL_MAX, SELECT_OPTIONS_MAX, clip, quote
-from bot.services.questions import describe_status
-from db.models import Event, Question, QuestionStatus, TriageTag
+from bot.domain.enums import QuestionStatus, TriageTag
+from bot.services.qa.questions import describe_status
+from db.models import Event, Question
 
 PAGE_SIZE = 10
 _MARKS = {QuestionStatus.LIVE: "🎙️", QuestionStatus.PENDING_REVIEW: "⏳"}

@@ -16,15 +16,16 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.render import SELECT_OPTIONS_MAX, TEXT_INPUT_MAX, check_custom_id, quote
-from bot.services import moderation
-from bot.services.dedup import suggest_similar
-from bot.services.events import get_event
-from bot.services.merges import merge_questions, unmerge_question
-from bot.services.questions import get_question
-from bot.services.ranking import rank_questions
+from bot.domain.enums import QuestionStatus, ReasonCode
+from bot.services.qa import moderation
+from bot.services.qa.events import get_event
+from bot.services.qa.questions import get_question
+from bot.services.qa.ranking import rank_questions
+from bot.services.sense.dedup import suggest_similar
+from bot.services.sense.merges import merge_questions, unmerge_question
 from cogs.audience.views import bot_of
 from cogs.moderation.render import question_embed, question_options
-from db.models import Question, QuestionStatus, ReasonCode
+from db.models import Question
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot

@@ -12,7 +12,7 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
-from bot.services.presenter import presenter_token, rotate_presenter_token
+from bot.services.qa.presenter import presenter_token, rotate_presenter_token
 from bot.web.server import PresenterServer
 from cogs.audience.views import bot_of
 from db.models import Event

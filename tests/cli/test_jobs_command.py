@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import Timing
-from bot.services.events import create_event, schedule_event
+from bot.services.qa.events import create_event, schedule_event
 from db.engine import Database
 from db.migrate import upgrade
 from tests.cli.test_report_command import podium

@@ -8,10 +8,10 @@ import sys
 
 import aiohttp
 
-from bot.services.ledger import event_ledger
+from bot.domain.enums import LedgerAction
+from bot.services.qa.ledger import event_ledger
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import LedgerAction
 from tests.factories import host, make_event
 
 # Generous: a loaded CI machine takes a while to import the bot's dependencies.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.exports import COLUMNS
+from bot.services.records.exports import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

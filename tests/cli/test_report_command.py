@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from bot.services.ledger import event_ledger
-from bot.services.reports import report_passages
+from bot.domain.enums import LedgerAction
+from bot.services.qa.ledger import event_ledger
+from bot.services.reports.report import report_passages
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import LedgerAction
 from tests.factories import host, make_event
 from tests.harness.documents import HOUSING_MD, make_pdf
 

@@ -1,8 +1,8 @@
 """The audience in Discord: asking four ways, the cards, voting, and their own questions."""
 
-from bot.services.ledger import event_ledger
-from bot.services.questions import get_question
-from db.models import LedgerAction, QuestionStatus
+from bot.domain.enums import LedgerAction, QuestionStatus
+from bot.services.qa.ledger import event_ledger
+from bot.services.qa.questions import get_question
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
 from tests.harness.payloads import (

@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import func, select
 
 from bot.discord.errors import ANSWER_MARGIN_S, RESPONSE_WINDOW_S
-from bot.services.errors import DatabaseUnavailable
-from bot.services.questions import get_question
+from bot.domain.errors import DatabaseUnavailable
+from bot.services.qa.questions import get_question
 from db.engine import Database, Retries
 from db.models import Question
 from tests.cogs.steps import ask, open_event

@@ -2,7 +2,7 @@
 
 import re
 
-from bot.services.reports import get_report
+from bot.services.reports.report import get_report
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
 from tests.harness.payloads import (

@@ -20,7 +20,7 @@ async def test_an_unexpected_error_gets_an_apology_with_an_id(discord_bot, monke
     await open_event(discord_bot)
     qid = await ask(discord_bot, audience(1), "Will this break?")
     if entry == "command":
-        monkeypatch.setattr("bot.services.moderation.take_next", broken)
+        monkeypatch.setattr("bot.services.qa.moderation.take_next", broken)
         payload = slash(MODERATOR, "next")
     else:
         monkeypatch.setattr(importlib.import_module("cogs.audience.views"), "toggle_vote", broken)

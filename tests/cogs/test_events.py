@@ -1,8 +1,8 @@
 """Running events from Discord: /event, and the server's /podium-setup."""
 
-from bot.services.events import get_event
-from bot.services.guilds import guild_settings
-from db.models import EventState
+from bot.domain.enums import EventState
+from bot.services.qa.events import get_event
+from bot.services.qa.guilds import guild_settings
 from tests.cogs.steps import open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, posted, reply_text
 from tests.harness.payloads import (

@@ -3,7 +3,7 @@
 from discord import app_commands
 
 from bot.discord.render import CUSTOM_ID_MAX
-from bot.services.ranking import Order
+from bot.services.qa.ranking import Order
 from cogs.audience.views import AskButton, VoteButton
 from cogs.moderation.queue import QuestionPicker, QueuePageButton
 from cogs.moderation.views import ACTIONS, ModerateButton, ReasonSelect

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr, ValidationError
 
-from bot.services.events import get_event
-from bot.services.model_writer import MAP_CONCURRENCY
+from bot.services.drafts.model_writer import MAP_CONCURRENCY
+from bot.services.qa.events import get_event
 from bot.settings import DATABASE_RETRY_BUDGET_MAX_S, LLM_DRAFT_BUDGET_MAX_S, Settings
 from tests.cogs.steps import ask, open_event
 from tests.cogs.test_drafts import add_report

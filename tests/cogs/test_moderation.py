@@ -5,9 +5,9 @@ tests/security/test_permissions.py."""
 
 import pytest
 
-from bot.services.ledger import event_ledger
-from bot.services.questions import get_question
-from db.models import LedgerAction, QuestionStatus, ReasonCode
+from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
+from bot.services.qa.ledger import event_ledger
+from bot.services.qa.questions import get_question
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
 from tests.harness.payloads import (

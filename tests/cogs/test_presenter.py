@@ -4,8 +4,8 @@ import re
 
 import aiohttp
 
-from bot.services.ledger import event_ledger
-from db.models import LedgerAction
+from bot.domain.enums import LedgerAction
+from bot.services.qa.ledger import event_ledger
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import is_ephemeral, replies, reply_text
 from tests.harness.payloads import HOST, MODERATOR, audience, slash

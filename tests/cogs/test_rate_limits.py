@@ -4,7 +4,7 @@ asker's confirmation never waits for their card."""
 
 import pytest
 
-from bot.services.questions import get_question
+from bot.services.qa.questions import get_question
 from tests.cogs.steps import open_event
 from tests.harness.driver import DiscordHarness
 from tests.harness.fake_discord import FakeDiscord, RateLimits

@@ -1,6 +1,6 @@
 """Buttons keep working after the bot restarts: a new process on the same database handles them."""
 
-from bot.services.questions import get_question
+from bot.services.qa.questions import get_question
 from db.engine import Database
 from tests.cogs.steps import ask, open_event
 from tests.harness.driver import DiscordHarness, callback, reply_text

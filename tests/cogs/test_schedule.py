@@ -4,8 +4,8 @@ posts the panel."""
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.services.clock import utcnow
-from bot.services.events import get_event, schedule_event
+from bot.domain.clock import utcnow
+from bot.services.qa.events import get_event, schedule_event
 from tests.cogs.steps import set_up_server
 from tests.factories import host
 from tests.harness.driver import DiscordHarness, custom_ids, reply_text

@@ -1,7 +1,7 @@
 """Repeated questions in Discord: offered before sending, merged by moderators with every asker credited."""
 
-from bot.services.questions import get_question
-from db.models import QuestionStatus
+from bot.domain.enums import QuestionStatus
+from bot.services.qa.questions import get_question
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, replies, reply_text
 from tests.harness.payloads import MODERATOR, audience, chat_message, click, slash
@@ -98,6 +98,6 @@ async def test_the_queue_sorts_by_theme(discord_bot):
 
 
 async def _questions(discord_bot) -> int:
-    from bot.services.ranking import count_questions
+    from bot.services.qa.ranking import count_questions
 
     return await count_questions(discord_bot.db, 1, statuses=set(QuestionStatus))

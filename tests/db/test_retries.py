@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.services.errors import DatabaseUnavailable, SaveUncertain
+from bot.domain.errors import DatabaseUnavailable, SaveUncertain
 from db.engine import Database, Retries
 from db.models import Event
 from tests.factories import GUILD_ID

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.services.events import create_event, get_event
+from bot.services.qa.events import create_event, get_event
 from tests.factories import GUILD_ID, host
 
 

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.domain.enums import DraftWriter, EventState
 from bot.rehearsal.replay import Refusal, member, moderator, person_id, rehearse
 from bot.rehearsal.script import EventPlan, parse_script
-from bot.services.exports import export_event, ledger_rows
-from bot.services.similarity import LexicalBackend, SimilarityIndex
-from db.models import DraftWriter, EventSettings, EventState
+from bot.services.records.exports import export_event, ledger_rows
+from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
+from db.models import EventSettings
 from tests.harness.documents import HOUSING_MD
 
 START = datetime(2025, 6, 12, 17, 0, tzinfo=UTC)

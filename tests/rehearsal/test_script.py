@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.enums import ProfanityPolicy, ReasonCode
 from bot.rehearsal.script import ScriptError, parse_script, read_plan
-from db.models import ProfanityPolicy, ReasonCode
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 START = datetime(2025, 6, 12, 17, 0, tzinfo=UTC)

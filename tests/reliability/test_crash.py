@@ -20,14 +20,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.domain.clock import utcnow
+from bot.domain.enums import EventState
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import JobKind, Timing
-from bot.services.clock import utcnow
-from bot.services.events import create_event, get_event, open_event, schedule_event
-from bot.services.questions import get_question, set_card_message, submit_question
+from bot.services.qa.events import create_event, get_event, open_event, schedule_event
+from bot.services.qa.questions import get_question, set_card_message, submit_question
 from bot.settings import Settings
 from db.engine import Database
-from db.models import EventState, ScheduleRun, Vote
+from db.models import ScheduleRun, Vote
 from tests.factories import GUILD_ID, host, member
 from tests.harness.bot_process import TOKEN, BotProcess, bot_process, connected_bot, new_fake_discord, until
 from tests.harness.driver import custom_ids, reply_text

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.domain.clock import utcnow
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import Timing
-from bot.services.clock import utcnow
-from bot.services.events import create_event, schedule_event
-from bot.services.guilds import update_guild_settings
+from bot.services.qa.events import create_event, schedule_event
+from bot.services.qa.guilds import update_guild_settings
 from db.engine import Database
 from db.models import Draft, Event
 from tests.factories import GUILD_ID, host

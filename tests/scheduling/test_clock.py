@@ -7,17 +7,18 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.domain.clock import utcnow
+from bot.domain.enums import DraftKind, DraftStatus, EventState, LedgerAction
 from bot.scheduling import jobs
 from bot.scheduling.actions import JobContext, run_job
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import JobKind, Timing, shard_of
-from bot.services.clock import utcnow
-from bot.services.drafting import edit_recap
-from bot.services.events import archive_event, get_event, schedule_event
-from bot.services.ledger import event_ledger
-from bot.services.questions import submit_question
+from bot.services.drafts.drafting import edit_recap
+from bot.services.qa.events import archive_event, get_event, schedule_event
+from bot.services.qa.ledger import event_ledger
+from bot.services.qa.questions import submit_question
 from db.engine import Database
-from db.models import Draft, DraftKind, DraftStatus, EventState, LedgerAction, ScheduleRun
+from db.models import Draft, ScheduleRun
 from tests.factories import GUILD_ID, host, member
 from tests.scheduling.conftest import (
     FAST,

@@ -3,9 +3,10 @@ moderators, drafted by the extractive writer, which says why."""
 
 from sqlmodel import select
 
-from bot.services.events import get_event
-from bot.services.questions import submit_question
-from db.models import Draft, DraftKind, DraftWriter, EventState
+from bot.domain.enums import DraftKind, DraftWriter, EventState
+from bot.services.qa.events import get_event
+from bot.services.qa.questions import submit_question
+from db.models import Draft
 from tests.factories import member
 from tests.harness.openai_server import Replies, Reply
 from tests.scheduling.conftest import MODERATORS_CHANNEL_ID, running_clock, scheduled_event, set_up_guild, until

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from bot.services.questions import get_question
+from bot.services.qa.questions import get_question
 from db.models import Question, Vote
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import is_ephemeral, posted, replies, reply_text

@@ -15,9 +15,9 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from bot.services.drafting import get_draft
-from bot.services.events import list_events
-from bot.services.reports import get_report
+from bot.services.drafts.drafting import get_draft
+from bot.services.qa.events import list_events
+from bot.services.reports.report import get_report
 from db.models import Question
 from tests.cogs.steps import ask, set_up_server
 from tests.factories import host

@@ -4,15 +4,15 @@ that obeys any instruction in its input, approved and posted by a moderator.
 The posted recap carries no link, mention or claim from the attacks except as the questions
 themselves, quoted under their ids; the validator's record on the draft (``Draft.dropped``, shown
 to the moderator as "N line(s) dropped") lists every line it removed and why.
-(``tests/services/test_adversary.py`` holds the same attacks against briefs and digests at the
+(``tests/services/drafts/test_adversary.py`` holds the same attacks against briefs and digests at the
 service level.)
 """
 
 import re
 
+from bot.domain.enums import DraftWriter
 from bot.llm.validate import LINK, MENTION
-from bot.services.drafting import get_draft
-from db.models import DraftWriter
+from bot.services.drafts.drafting import get_draft
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.factories import host
 from tests.harness.documents import HOUSING_MD
@@ -21,7 +21,7 @@ from tests.harness.models import obedient_adversary
 from tests.harness.openai_server import answer
 from tests.harness.payloads import HOST, MODERATOR, QA_CHANNEL_ID, audience, chat_message, click, slash, with_attachment
 from tests.security.inert import assert_inert, unescape
-from tests.services.test_adversary import ATTACKS, CLAIMS, LEGIT
+from tests.services.drafts.test_adversary import ATTACKS, CLAIMS, LEGIT
 
 # What each attack tried to slip into the recap: a link, a mention, or both.
 SMUGGLED = {

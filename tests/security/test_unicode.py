@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from sqlmodel import select
 
-from bot.services.text import valid_unicode
+from bot.services.qa.text import valid_unicode
 from db.models import Event, Question
 from tests.cli.test_rehearse_command import EXAMPLES, podium
 from tests.cogs.steps import ask, open_event, set_up_server
@@ -67,7 +67,7 @@ async def test_a_members_name_and_an_events_title_with_lone_surrogates_are_store
 def test_the_similar_question_vectors_never_hand_native_code_a_lone_surrogate():
     # In a child process: before the fix this killed the interpreter with a segmentation fault.
     code = (
-        "from bot.services.text_vectors import hashed_counts, words\n"
+        "from bot.services.sense.text_vectors import hashed_counts, words\n"
         "print(hashed_counts(['alpha\\ud800beta gamma'], words, features=64).sum())\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.services.actors import Actor
-from bot.services.similarity import LexicalBackend, SimilarityIndex
+from bot.domain.actors import Actor
+from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
 from db.engine import Database
 from db.models import Event
 from tests.factories import host, make_event, member

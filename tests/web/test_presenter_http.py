@@ -6,10 +6,10 @@ import re
 import aiohttp
 import pytest
 
-from bot.services import moderation
-from bot.services.merges import merge_questions
-from bot.services.presenter import rotate_presenter_token
-from bot.services.questions import submit_question
+from bot.services.qa import moderation
+from bot.services.qa.presenter import rotate_presenter_token
+from bot.services.qa.questions import submit_question
+from bot.services.sense.merges import merge_questions
 from tests.factories import host, member
 from tests.web.sse import next_message
 

@@ -1,0 +1,1 @@
+"""Briefs, digests and recaps: their facts, the writers, the text."""

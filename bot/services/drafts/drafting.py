@@ -1,0 +1,465 @@
+"""Briefs, digests and recaps: report-grounded drafts that a moderator reads, edits and approves.
+
+Each draft is written from facts the code computes (``bot.services.drafts.facts``) by the language
+model when one is configured, or by the extractive writer when none is, or when the model
+fails, times out, answers out of shape or has spent the event's budget; the draft says which
+wrote it and why. Every line is validated against the ids in its input before it is stored.
+
+Drafts are kept with their inputs, model, prompt version, usage and what the validator dropped,
+for audit. Nothing here posts anything: approving a recap marks it approved and returns the
+messages for the cog to post.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.domain.actors import Actor
+from bot.domain.clock import utcnow
+from bot.domain.enums import DraftKind, DraftStatus, DraftWriter, EventState, LedgerAction
+from bot.domain.errors import InvalidInput, InvalidTransition, NotFound
+from bot.llm.client import ModelClient, ModelUnavailable
+from bot.llm.outputs import BriefOutput, DigestOutput, MalformedOutput, Output, RecapOutput
+from bot.llm.validate import MENTION, Sources, check_output, cited_ids, output_lines
+from bot.services.drafts import extractive, model_writer
+from bot.services.drafts.draft_text import (
+    label,
+    render_brief,
+    render_digest,
+    render_ledger,
+    render_recap,
+    split_message,
+)
+from bot.services.drafts.facts import (
+    BriefFacts,
+    EventFacts,
+    LedgerSummary,
+    QuestionFact,
+    drafted_questions,
+    group_themes,
+    ledger_summary,
+    question_fact,
+    report_urls,
+    with_passages,
+)
+from bot.services.drafts.model_calls import CallUsage
+from bot.services.qa.events import load_event
+from bot.services.qa.guilds import require_moderator
+from bot.services.qa.ledger import record
+from bot.services.qa.questions import load_question
+from bot.services.reports.retrieval import report_index
+from bot.services.reports.triage import store_brief_verdict
+from db.engine import Database
+from db.models import Draft, Event, Question
+
+log = logging.getLogger(__name__)
+
+BRIEF_PASSAGES = 4
+EDIT_MAX = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedRecap:
+    """An approved recap, ready for the cog to post: ``messages`` each fit Discord's limit and end
+    with the moderation ledger's summary."""
+
+    draft: Draft
+    messages: list[str]
+    ledger: LedgerSummary
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    writer: DraftWriter
+    output: Output
+    prompt_version: str
+    dropped: list[dict[str, str]]
+    usage: dict[str, int]
+    fallback_reason: str | None
+
+
+async def _write(
+    model: ModelClient | None,
+    by_model: Callable[[CallUsage], Awaitable[model_writer.Written]],
+    by_extraction: Callable[[], Output],
+    sources: Sources,
+    task: str,
+) -> _Written:
+    """The model's draft, or the extractive one when there is no model, it fails, or it has not
+    finished within its budget (so a deferred command always gets its draft in time)."""
+    usage = CallUsage()
+    reason = None
+    if model is not None:
+        try:
+            async with asyncio.timeout(model.draft_budget_s) as budget:
+                written = await by_model(usage)
+        except (ModelUnavailable, MalformedOutput) as error:
+            reason = str(error)
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            reason = f"the language model did not finish within {model.draft_budget_s:g} s"
+        if reason is None:
+            if output_lines(written.output):
+                dropped = [d.as_dict() for d in written.dropped]
+                return _Written(
+                    DraftWriter.MODEL, written.output, written.prompt_version, dropped, usage.as_dict(), None
+                )
+            reason = "none of the language model's lines cited their sources"
+        log.warning("drafting falls back to the extractive writer: %s", reason)
+    # The extractive writer's lines go through the same checks as a model's.
+    output, dropped = check_output(by_extraction(), sources)
+    return _Written(
+        DraftWriter.EXTRACTIVE,
+        output,
+        f"extractive/{task}",
+        [d.as_dict() for d in dropped],
+        usage.as_dict(),
+        reason,
+    )
+
+
+def _moderated(session: Session, event_id: int, moderator: Actor) -> Event:
+    event = load_event(session, event_id)
+    require_moderator(session, event.guild_id, moderator)
+    return event
+
+
+async def _event_facts(db: Database, event_id: int, moderator: Actor) -> EventFacts:
+    def read(session: Session) -> tuple[Event, list[QuestionFact], LedgerSummary]:
+        event = _moderated(session, event_id, moderator)
+        return event, drafted_questions(session, event_id), ledger_summary(session, event)
+
+    event, questions, summary = await db.read(read)
+    index = await report_index(db, event_id)
+    themes, passages = await asyncio.to_thread(with_passages, index, questions, group_themes(questions))
+    return EventFacts(
+        event_id=event_id,
+        title=event.title,
+        questions=questions,
+        themes=themes,
+        ledger=summary,
+        passages=passages,
+        report_urls=report_urls(index),
+    )
+
+
+async def _brief_facts(db: Database, question_id: int, moderator: Actor) -> BriefFacts:
+    def read(session: Session) -> tuple[Event, Question]:
+        question = load_question(session, question_id)
+        return _moderated(session, question.event_id, moderator), question
+
+    event, question = await db.read(read)
+    index = await report_index(db, event.id)
+    return BriefFacts(
+        event_id=event.id,
+        title=event.title,
+        question=question_fact(question),
+        hits=index.search(question.text, BRIEF_PASSAGES) if index else [],
+        report_urls=report_urls(index),
+        has_report=index is not None,
+    )
+
+
+def _store(
+    session: Session,
+    *,
+    kind: DraftKind,
+    event_id: int,
+    moderator: Actor,
+    facts: EventFacts | BriefFacts,
+    written: _Written,
+    model: ModelClient | None,
+    text: str,
+    now: datetime,
+    question_id: int | None = None,
+    replaces: int | None = None,
+) -> Draft:
+    sources = facts.sources()
+    draft = Draft(
+        event_id=event_id,
+        kind=kind,
+        question_id=question_id,
+        writer=written.writer,
+        model=model.model if model and written.writer is DraftWriter.MODEL else None,
+        prompt_version=written.prompt_version,
+        fallback_reason=written.fallback_reason,
+        inputs={"facts": asdict(facts), "sources": {"ids": sorted(sources.ids), "urls": sorted(sources.urls)}},
+        output=written.output.model_dump(),
+        dropped=written.dropped,
+        usage=written.usage,
+        generated_text=text,
+        text=text,
+        replaces=replaces,
+        created_by=moderator.user_id,
+        created_at=now,
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def _footer(written: _Written, model: ModelClient | None) -> str:
+    return label(written.writer, model.model if model else None)
+
+
+async def brief_question(
+    db: Database,
+    question_id: int,
+    moderator: Actor,
+    *,
+    model: ModelClient | None = None,
+    fresh: bool = False,
+    replaces: int | None = None,
+    now: datetime | None = None,
+) -> Draft:
+    """A brief for the moderators on one question: the report passages it touches and whether the
+    report covers it, challenges it or is silent. The verdict becomes the question's triage tag."""
+    now = now or utcnow()
+    facts = await _brief_facts(db, question_id, moderator)
+    written = await _write(
+        model,
+        lambda usage: model_writer.write_brief(db, model, facts, usage, fresh=fresh),  # type: ignore[arg-type]
+        lambda: extractive.write_brief(facts),
+        facts.sources(),
+        "brief",
+    )
+    output = BriefOutput.model_validate(written.output.model_dump())
+    text = render_brief(facts, output, _footer(written, model))
+
+    def store(session: Session) -> Draft:
+        question = load_question(session, question_id)
+        draft = _store(
+            session,
+            kind=DraftKind.BRIEF,
+            event_id=facts.event_id,
+            moderator=moderator,
+            facts=facts,
+            written=written,
+            model=model,
+            text=text,
+            now=now,
+            question_id=question_id,
+            replaces=replaces,
+        )
+        cited = [hit.citation for hit in facts.hits if f"[{hit.citation}]" in text]
+        store_brief_verdict(session, question, output.verdict, cited, now)
+        return draft
+
+    return await db.write(store)
+
+
+async def _event_draft(
+    db: Database,
+    kind: DraftKind,
+    event_id: int,
+    moderator: Actor,
+    *,
+    model: ModelClient | None,
+    fresh: bool,
+    replaces: int | None,
+    now: datetime | None,
+) -> Draft:
+    now = now or utcnow()
+    facts = await _event_facts(db, event_id, moderator)
+    if kind is DraftKind.DIGEST:
+        by_model, by_extraction, shape, render = (
+            model_writer.write_digest,
+            extractive.write_digest,
+            DigestOutput,
+            render_digest,
+        )
+    else:
+        by_model, by_extraction, shape, render = (
+            model_writer.write_recap,
+            extractive.write_recap,
+            RecapOutput,
+            render_recap,
+        )
+    written = await _write(
+        model,
+        lambda usage: by_model(db, model, facts, usage, fresh=fresh),  # type: ignore[arg-type]
+        lambda: by_extraction(facts),
+        facts.sources(),
+        kind.value,
+    )
+    text = render(facts, shape.model_validate(written.output.model_dump()), _footer(written, model))
+
+    def store(session: Session) -> Draft:
+        return _store(
+            session,
+            kind=kind,
+            event_id=event_id,
+            moderator=moderator,
+            facts=facts,
+            written=written,
+            model=model,
+            text=text,
+            now=now,
+            replaces=replaces,
+        )
+
+    return await db.write(store)
+
+
+async def draft_digest(
+    db: Database,
+    event_id: int,
+    moderator: Actor,
+    *,
+    model: ModelClient | None = None,
+    fresh: bool = False,
+    now: datetime | None = None,
+) -> Draft:
+    """A digest for the moderators: the audience's themes so far, with representative questions
+    and the report passages they touch."""
+    return await _event_draft(
+        db, DraftKind.DIGEST, event_id, moderator, model=model, fresh=fresh, replaces=None, now=now
+    )
+
+
+async def draft_recap(
+    db: Database,
+    event_id: int,
+    moderator: Actor,
+    *,
+    model: ModelClient | None = None,
+    fresh: bool = False,
+    now: datetime | None = None,
+) -> Draft:
+    """A recap to post after the event once a moderator approves it: what was asked, what was
+    answered, the top questions left unanswered, the key themes, each line citing its sources."""
+    return await _event_draft(
+        db, DraftKind.RECAP, event_id, moderator, model=model, fresh=fresh, replaces=None, now=now
+    )
+
+
+def _open_draft(session: Session, draft_id: int, moderator: Actor, *, for_update: bool = False) -> tuple[Draft, Event]:
+    draft = session.get(Draft, draft_id, with_for_update=for_update)
+    if draft is None:
+        raise NotFound(f"There is no draft #{draft_id}.")
+    return draft, _moderated(session, draft.event_id, moderator)
+
+
+async def get_draft(db: Database, draft_id: int, moderator: Actor) -> Draft:
+    """One draft, for a moderator of its event."""
+    return (await db.read(_open_draft, draft_id, moderator))[0]
+
+
+async def regenerate_draft(
+    db: Database,
+    draft_id: int,
+    moderator: Actor,
+    *,
+    model: ModelClient | None = None,
+    now: datetime | None = None,
+) -> Draft:
+    """Write the draft again from fresh facts, bypassing the model's cache; the old one is
+    marked superseded and the new one says which it replaces."""
+    draft = await get_draft(db, draft_id, moderator)
+    if draft.status is not DraftStatus.DRAFT:
+        raise InvalidTransition(f"Draft #{draft_id} is {draft.status.value}; only a draft can be written again.")
+    if draft.kind is DraftKind.BRIEF and draft.question_id is not None:
+        new = await brief_question(
+            db, draft.question_id, moderator, model=model, fresh=True, replaces=draft_id, now=now
+        )
+    elif draft.kind is DraftKind.BRIEF:
+        raise InvalidTransition(f"The question of draft #{draft_id} no longer exists.")
+    else:
+        new = await _event_draft(
+            db, draft.kind, draft.event_id, moderator, model=model, fresh=True, replaces=draft_id, now=now
+        )
+
+    def supersede(session: Session) -> None:
+        old, _ = _open_draft(session, draft_id, moderator, for_update=True)
+        if old.status is DraftStatus.DRAFT:
+            old.status = DraftStatus.SUPERSEDED
+            session.add(old)
+
+    await db.write(supersede)
+    return new
+
+
+def _recap_for_decision(session: Session, draft_id: int, moderator: Actor) -> tuple[Draft, Event]:
+    draft, event = _open_draft(session, draft_id, moderator, for_update=True)
+    if draft.kind is not DraftKind.RECAP:
+        raise InvalidTransition(f"Draft #{draft_id} is a {draft.kind.value}; only recaps are posted.")
+    if draft.status is not DraftStatus.DRAFT:
+        raise InvalidTransition(f"Recap #{draft_id} is {draft.status.value}; it can no longer change.")
+    return draft, event
+
+
+def _check_edit(text: str, draft: Draft) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("The recap is empty. Write the recap you would like to post.")
+    if len(text) > EDIT_MAX:
+        raise InvalidInput(f"Recaps can be at most {EDIT_MAX:,} characters; this one has {len(text):,}.")
+    if MENTION.search(text):
+        raise InvalidInput(
+            "Recaps cannot mention people, roles or channels (@everyone, @here, <@…>). Remove the mention."
+        )
+    known = set(draft.inputs["sources"]["ids"])
+    unknown = sorted(set(cited_ids(text)) - known)
+    if unknown:
+        raise InvalidInput(
+            f"The recap cites {', '.join(f'[{i}]' for i in unknown)}, which this recap was not written from. "
+            "Cite only the questions and passages it lists."
+        )
+    return text
+
+
+async def edit_recap(db: Database, draft_id: int, moderator: Actor, text: str, *, now: datetime | None = None) -> Draft:
+    """Replace a recap's text with the moderator's wording (the generated text is kept). Every
+    citation must still resolve, and mentions are refused; links are the moderator's to add."""
+    now = now or utcnow()
+
+    def edit(session: Session) -> Draft:
+        draft, event = _recap_for_decision(session, draft_id, moderator)
+        draft.text = _check_edit(text, draft)
+        draft.edited_by = moderator.user_id
+        session.add(draft)
+        record(
+            session,
+            guild_id=event.guild_id,
+            event_id=event.id,
+            actor=moderator,
+            action=LedgerAction.RECAP_EDIT,
+            at=now,
+            note=f"recap #{draft_id}",
+        )
+        return draft
+
+    return await db.write(edit)
+
+
+async def approve_recap(db: Database, draft_id: int, moderator: Actor, *, now: datetime | None = None) -> ApprovedRecap:
+    """Approve a recap for posting, once the event has closed: returns the messages to post,
+    each within Discord's 2,000 characters, ending with the moderation ledger's summary."""
+    now = now or utcnow()
+
+    def approve(session: Session) -> ApprovedRecap:
+        draft, event = _recap_for_decision(session, draft_id, moderator)
+        if event.state not in (EventState.CLOSED, EventState.ARCHIVED):
+            raise InvalidTransition("A recap can be posted once the event has closed.")
+        summary = ledger_summary(session, event)
+        draft.status, draft.approved_by, draft.approved_at = DraftStatus.APPROVED, moderator.user_id, now
+        session.add(draft)
+        record(
+            session,
+            guild_id=event.guild_id,
+            event_id=event.id,
+            actor=moderator,
+            action=LedgerAction.RECAP_APPROVE,
+            at=now,
+            note=f"recap #{draft_id}",
+        )
+        return ApprovedRecap(
+            draft=draft, messages=split_message(f"{draft.text}\n\n{render_ledger(summary)}"), ledger=summary
+        )
+
+    return await db.write(approve)

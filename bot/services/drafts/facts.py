@@ -1,0 +1,207 @@
+"""The facts a draft is written from, computed by code: counts, ranked questions, answered and
+unanswered questions, themes, the report passages they touch, and the ledger summary.
+
+Writers (a model or the extractive templates) only put prose around these; what the facts say
+is never left to a model.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from sqlmodel import Session, col, select
+
+from bot.domain.enums import LedgerAction, QuestionStatus
+from bot.llm.validate import LINK, MENTION, Sources, links_in
+from bot.services.qa.text import normalise
+from bot.services.reports.retrieval import PassageHit, PassageIndex
+from db.models import Event, LedgerEntry, Question
+
+# Questions a draft speaks about: the ones the audience can see, and the ones answered.
+DRAFTED = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE, QuestionStatus.ANSWERED})
+OTHER_THEME = "Other questions"
+PASSAGES_PER_THEME = 2
+QUOTE_MAX = 180
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionFact:
+    id: int
+    text: str
+    votes: int
+    status: str
+    theme: str
+    answered_offset_s: float | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"Q{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeFact:
+    name: str
+    count: int
+    votes: int
+    question_ids: list[int]  # most voted first
+    citations: list[str] = field(default_factory=list)  # report passages its top questions touch
+
+
+@dataclass(frozen=True, slots=True)
+class PassageFact:
+    citation: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSummary:
+    """What happened to the event's questions, as the moderation ledger records it."""
+
+    received: int
+    published: int
+    answered: int
+    merged: int
+    withdrawn: int
+    rejected: dict[str, int] = field(default_factory=dict)  # reason -> questions set aside
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    event_id: int
+    title: str
+    questions: list[QuestionFact]  # most voted first
+    themes: list[ThemeFact]  # largest first
+    ledger: LedgerSummary
+    passages: list[PassageFact]
+    report_urls: list[str]
+
+    def by_id(self) -> dict[int, QuestionFact]:
+        return {question.id: question for question in self.questions}
+
+    @property
+    def answered(self) -> list[QuestionFact]:
+        """Answered questions in the order they were answered."""
+        done = [q for q in self.questions if q.status == QuestionStatus.ANSWERED]
+        return sorted(done, key=lambda q: (q.answered_offset_s is None, q.answered_offset_s or 0.0, q.id))
+
+    @property
+    def unanswered(self) -> list[QuestionFact]:
+        """Questions still waiting or being answered, most voted first."""
+        return [q for q in self.questions if q.status != QuestionStatus.ANSWERED]
+
+    def sources(self) -> Sources:
+        ids = {question.ref for question in self.questions} | {passage.citation for passage in self.passages}
+        return Sources(ids=frozenset(ids), urls=frozenset(self.report_urls))
+
+
+@dataclass(frozen=True, slots=True)
+class BriefFacts:
+    event_id: int
+    title: str
+    question: QuestionFact
+    hits: list[PassageHit]
+    report_urls: list[str]
+    has_report: bool
+
+    def sources(self) -> Sources:
+        ids = {self.question.ref} | {hit.citation for hit in self.hits}
+        return Sources(ids=frozenset(ids), urls=frozenset(self.report_urls))
+
+
+def quote(text: str) -> str:
+    """A question's words fit to quote in a draft: no mentions, links or citation look-alikes, short."""
+    # Brackets become parentheses so that "[Q9]" typed by an asker can never pass for a citation.
+    text = LINK.sub("(link)", MENTION.sub("", text)).translate(str.maketrans("[]“”", '()""'))
+    text = normalise(text)
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1].rsplit(" ", 1)[0] + "…"
+
+
+def question_fact(question: Question) -> QuestionFact:
+    return QuestionFact(
+        id=question.id or 0,
+        text=question.text,
+        votes=question.score,
+        status=question.status.value,
+        theme=question.theme or OTHER_THEME,
+        answered_offset_s=question.answered_offset_s,
+    )
+
+
+def drafted_questions(session: Session, event_id: int) -> list[QuestionFact]:
+    """The event's questions a draft speaks about, most voted first (ties to the earlier)."""
+    query = (
+        select(Question)
+        .where(Question.event_id == event_id, col(Question.status).in_(DRAFTED))
+        .order_by(col(Question.score).desc(), col(Question.created_at), col(Question.id))
+    )
+    return [question_fact(question) for question in session.exec(query).all()]
+
+
+def group_themes(questions: Sequence[QuestionFact]) -> list[ThemeFact]:
+    """Questions by their ``theme`` (as clustering left it), largest theme first."""
+    groups: dict[str, list[QuestionFact]] = {}
+    for question in questions:
+        groups.setdefault(question.theme, []).append(question)
+    themes = [
+        ThemeFact(
+            name=name, count=len(members), votes=sum(q.votes for q in members), question_ids=[q.id for q in members]
+        )
+        for name, members in groups.items()
+    ]
+    return sorted(themes, key=lambda theme: (-theme.count, -theme.votes, theme.name == OTHER_THEME, theme.name))
+
+
+def ledger_summary(session: Session, event: Event) -> LedgerSummary:
+    """Counts of the event's questions received, published, answered, merged and withdrawn, and
+    the questions set aside by the reason the ledger gives (rejected in review or dismissed)."""
+    statuses = Counter(session.exec(select(Question.status).where(Question.event_id == event.id)).all())
+    set_aside = session.exec(
+        select(LedgerEntry.question_id, LedgerEntry.action, LedgerEntry.reason)
+        .join(Question, col(Question.id) == LedgerEntry.question_id)
+        .where(
+            LedgerEntry.event_id == event.id,
+            col(LedgerEntry.action).in_((LedgerAction.REJECT, LedgerAction.DISMISS)),
+            Question.status == QuestionStatus.DISMISSED,
+        )
+        .order_by(col(LedgerEntry.id))
+    ).all()
+    latest = {question_id: (action, reason) for question_id, action, reason in set_aside}
+    dismissed_after_publishing = sum(1 for action, _ in latest.values() if action is LedgerAction.DISMISS)
+    reasons = Counter(reason.value if reason else "other" for _, reason in latest.values())
+    return LedgerSummary(
+        received=sum(statuses.values()),
+        published=statuses[QuestionStatus.PUBLISHED]
+        + statuses[QuestionStatus.LIVE]
+        + statuses[QuestionStatus.ANSWERED]
+        + statuses[QuestionStatus.MERGED]
+        + dismissed_after_publishing,
+        answered=statuses[QuestionStatus.ANSWERED],
+        merged=statuses[QuestionStatus.MERGED],
+        withdrawn=statuses[QuestionStatus.WITHDRAWN],
+        rejected=dict(sorted(reasons.items())),
+    )
+
+
+def with_passages(
+    index: PassageIndex | None, questions: Sequence[QuestionFact], themes: Sequence[ThemeFact]
+) -> tuple[list[ThemeFact], list[PassageFact]]:
+    """Each theme with the passages its three most voted questions touch, and those passages."""
+    if index is None:
+        return list(themes), []
+    by_id = {question.id: question for question in questions}
+    chosen: dict[str, PassageFact] = {}
+    placed = []
+    for theme in themes:
+        hits = index.search(" ".join(by_id[qid].text for qid in theme.question_ids[:3]), PASSAGES_PER_THEME)
+        for hit in hits:
+            chosen.setdefault(hit.citation, PassageFact(citation=hit.citation, heading=hit.heading, text=hit.text))
+        placed.append(replace(theme, citations=[hit.citation for hit in hits]))
+    return placed, list(chosen.values())
+
+
+def report_urls(index: PassageIndex | None) -> list[str]:
+    """Every link in the report: the only links a draft may carry."""
+    if index is None:
+        return []
+    return sorted({url for passage in index.passages for url in links_in(passage.text)})

@@ -1,0 +1,194 @@
+"""Votes: one per person and question, +1 or -1, counted exactly however many arrive at once.
+
+Each change is one transaction that locks the question's row (``FOR UPDATE`` on PostgreSQL;
+SQLite has one writer at a time), reads the voter's current vote, then writes the vote and moves
+the question's counters by the difference.
+The ``(question_id, user_id)`` primary key is the last line of defence: a second row for the same
+voter cannot exist. Votes are the hottest path in a burst, so the writes are single Core
+statements rather than a unit-of-work flush.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from bot.domain.actors import Actor
+from bot.domain.clock import utcnow
+from bot.domain.enums import EventState, QuestionStatus
+from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from bot.services.qa.questions import describe_status
+from db.engine import Database
+from db.models import Event, EventBan, Question, Vote
+
+VOTABLE = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
+VOTING_STATES = frozenset({EventState.OPEN, EventState.PAUSED})
+
+
+@dataclass(frozen=True, slots=True)
+class VoteTally:
+    """A question's counts after a vote, and the voter's own vote now (+1, -1 or 0 for none)."""
+
+    question_id: int
+    votes_up: int
+    votes_down: int
+    score: int
+    my_vote: int
+
+
+async def cast_vote(
+    db: Database, question_id: int, voter: Actor, value: int = 1, *, now: datetime | None = None
+) -> VoteTally:
+    """Set the voter's vote on the question to ``value``; casting the same vote again changes nothing."""
+    return await _change_vote(db, question_id, voter, value, lambda current: value, now)
+
+
+async def toggle_vote(
+    db: Database, question_id: int, voter: Actor, value: int = 1, *, now: datetime | None = None
+) -> VoteTally:
+    """What a vote button does: cast ``value``, or take it back if that is the vote already there."""
+    return await _change_vote(db, question_id, voter, value, lambda current: 0 if current == value else value, now)
+
+
+async def remove_vote(db: Database, question_id: int, voter: Actor, *, now: datetime | None = None) -> VoteTally:
+    """Take back the voter's vote, if they have one."""
+    return await _change_vote(db, question_id, voter, 0, lambda current: 0, now)
+
+
+async def _change_vote(
+    db: Database,
+    question_id: int,
+    voter: Actor,
+    value: int,
+    decide: Callable[[int], int],
+    now: datetime | None,
+) -> VoteTally:
+    """Move the voter from their current vote to ``decide(current)``, if the vote is allowed."""
+    if value not in (-1, 0, 1):
+        raise InvalidInput("A vote is +1 (up) or -1 (down).")
+    return await db.write(_apply_vote, question_id, voter, value, decide, now or utcnow())
+
+
+# Votes are the hot path of a burst, so this path stays in SQLAlchemy Core, with its statements
+# built once: building a statement, or loading ORM objects, costs more here than running it.
+_votes, _questions, _events, _bans = Vote.__table__, Question.__table__, Event.__table__, EventBan.__table__
+_LOCK_QUESTION = (
+    sa.select(
+        _questions.c.id,
+        _questions.c.event_id,
+        _questions.c.status,
+        _questions.c.merged_into,
+        _questions.c.author_id,
+        _questions.c.votes_up,
+        _questions.c.votes_down,
+        _questions.c.score,
+        _events.c.guild_id,
+        _events.c.state.label("event_state"),
+        _events.c.title.label("event_title"),
+        _events.c.allow_self_votes,
+        _events.c.allow_downvotes,
+        _bans.c.user_id.label("banned_voter"),
+    )
+    .join(_events, _events.c.id == _questions.c.event_id)
+    # A member banned from the event is stopped from voting as well as asking: no vote brigades.
+    .outerjoin(_bans, sa.and_(_bans.c.event_id == _questions.c.event_id, _bans.c.user_id == sa.bindparam("voter")))
+    .where(_questions.c.id == sa.bindparam("question_id"))
+    .with_for_update(of=_questions)
+)
+# Bound-parameter names differ from column names: UPDATE reserves the column names for SET.
+_VOTE_KEY = sa.and_(_votes.c.question_id == sa.bindparam("voted_on"), _votes.c.user_id == sa.bindparam("voter"))
+_CURRENT_VOTE = sa.select(_votes.c.value).where(_VOTE_KEY)
+# A first vote (the common case) is one INSERT that does nothing if the voter already has a row.
+_INSERT_FIRST_VOTE = {
+    "postgresql": postgresql.insert(_votes).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_votes).on_conflict_do_nothing(),
+}
+# A vote the voter changes is theirs from then on, no longer a copy that unmerging takes back.
+_CHANGE_VOTE = (
+    _votes.update()
+    .where(_VOTE_KEY)
+    .values(value=sa.bindparam("value"), cast_at=sa.bindparam("cast_at"), merged_from=None)
+)
+_DELETE_VOTE = _votes.delete().where(_VOTE_KEY)
+_MOVE_COUNTS = (
+    _questions.update()
+    .where(_questions.c.id == sa.bindparam("voted_on"))
+    .values(
+        votes_up=_questions.c.votes_up + sa.bindparam("up"),
+        votes_down=_questions.c.votes_down + sa.bindparam("down"),
+        score=_questions.c.score + sa.bindparam("net"),
+    )
+)
+_COUNTS = sa.select(_questions.c.votes_up, _questions.c.votes_down).where(_questions.c.id == sa.bindparam("question"))
+
+
+async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
+    """A question's upvotes and downvotes as they are now: one row of one table, for checking a
+    card often without reading all it shows."""
+
+    def read(session: Session) -> tuple[int, int]:
+        up, down = session.connection().execute(_COUNTS, {"question": question_id}).one()
+        return up, down
+
+    return await db.read(read)
+
+
+def _apply_vote(
+    session: Session, question_id: int, voter: Actor, value: int, decide: Callable[[int], int], now: datetime
+) -> VoteTally:
+    connection = session.connection()
+    question = connection.execute(_LOCK_QUESTION, {"question_id": question_id, "voter": voter.user_id}).first()
+    if question is None or not voter.acts_in(question.guild_id):
+        raise NotFound(f"There is no question #{question_id}.")
+    _check_can_vote(question, voter, value)
+    key = {"voted_on": question_id, "voter": voter.user_id}
+    first_vote = decide(0)
+    if first_vote and _insert_first_vote(connection, question, voter, first_vote, now):
+        current, new = 0, first_vote
+    else:
+        # Read only once the lock is held: on PostgreSQL a row joined into the locking query would
+        # come from the snapshot taken before the wait, and could miss a vote committed meanwhile.
+        current = connection.execute(_CURRENT_VOTE, key).scalar() or 0
+        new = decide(current)
+        if new != current:
+            connection.execute(_DELETE_VOTE if new == 0 else _CHANGE_VOTE, {**key, "value": new, "cast_at": now})
+    up = (new == 1) - (current == 1)
+    down = (new == -1) - (current == -1)
+    if new != current:
+        connection.execute(_MOVE_COUNTS, {"voted_on": question_id, "up": up, "down": down, "net": new - current})
+    # The row is locked, so the counts read above plus this change are the counts now.
+    return VoteTally(
+        question_id, question.votes_up + up, question.votes_down + down, question.score + new - current, new
+    )
+
+
+def _insert_first_vote(connection: sa.Connection, question: sa.Row, voter: Actor, value: int, now: datetime) -> bool:
+    """Insert the voter's vote if they have none yet; say whether it was inserted."""
+    inserted = connection.execute(
+        _INSERT_FIRST_VOTE[connection.dialect.name],
+        {
+            "question_id": question.id,
+            "user_id": voter.user_id,
+            "event_id": question.event_id,
+            "value": value,
+            "cast_at": now,
+        },
+    )
+    return inserted.rowcount == 1
+
+
+def _check_can_vote(question: sa.Row, voter: Actor, value: int) -> None:
+    if question.event_state not in VOTING_STATES:
+        when = "closed" if question.event_state in (EventState.CLOSED, EventState.ARCHIVED) else "not open yet"
+        raise InvalidTransition(f"Voting for “{question.event_title}” is {when}.")
+    if question.banned_voter is not None:
+        raise NotAllowed("A moderator has stopped you from voting in this event.")
+    if question.status not in VOTABLE:
+        raise InvalidTransition(f"Question #{question.id} is {describe_status(question)}, so it no longer takes votes.")
+    if question.author_id == voter.user_id and not question.allow_self_votes:
+        raise NotAllowed("You cannot vote on your own question.")
+    if value == -1 and not question.allow_downvotes:
+        raise NotAllowed("This event does not use downvotes.")

@@ -1,0 +1,1 @@
+"""What leaves Podium as files: exports and charts."""

@@ -1,0 +1,1 @@
+"""The event's report: reading files, passages, retrieval, triage against it."""

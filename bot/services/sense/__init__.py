@@ -1,0 +1,1 @@
+"""Similar questions, merges and themes."""

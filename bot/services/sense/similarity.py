@@ -1,0 +1,303 @@
+"""Similar questions: each event's questions kept in memory, so a new one is compared in milliseconds.
+
+The bot creates one ``SimilarityIndex`` at start-up (``SimilarityIndex.from_settings``) and passes
+it to the services that compare questions. An event's questions are read from the database the
+first time the event is looked at (or all open events at once with ``load_open_events``); from
+then on every question submitted with ``submit_question(..., similar=index)`` is added as it is
+stored. Events belong to one server and a server to one shard, so one process sees every question
+of the events it serves.
+
+A backend turns texts into vectors and scores them between 0 and 1:
+
+- **lexical** (the base install): TF-IDF cosine over words and over character 2-4-grams,
+  averaged. The IDF is the event's own, kept as document counts over hashed features, so adding a
+  question needs no refit. Two questions that differ by one distinctive word ("season 7" and
+  "season 8", two towns) are usually different questions: the score is lowered by up to
+  ``MISMATCH_WEIGHT`` by the rarest word (stop words aside) that only one of them has. The
+  score ignores word order, so scores within ``TIE`` of each other are ordered by rapidfuzz's
+  edit-distance ratio (case and punctuation aside): closest wording first.
+- **semantic** (the ``semantic`` extra, ``bot.services.sense.semantic``): cosine of sentence embeddings.
+
+Each backend brings its own two thresholds, chosen on the development set (see
+docs/benchmarks.md): ``suggest`` (high precision: what an asker is offered before sending) and
+``link`` (what moderators see as ``similar_to`` in the queue, where recall matters more).
+"""
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from rapidfuzz import fuzz, utils
+from sqlmodel import Session, col, select
+
+from bot.domain.enums import EventState
+from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS, char_ngrams, hashed_counts, words
+from db.engine import Database
+from db.models import Event, Question
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+TIE = 0.02
+HASHED_FEATURES = 2**18
+# Tail rows are scored as a small matrix of their own and folded into the main one in batches, so
+# a submit does not copy the whole event's matrix.
+TAIL_ROWS = 256
+MISMATCH_WEIGHT = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An indexed question and how similar it is to the text looked up (0 to 1)."""
+
+    question_id: int
+    score: float
+
+
+class Store(Protocol):
+    """One event's vectors, in the order their questions were added."""
+
+    def add(self, vectors: Any) -> None: ...
+
+    def scores(self, vector: Any, *, floor: float) -> np.ndarray:
+        """Each question's score against ``vector``; below ``floor`` a score may be an upper bound."""
+        ...
+
+
+class Backend(Protocol):
+    name: str
+    suggest_threshold: float
+    link_threshold: float
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        """Vectors for ``texts``, one row each, in the form this backend's stores take."""
+        ...
+
+    def store(self) -> Store: ...
+
+
+class LexicalBackend:
+    """TF-IDF over words and character n-grams, with the event's own document frequencies."""
+
+    name = "lexical"
+    # On QQP: precision 0.85 or more from 0.74 up; the best F1 is around 0.25 (docs/benchmarks.md).
+    suggest_threshold = 0.75
+    link_threshold = 0.28
+
+    def __init__(self) -> None:
+        self._analyzers = (words, partial(char_ngrams, shortest=2, longest=4))
+
+    def encode(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
+        vectors = []
+        for analyzer in self._analyzers:
+            counts = hashed_counts(texts, analyzer, features=HASHED_FEATURES)
+            counts.data = 1 + np.log(counts.data)  # sublinear tf: a word said twice is not twice the topic
+            vectors.append(counts)
+        return vectors
+
+    def store(self) -> "LexicalStore":
+        stop_words = hashed_counts([" ".join(ENGLISH_STOP_WORDS)], words, features=HASHED_FEATURES).indices
+        return LexicalStore(len(self._analyzers), frozenset(stop_words.tolist()))
+
+
+class LexicalStore:
+    def __init__(self, analyzers: int, stop_words: frozenset[int]) -> None:
+        empty = sp.csr_matrix((0, HASHED_FEATURES), dtype=np.float32)
+        # Per analyzer: the main block, its squares (for the norms, which move with the IDF), the tail.
+        self._main = [empty] * analyzers
+        self._squares = [empty] * analyzers
+        self._tail: list[list[sp.csr_matrix]] = [[] for _ in range(analyzers)]
+        self._document_counts = [np.zeros(HASHED_FEATURES, dtype=np.int32) for _ in range(analyzers)]
+        self._size = 0
+        self._stop_words = stop_words
+        self._words: list[frozenset[int]] = []  # each question's words, stop words aside, for the mismatch
+
+    def add(self, vectors: list[sp.csr_matrix]) -> None:
+        words = vectors[0]
+        self._words.extend(
+            frozenset(words.indices[start:end].tolist()) - self._stop_words
+            for start, end in zip(words.indptr[:-1], words.indptr[1:], strict=True)
+        )
+        for k, rows in enumerate(vectors):
+            self._document_counts[k][rows.indices] += 1
+            self._tail[k].append(rows)
+            if sum(tail.shape[0] for tail in self._tail[k]) >= TAIL_ROWS:
+                tail = sp.vstack(self._tail[k], format="csr")
+                self._main[k] = sp.vstack([self._main[k], tail], format="csr")
+                self._squares[k] = sp.vstack([self._squares[k], tail.multiply(tail)], format="csr")
+                self._tail[k] = []
+        self._size += vectors[0].shape[0]
+
+    def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
+        total = self._cosines(vector)
+        above = np.flatnonzero(total >= floor)
+        if above.size:
+            total[above] *= 1.0 - MISMATCH_WEIGHT * self._mismatch(vector[0], above)
+        return total
+
+    def _mismatch(self, words: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        """For each row, how rare (0 to 1) the rarest word is that only one of the two texts has."""
+        # Rarity is the word's IDF scaled to 0 (every question has it) .. about 1 (none has).
+        rarity = np.log((1.0 + self._size) / (1.0 + self._document_counts[0])) / np.log(2.0 + self._size)
+        probe = frozenset(words.indices.tolist()) - self._stop_words
+        return np.array([max((rarity[f] for f in probe ^ self._words[i]), default=0.0) for i in rows])
+
+    def _cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
+        total = np.zeros(self._size)
+        for k, probe in enumerate(vector):
+            idf = np.log((1.0 + self._size) / (1.0 + self._document_counts[k])) + 1.0
+            weighted = np.zeros(HASHED_FEATURES)
+            weighted[probe.indices] = probe.data * idf[probe.indices] ** 2
+            probe_norm = np.sqrt(np.sum((probe.data * idf[probe.indices]) ** 2)) or 1.0
+            dots, norms = [], []
+            for rows, squares in self._blocks(k):
+                dots.append(rows @ weighted)
+                norms.append(np.sqrt(squares @ idf**2))
+            norm = np.concatenate(norms)
+            norm[norm == 0] = 1.0
+            total += np.concatenate(dots) / (norm * probe_norm)
+        return total / len(vector)
+
+    def _blocks(self, k: int) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
+        blocks = [(self._main[k], self._squares[k])]
+        if self._tail[k]:
+            tail = sp.vstack(self._tail[k], format="csr")
+            blocks.append((tail, tail.multiply(tail).tocsr()))
+        return blocks
+
+
+class _EventIndex:
+    """The questions of one event: ids, texts and the backend's vectors, guarded for threads."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.ids: list[int] = []
+        self.texts: list[str] = []
+        self.lock = threading.Lock()
+
+    def add(self, question_ids: Sequence[int], texts: Sequence[str], vectors: Any) -> None:
+        with self.lock:
+            self.store.add(vectors)
+            self.ids.extend(question_ids)
+            self.texts.extend(texts)
+
+    def matches(self, text: str, vector: Any, *, threshold: float, limit: int) -> list[Match]:
+        with self.lock:
+            if not self.ids:
+                return []
+            scores = self.store.scores(vector, floor=threshold)
+            above = np.flatnonzero(scores >= threshold)
+            candidates = [(float(scores[i]), self.ids[i], self.texts[i]) for i in above]
+        candidates.sort(key=lambda c: -c[0])
+        return [Match(question_id, score) for score, question_id, _ in _break_ties(text, candidates)[:limit]]
+
+
+def _break_ties(text: str, candidates: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
+    """Within runs of scores closer than ``TIE``, put the closest wording first (then the older question)."""
+    ordered: list[tuple[float, int, str]] = []
+    run: list[tuple[float, int, str]] = []
+    for candidate in candidates:
+        if run and run[0][0] - candidate[0] > TIE:
+            ordered.extend(_closest_wording_first(text, run))
+            run = []
+        run.append(candidate)
+    ordered.extend(_closest_wording_first(text, run))
+    return ordered
+
+
+def _closest_wording_first(text: str, run: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
+    return sorted(run, key=lambda c: (-fuzz.ratio(text, c[2], processor=utils.default_process), c[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A text looked up in an event, with its vector, so the question can be indexed without encoding again."""
+
+    event_id: int
+    text: str
+    vector: Any
+
+
+class SimilarityIndex:
+    """Every loaded event's questions, for similar-question look-ups. Create one per bot process."""
+
+    def __init__(
+        self, backend: Backend, *, suggest_threshold: float | None = None, link_threshold: float | None = None
+    ) -> None:
+        self.backend = backend
+        self.suggest_threshold = backend.suggest_threshold if suggest_threshold is None else suggest_threshold
+        self.link_threshold = backend.link_threshold if link_threshold is None else link_threshold
+        self._events: dict[int, _EventIndex] = {}
+        self._loading: dict[int, asyncio.Lock] = {}
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "SimilarityIndex":
+        """The index the settings ask for; the semantic backend loads its model here, once."""
+        if settings.similarity_backend == "semantic":
+            from bot.services.sense.semantic import SemanticBackend
+
+            backend: Backend = SemanticBackend()
+        else:
+            backend = LexicalBackend()
+        return cls(
+            backend,
+            suggest_threshold=settings.similarity_suggest_threshold,
+            link_threshold=settings.similarity_link_threshold,
+        )
+
+    async def load(self, db: Database, event_id: int) -> None:
+        """Read the event's questions from the database, unless they are in memory already."""
+        lock = self._loading.setdefault(event_id, asyncio.Lock())
+        async with lock:
+            if event_id in self._events:
+                return
+            query = select(Question.id, Question.text).where(Question.event_id == event_id).order_by(col(Question.id))
+            rows = await db.read(lambda session: session.exec(query).all())
+            index = _EventIndex(self.backend.store())
+            if rows:
+                ids, texts = [row[0] for row in rows], [row[1] for row in rows]
+                vectors = await asyncio.to_thread(self.backend.encode, texts)
+                await asyncio.to_thread(index.add, ids, texts, vectors)
+            self._events[event_id] = index
+
+    async def load_open_events(self, db: Database) -> int:
+        """Load every event that takes questions or votes (at start-up); returns how many."""
+
+        def open_events(session: Session) -> list[int]:
+            states = (EventState.OPEN, EventState.PAUSED)
+            return list(session.exec(select(Event.id).where(col(Event.state).in_(states))).all())
+
+        event_ids = await db.read(open_events)
+        for event_id in event_ids:
+            await self.load(db, event_id)
+        return len(event_ids)
+
+    def forget(self, event_id: int) -> None:
+        """Drop an event from memory (once it closes); it is read again if it is looked at later."""
+        self._events.pop(event_id, None)
+        self._loading.pop(event_id, None)
+
+    async def probe(self, db: Database, event_id: int, text: str) -> Probe:
+        """Encode ``text`` for look-ups in the event, loading the event first if needed."""
+        await self.load(db, event_id)
+        vector = await asyncio.to_thread(self.backend.encode, [text])
+        return Probe(event_id, text, vector)
+
+    async def matches(self, probe: Probe, *, threshold: float, limit: int) -> list[Match]:
+        """The event's questions scoring at least ``threshold`` against the probe, most similar first."""
+        index = self._events.get(probe.event_id)
+        if index is None:
+            return []
+        return await asyncio.to_thread(index.matches, probe.text, probe.vector, threshold=threshold, limit=limit)
+
+    async def add(self, probe: Probe, question_id: int) -> None:
+        """Index a stored question under the probe it was looked up with."""
+        index = self._events.get(probe.event_id)
+        # An event that is not in memory is read from the database when it is next looked at.
+        if index is not None:
+            await asyncio.to_thread(index.add, [question_id], [probe.text], probe.vector)

@@ -1,0 +1,232 @@
+"""Briefs, digests and recaps from the extractive writer (no model configured), and the recap's
+path to posting: edit, regenerate, approve, split for Discord, with the ledger's summary."""
+
+import re
+
+import pytest
+from sqlmodel import Session, col, update
+
+from bot.domain.enums import DraftKind, DraftStatus, DraftWriter, LedgerAction, ReasonCode, TriageTag
+from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed
+from bot.llm.validate import LINK, MENTION, cited_ids
+from bot.services.drafts import drafting
+from bot.services.qa.events import close_event
+from bot.services.qa.ledger import event_ledger
+from bot.services.qa.moderation import dismiss_question, mark_answered
+from bot.services.qa.votes import cast_vote
+from bot.services.reports.report import add_report
+from bot.services.reports.triage import question_triage
+from db.models import Question
+from tests.factories import ask_questions, make_event, member
+from tests.harness.documents import HOUSING_MD
+
+QUESTIONS = [
+    "Do rent caps reduce mobility for sitting tenants?",
+    "How fast does zoning reform near transit lower rents?",
+    "Will the city fund more bus lanes?",
+    "What does the report say about student housing?",
+]
+EXTRACTIVE = "_Extractive draft"
+
+
+async def set_themes(db, themes: dict[int, str]):
+    def write(session: Session):
+        for question_id, theme in themes.items():
+            session.exec(update(Question).where(col(Question.id) == question_id).values(theme=theme))
+
+    await db.write(write)
+
+
+@pytest.fixture
+async def asked(db, event, moderator):
+    await add_report(db, event.id, moderator, "housing.md", HOUSING_MD.encode())
+    questions = await ask_questions(db, event, QUESTIONS)
+    await cast_vote(db, questions[1].id, member(50))
+    await set_themes(db, {questions[0].id: "Rent", questions[1].id: "Rent", questions[2].id: "Transit"})
+    return questions
+
+
+def resolves(draft) -> bool:
+    return set(cited_ids(draft.text)) <= set(draft.inputs["sources"]["ids"])
+
+
+async def test_a_brief_finds_the_passages_a_question_touches(db, asked, moderator):
+    brief = await drafting.brief_question(db, asked[0].id, moderator)
+    assert (brief.kind, brief.writer, brief.model, brief.prompt_version) == (
+        DraftKind.BRIEF,
+        DraftWriter.EXTRACTIVE,
+        None,
+        "extractive/brief",
+    )
+    assert brief.text.startswith(f"**Brief on question #{asked[0].id}**: the report covers it")
+    assert "[§1.1]" in brief.text
+    assert EXTRACTIVE in brief.text
+    assert brief.output["verdict"] == "covers"
+    assert resolves(brief)
+    assert brief.inputs["facts"]["hits"][0]["citation"] == "§1.1"
+
+
+async def test_a_brief_on_a_question_the_report_does_not_touch_says_so(db, asked, moderator):
+    brief = await drafting.brief_question(db, asked[3].id, moderator)
+    assert brief.output["verdict"] == "silent"
+    assert "the report is silent" in brief.text
+
+
+async def test_a_brief_without_a_report_says_there_is_nothing_to_check(db, event, moderator):
+    (question,) = await ask_questions(db, event, QUESTIONS[:1])
+    brief = await drafting.brief_question(db, question.id, moderator)
+    assert "No report has been added" in brief.text
+
+
+async def test_a_briefs_verdict_becomes_the_questions_triage_tag(db, asked, moderator, event):
+    tags = await question_triage(db, event.id, [q.id for q in asked])
+    assert {q: t.tag for q, t in tags.items()} == {
+        asked[0].id: TriageTag.COVERED,
+        asked[1].id: TriageTag.COVERED,
+        asked[2].id: TriageTag.COVERED,
+        asked[3].id: TriageTag.BEYOND,
+    }
+    await drafting.brief_question(db, asked[3].id, moderator)
+    tag = (await question_triage(db, event.id, [asked[3].id]))[asked[3].id]
+    assert (tag.tag, tag.from_brief) == (TriageTag.BEYOND, True)
+
+
+async def test_a_digest_lists_themes_with_counts_and_representative_questions(db, asked, moderator, event):
+    digest = await drafting.draft_digest(db, event.id, moderator)
+    assert digest.text.splitlines()[0] == "**Digest: Launch of the Housing Report**: 4 questions, 0 answered, 3 themes"
+    rent = digest.text.index("**Rent**: 2 questions, 1 vote")
+    transit = digest.text.index("**Transit**: 1 question, 0 votes")
+    assert rent < transit
+    # The most voted question of a theme comes first.
+    assert digest.text.index(f"[Q{asked[1].id}]", rent) < digest.text.index(f"[Q{asked[0].id}]", rent)
+    assert resolves(digest)
+    assert EXTRACTIVE in digest.text
+
+
+async def test_drafts_are_stored_with_their_inputs_for_audit(db, asked, moderator, event):
+    digest = await drafting.draft_digest(db, event.id, moderator)
+    stored = await drafting.get_draft(db, digest.id, moderator)
+    facts = stored.inputs["facts"]
+    assert next(q["id"] for q in facts["questions"]) == asked[1].id
+    assert [t["name"] for t in facts["themes"]] == ["Rent", "Transit", "Other questions"]
+    assert stored.inputs["sources"]["urls"] == ["https://example.org/housing-data"]
+    assert stored.usage == {
+        "calls": 0,
+        "cached": 0,
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "largest_prompt_tokens": 0,
+    }
+
+
+async def test_quoted_questions_carry_no_mentions_links_or_fake_citations(db, event, moderator):
+    await ask_questions(db, event, ["@everyone read https://evil.example/x and [p99] now, about rents?"])
+    digest = await drafting.draft_digest(db, event.id, moderator)
+    assert not MENTION.search(digest.text)
+    assert not LINK.search(digest.text)
+    assert "(p99)" in digest.text
+    assert resolves(digest)
+
+
+async def recap_of(db, event, moderator, questions):
+    await mark_answered(db, questions[1].id, moderator)
+    await close_event(db, event.id, moderator)
+    return await drafting.draft_recap(db, event.id, moderator)
+
+
+async def test_a_recap_says_what_was_answered_and_what_was_left_open(db, asked, moderator, event):
+    recap = await recap_of(db, event, moderator, asked)
+    text = recap.text
+    assert (
+        text.index("**What was answered** (1)")
+        < text.index("**Top questions left unanswered**")
+        < text.index("**Key themes**")
+    )
+    assert f"[Q{asked[1].id}]" in text.split("**Top questions left unanswered**")[0]
+    assert resolves(recap)
+    assert recap.status is DraftStatus.DRAFT
+
+
+async def test_approving_a_recap_returns_messages_that_fit_discord_with_the_ledger(db, event, moderator):
+    await add_report(db, event.id, moderator, "housing.md", HOUSING_MD.encode())
+    questions = await ask_questions(
+        db, event, [f"Question {n} about rent caps and zoning in the city?" for n in range(40)]
+    )
+    await dismiss_question(db, questions[2].id, moderator, ReasonCode.DUPLICATE)
+    await dismiss_question(db, questions[3].id, moderator, ReasonCode.OFF_TOPIC)
+    recap = await recap_of(db, event, moderator, questions)
+    long_text = (
+        recap.text + "\n" + "\n".join(f"- A moderator's added line number {n} [Q{questions[5].id}]" for n in range(60))
+    )
+    await drafting.edit_recap(db, recap.id, moderator, long_text)
+    approved = await drafting.approve_recap(db, recap.id, moderator)
+    assert len(approved.messages) > 1
+    assert all(len(message) <= 2000 for message in approved.messages)
+    posted = [line for line in "\n".join(approved.messages).split("\n") if line.strip()]
+    assert posted[:-1] == [line for line in long_text.split("\n") if line.strip()]
+    assert approved.messages[-1].endswith(
+        "**Moderation ledger**: 40 questions received, 40 published, 1 answered, 0 merged, 0 withdrawn; "
+        "set aside: 1 duplicate, 1 off topic."
+    )
+    assert (approved.draft.status, approved.draft.approved_by) == (DraftStatus.APPROVED, moderator.user_id)
+    actions = [e.action for e in await event_ledger(db, event.id)]
+    assert actions[-2:] == [LedgerAction.RECAP_EDIT, LedgerAction.RECAP_APPROVE]
+    with pytest.raises(InvalidTransition, match="approved; it can no longer change"):
+        await drafting.approve_recap(db, recap.id, moderator)
+
+
+async def test_a_recap_is_posted_only_after_the_event_closes(db, asked, moderator, event):
+    recap = await drafting.draft_recap(db, event.id, moderator)
+    with pytest.raises(InvalidTransition, match="once the event has closed"):
+        await drafting.approve_recap(db, recap.id, moderator)
+
+
+async def test_edits_keep_the_generated_text_and_may_not_cite_or_mention_beyond_the_inputs(db, asked, moderator, event):
+    recap = await recap_of(db, event, moderator, asked)
+    with pytest.raises(InvalidInput, match=re.escape("cites [Q999]")):
+        await drafting.edit_recap(db, recap.id, moderator, "Thanks all [Q999].")
+    with pytest.raises(InvalidInput, match="cannot mention"):
+        await drafting.edit_recap(db, recap.id, moderator, f"Thanks @everyone [Q{asked[0].id}].")
+    edited = await drafting.edit_recap(
+        db, recap.id, moderator, f"Thanks all; recording at https://example.org/v [Q{asked[0].id}]."
+    )
+    assert edited.text.startswith("Thanks all")
+    assert edited.generated_text == recap.text
+
+
+async def test_regenerating_supersedes_the_old_draft(db, asked, moderator, event):
+    recap = await recap_of(db, event, moderator, asked)
+    again = await drafting.regenerate_draft(db, recap.id, moderator)
+    assert (again.replaces, again.kind) == (recap.id, DraftKind.RECAP)
+    assert (await drafting.get_draft(db, recap.id, moderator)).status is DraftStatus.SUPERSEDED
+    with pytest.raises(InvalidTransition, match="superseded"):
+        await drafting.regenerate_draft(db, recap.id, moderator)
+    with pytest.raises(InvalidTransition, match="only recaps are posted"):
+        await drafting.approve_recap(db, (await drafting.brief_question(db, asked[0].id, moderator)).id, moderator)
+
+
+async def test_an_event_without_questions_still_gets_a_digest(db, event, moderator):
+    digest = await drafting.draft_digest(db, event.id, moderator)
+    assert digest.text.splitlines()[0].endswith("0 questions, 0 answered, 0 themes")
+
+
+DRAFTING = {
+    "brief": lambda db, q, e, who: drafting.brief_question(db, q, who),
+    "digest": lambda db, q, e, who: drafting.draft_digest(db, e, who),
+    "recap": lambda db, q, e, who: drafting.draft_recap(db, e, who),
+}
+
+
+@pytest.mark.parametrize("kind", DRAFTING)
+async def test_drafts_are_for_moderators_only(db, asked, event, kind):
+    with pytest.raises(NotAllowed):
+        await DRAFTING[kind](db, asked[0].id, event.id, member(7))
+
+
+async def test_other_servers_moderators_cannot_see_or_approve_a_recap(db, asked, moderator, event):
+    recap = await drafting.draft_recap(db, event.id, moderator)
+    for action in (drafting.get_draft, drafting.approve_recap, drafting.regenerate_draft):
+        with pytest.raises(NotAllowed):
+            await action(db, recap.id, member(8))
+    other = await make_event(db, moderator)
+    assert other.id != event.id

@@ -1,0 +1,82 @@
+"""Similar questions on submit: the link moderators see, and the index that remembers each event."""
+
+from bot.domain.enums import ReasonCode
+from bot.services.qa.moderation import dismiss_question
+from bot.services.qa.questions import get_question, submit_question
+from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
+from bot.settings import Settings
+from tests.factories import RENT_CAP, make_event, member
+from tests.factories import ask_similar as ask
+
+
+async def test_a_question_like_an_earlier_one_is_linked_to_it(db, event, index):
+    first = await ask(db, event, 1, RENT_CAP, index)
+    await ask(db, event, 2, "When will the new homes be built?", index)
+    again = await ask(db, event, 3, "How is the rent cap going to be funded?", index)
+    stored = await get_question(db, again.id)
+    assert stored.similar_to == first.id
+    assert index.link_threshold <= stored.similarity < 1
+
+
+async def test_a_question_unlike_the_others_has_no_link(db, event, index):
+    await ask(db, event, 1, RENT_CAP, index)
+    other = await ask(db, event, 2, "Is the minister going to resign over the delays?", index)
+    assert (other.similar_to, other.similarity) == (None, None)
+
+
+async def test_without_an_index_nothing_is_compared(db, event):
+    await submit_question(db, event.id, member(1), RENT_CAP)
+    again = await submit_question(db, event.id, member(2), RENT_CAP)
+    assert again.similar_to is None
+
+
+async def test_questions_set_aside_are_not_linked_to(db, event, index, moderator):
+    first = await ask(db, event, 1, RENT_CAP, index)
+    await dismiss_question(db, first.id, moderator, ReasonCode.OFF_TOPIC)
+    again = await ask(db, event, 2, RENT_CAP, index)
+    assert again.similar_to is None
+
+
+async def test_questions_of_other_events_are_never_linked(db, event, index, moderator):
+    await ask(db, event, 1, RENT_CAP, index)
+    other_event = await make_event(db, moderator)
+    again = await ask(db, other_event, 2, RENT_CAP, index)
+    assert again.similar_to is None
+
+
+async def test_a_restarted_bot_reads_the_events_questions_back(db, event, index):
+    first = await ask(db, event, 1, RENT_CAP, index)
+    restarted = SimilarityIndex(LexicalBackend())
+    assert await restarted.load_open_events(db) == 1
+    again = await ask(db, event, 2, RENT_CAP, restarted)
+    assert again.similar_to == first.id
+
+
+async def test_an_event_dropped_from_memory_is_read_again_when_next_asked(db, event, index):
+    first = await ask(db, event, 1, RENT_CAP, index)
+    index.forget(event.id)
+    second = await submit_question(db, event.id, member(2), "When will the new homes be built?")
+    again = await ask(db, event, 3, "When will the new homes be built, roughly?", index)
+    assert again.similar_to == second.id
+    assert (await ask(db, event, 4, RENT_CAP, index)).similar_to == first.id
+
+
+async def test_the_closest_wording_wins_between_equally_scored_questions(db, event, index):
+    reordered = await ask(db, event, 1, "Funded how, the rent cap?", index)
+    same_order = await ask(db, event, 2, "How the rent cap, funded?", index)
+    probe = await index.probe(db, event.id, "How the rent cap funded?")
+    best = await index.matches(probe, threshold=0.0, limit=2)
+    assert [m.question_id for m in best] == [same_order.id, reordered.id]
+
+
+def test_thresholds_come_from_the_settings_or_the_backend():
+    default = SimilarityIndex.from_settings(Settings(_env_file=None))
+    assert default.backend.name == "lexical"
+    assert (default.suggest_threshold, default.link_threshold) == (
+        LexicalBackend.suggest_threshold,
+        LexicalBackend.link_threshold,
+    )
+    tuned = SimilarityIndex.from_settings(
+        Settings(_env_file=None, similarity_suggest_threshold=0.95, similarity_link_threshold=0.6)
+    )
+    assert (tuned.suggest_threshold, tuned.link_threshold) == (0.95, 0.6)
