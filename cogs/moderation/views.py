@@ -16,7 +16,7 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.render import SELECT_OPTIONS_MAX, TEXT_INPUT_MAX, check_custom_id, quote
-from bot.domain.enums import QuestionStatus, ReasonCode
+from bot.domain.enums import ReasonCode
 from bot.services.qa import moderation
 from bot.services.qa.events import get_event
 from bot.services.qa.questions import get_question
@@ -29,8 +29,6 @@ from db.models import Question
 
 if TYPE_CHECKING:
     from bot.app import PodiumBot
-
-Status = QuestionStatus
 
 
 @dataclass(frozen=True)
@@ -62,23 +60,10 @@ REASONS = {
 }
 
 
-def actions_for(question: Question) -> list[str]:
-    """The decisions that make sense for the question as it stands."""
-    pin = "unpin" if question.pinned else "pin"
-    return {
-        Status.PENDING_REVIEW: ["approve", "reject", "edit", "merge"],
-        Status.PUBLISHED: ["live", "answer", pin, "edit", "dismiss", "merge"],
-        Status.LIVE: ["answer", pin, "edit", "dismiss"],
-        Status.ANSWERED: ["restore"],
-        Status.DISMISSED: ["restore"],
-        Status.MERGED: ["unmerge"],
-    }.get(question.status, [])
-
-
 def actions_view(question: Question) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for action in actions_for(question):
-        view.add_item(ModerateButton(action, question.id or 0))
+    for decision in moderation.allowed_actions(question):
+        view.add_item(ModerateButton(decision.value, question.id or 0))
     return view
 
 

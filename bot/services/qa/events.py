@@ -15,6 +15,7 @@ from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import EventState, LedgerAction
 from bot.domain.errors import InvalidInput, InvalidTransition, NotFound
+from bot.domain.transitions import EVENT_TRANSITIONS
 from bot.services.qa.guilds import load_guild_settings, require_moderator
 from bot.services.qa.ledger import record
 from bot.services.qa.text import normalise
@@ -23,14 +24,6 @@ from db.models import Event, EventSettings
 
 State = EventState
 
-# action -> (states it may start from, state it leads to, ledger action)
-TRANSITIONS: dict[str, tuple[frozenset[EventState], EventState, LedgerAction]] = {
-    "schedule": (frozenset({State.DRAFT, State.SCHEDULED}), State.SCHEDULED, LedgerAction.EVENT_SCHEDULE),
-    "open": (frozenset({State.DRAFT, State.SCHEDULED, State.PAUSED}), State.OPEN, LedgerAction.EVENT_OPEN),
-    "pause": (frozenset({State.OPEN}), State.PAUSED, LedgerAction.EVENT_PAUSE),
-    "close": (frozenset({State.OPEN, State.PAUSED}), State.CLOSED, LedgerAction.EVENT_CLOSE),
-    "archive": (frozenset({State.DRAFT, State.SCHEDULED, State.CLOSED}), State.ARCHIVED, LedgerAction.EVENT_ARCHIVE),
-}
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 1000
@@ -226,7 +219,7 @@ async def _transition(
     db: Database, event_id: int, actor: Actor, action: str, *, now: datetime | None, **fields: Any
 ) -> Event:
     now = now or utcnow()
-    allowed_from, target, ledger_action = TRANSITIONS[action]
+    allowed_from, target, ledger_action = EVENT_TRANSITIONS[action]
 
     def move(session: Session) -> Event:
         event = load_event(session, event_id, for_update=True)

@@ -11,6 +11,7 @@ from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import EventState, LedgerAction, QuestionStatus, ReasonCode
 from bot.domain.errors import InvalidInput, InvalidTransition, NotFound
+from bot.domain.transitions import DECIDABLE_FROM, Decision, decisions_for
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import require_moderator
 from bot.services.qa.ledger import record
@@ -39,6 +40,11 @@ class LiveChange:
     previous: Question | None
 
 
+def allowed_actions(question: Question) -> list[Decision]:
+    """What a moderator may decide about the question as it stands, in the order to offer it."""
+    return decisions_for(question.status, pinned=question.pinned)
+
+
 async def approve_question(
     db: Database, question_id: int, moderator: Actor, *, now: datetime | None = None
 ) -> Question:
@@ -47,7 +53,9 @@ async def approve_question(
     def approve(question: Question, _event: Event, _now: datetime) -> None:
         question.status = Status.PUBLISHED
 
-    return await _decide(db, question_id, moderator, LedgerAction.APPROVE, {Status.PENDING_REVIEW}, approve, now=now)
+    return await _decide(
+        db, question_id, moderator, LedgerAction.APPROVE, DECIDABLE_FROM[Decision.APPROVE], approve, now=now
+    )
 
 
 async def reject_question(
@@ -61,7 +69,7 @@ async def reject_question(
 ) -> Question:
     """Turn down a question waiting for review, with a reason (and a note when the reason is "other")."""
     return await _set_aside_with_reason(
-        db, question_id, moderator, LedgerAction.REJECT, {Status.PENDING_REVIEW}, reason, note, now
+        db, question_id, moderator, LedgerAction.REJECT, DECIDABLE_FROM[Decision.REJECT], reason, note, now
     )
 
 
@@ -76,7 +84,7 @@ async def dismiss_question(
 ) -> Question:
     """Take a published or live question out of the queue, with a reason."""
     return await _set_aside_with_reason(
-        db, question_id, moderator, LedgerAction.DISMISS, {Status.PUBLISHED, Status.LIVE}, reason, note, now
+        db, question_id, moderator, LedgerAction.DISMISS, DECIDABLE_FROM[Decision.DISMISS], reason, note, now
     )
 
 
@@ -85,7 +93,7 @@ async def _set_aside_with_reason(
     question_id: int,
     moderator: Actor,
     action: LedgerAction,
-    allowed_from: set[QuestionStatus],
+    allowed_from: frozenset[QuestionStatus],
     reason: ReasonCode,
     note: str | None,
     now: datetime | None,
@@ -109,7 +117,7 @@ async def restore_question(
         question.answered_at = question.answered_offset_s = None
 
     return await _decide(
-        db, question_id, moderator, LedgerAction.RESTORE, {Status.DISMISSED, Status.ANSWERED}, restore, now=now
+        db, question_id, moderator, LedgerAction.RESTORE, DECIDABLE_FROM[Decision.RESTORE], restore, now=now
     )
 
 
@@ -129,7 +137,7 @@ async def edit_question(
         question_id,
         moderator,
         LedgerAction.EDIT,
-        {Status.PENDING_REVIEW, Status.PUBLISHED, Status.LIVE},
+        DECIDABLE_FROM[Decision.EDIT],
         edit,
         now=now,
     )
@@ -144,13 +152,13 @@ async def pin_question(
         question.pinned = pinned
 
     action = LedgerAction.PIN if pinned else LedgerAction.UNPIN
-    return await _decide(db, question_id, moderator, action, {Status.PUBLISHED, Status.LIVE}, pin, now=now)
+    return await _decide(db, question_id, moderator, action, DECIDABLE_FROM[Decision.PIN], pin, now=now)
 
 
 async def mark_answered(db: Database, question_id: int, moderator: Actor, *, now: datetime | None = None) -> Question:
     """Record that the panel answered the question, and when, counted from the event's start."""
     return await _decide(
-        db, question_id, moderator, LedgerAction.ANSWER, {Status.LIVE, Status.PUBLISHED}, _answer, now=now
+        db, question_id, moderator, LedgerAction.ANSWER, DECIDABLE_FROM[Decision.ANSWER], _answer, now=now
     )
 
 
@@ -294,7 +302,7 @@ async def _decide(
     question_id: int,
     moderator: Actor,
     action: LedgerAction,
-    allowed_from: set[QuestionStatus],
+    allowed_from: frozenset[QuestionStatus],
     apply: Callable[[Question, Event, datetime], None],
     *,
     reason: ReasonCode | None = None,
@@ -361,7 +369,7 @@ def _lock_question(session: Session, question_id: int, moderator: Actor) -> tupl
 def _go_live(
     session: Session, event: Event, question: Question, moderator: Actor, previous: AfterLive, now: datetime
 ) -> LiveChange:
-    if question.status is not Status.PUBLISHED:
+    if question.status not in DECIDABLE_FROM[Decision.LIVE]:
         raise InvalidTransition(f"Question #{question.id} is {describe_status(question)}, so it cannot go live.")
     current = session.exec(
         select(Question).where(Question.event_id == event.id, Question.status == Status.LIVE).with_for_update()

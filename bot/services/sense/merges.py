@@ -25,6 +25,7 @@ from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import LedgerAction, QuestionStatus
 from bot.domain.errors import InvalidInput, InvalidTransition
+from bot.domain.transitions import DECIDABLE_FROM, MERGE_TARGETS, Decision
 from bot.services.qa.ledger import record
 from bot.services.qa.moderation import moderated_event
 from bot.services.qa.questions import describe_status, load_question
@@ -33,10 +34,9 @@ from db.models import Event, Question, QuestionMerge, Vote
 
 Status = QuestionStatus
 
-# A question still waiting to be answered can be merged away ...
-MERGEABLE = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED})
-# ... into one that was asked and not set aside (merging into an answered question says "already answered").
-MERGE_TARGETS = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED, Status.LIVE, Status.ANSWERED})
+# A question still waiting to be answered can be merged away (DECIDABLE_FROM[Decision.MERGE]) into
+# one that was asked and not set aside (merging into an answered question says "already answered").
+MERGEABLE = DECIDABLE_FROM[Decision.MERGE]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import pytest
 from bot.domain.actors import Actor
 from bot.domain.enums import EventState, LedgerAction
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from bot.domain.transitions import EVENT_TRANSITIONS
 from bot.services.qa import events
 from bot.services.qa.guilds import update_guild_settings
 from bot.services.qa.ledger import event_ledger
@@ -84,18 +85,18 @@ async def test_an_unknown_timezone_is_refused(db, moderator):
 
 @pytest.mark.parametrize(
     ("state", "action"),
-    [(state, action) for state in EventState for action in events.TRANSITIONS if action in LEGAL[state]],
+    [(state, action) for state in EventState for action in EVENT_TRANSITIONS if action in LEGAL[state]],
 )
 async def test_legal_transitions_move_the_event_and_are_recorded(db, moderator, state, action):
     event = await event_in(db, moderator, state)
     moved = await act(db, event.id, moderator, action)
-    assert moved.state is events.TRANSITIONS[action][1]
-    assert (await event_ledger(db, event.id))[-1].action is events.TRANSITIONS[action][2]
+    assert moved.state is EVENT_TRANSITIONS[action][1]
+    assert (await event_ledger(db, event.id))[-1].action is EVENT_TRANSITIONS[action][2]
 
 
 @pytest.mark.parametrize(
     ("state", "action"),
-    [(state, action) for state in EventState for action in events.TRANSITIONS if action not in LEGAL[state]],
+    [(state, action) for state in EventState for action in EVENT_TRANSITIONS if action not in LEGAL[state]],
 )
 async def test_every_illegal_transition_is_refused_and_changes_nothing(db, moderator, state, action):
     event = await event_in(db, moderator, state)
