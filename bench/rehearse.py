@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.common import fresh_database, scratch_sqlite_url
+from bot.flows.context import similarity_index
 from bot.rehearsal.outputs import write_outputs
 from bot.rehearsal.replay import rehearse
 from bot.rehearsal.script import read_plan, read_script
-from bot.services.sense.similarity import SimilarityIndex
 from bot.settings import Settings
 from tests.harness.documents import HOUSING_MD
 
@@ -162,7 +162,7 @@ async def measure(lines: int) -> dict[str, Any]:
             plan,
             report_name="housing.md",
             report=HOUSING_MD.encode(),
-            similar=SimilarityIndex.from_settings(settings),
+            similar=similarity_index(settings),
             theme_distance_threshold=settings.theme_distance_threshold,
         )
         started = time.perf_counter()

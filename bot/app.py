@@ -2,7 +2,7 @@
 
 import gc
 import logging
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 import discord
 import yarl
@@ -12,7 +12,10 @@ from discord.http import Route
 from discord.state import ConnectionState
 
 from bot.discord.errors import PodiumTree
+from bot.discord.publisher import DiscordPublisher
 from bot.discord.render import NO_MENTIONS
+from bot.domain.clock import utcnow
+from bot.flows.context import Podium, similarity_index
 from bot.llm.client import ModelClient
 from bot.scheduling.clock import EventClock
 from bot.services.qa.text import valid_payload
@@ -20,10 +23,6 @@ from bot.settings import Settings
 from bot.web.server import PresenterServer
 from db.engine import Database
 from db.migrate import upgrade
-
-if TYPE_CHECKING:
-    from bot.services.sense.similarity import SimilarityIndex
-    from cogs.audience.cards import CardBoard
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +36,16 @@ def intents() -> discord.Intents:
 
 
 class PodiumMixin:
-    """What every Podium bot has, sharded or not: the database, the cards, the presenter screen, the wiring."""
+    """What every Podium bot has, sharded or not: the database, the flows' context and its Discord
+    publisher, the presenter screen, the event's clock."""
 
     db: Database
     presenter: PresenterServer
     settings: Settings
-    # Set by the audience cog when it loads.
-    cards: "CardBoard"
-    similar: "SimilarityIndex"
     # The configured language model, or None for the extractive writer.
     model: ModelClient | None
+    publisher: DiscordPublisher
+    podium: Podium  # built in setup_hook, before the cogs load
     clock: EventClock  # started in setup_hook, once the cogs are loaded
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
@@ -56,10 +55,10 @@ class PodiumMixin:
             use_discord_api(settings.discord_api_base)
         self.presenter = PresenterServer(db, settings)
         self.model = ModelClient.from_settings(settings)
+        # Questions asked from now on get their cards from the ask itself.
+        self._started_at: datetime | None = utcnow()
 
     async def setup_hook(self) -> None:
-        from cogs.events.publisher import DiscordPublisher
-
         if self.settings.discord_api_base:
             # discord.py connects to Discord's own gateway without asking where it is; behind
             # another API, ask it (GET /gateway/bot), as Discord's documentation tells clients to.
@@ -68,21 +67,37 @@ class PodiumMixin:
         await upgrade(self.db)
         # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
         await self.presenter.start()
+        settings = self.settings
+        self.publisher = DiscordPublisher(self, self.db, card_edit_interval_s=settings.card_edit_interval_s)  # type: ignore[arg-type]
+        self.podium = Podium(
+            db=self.db,
+            similar=similarity_index(settings),
+            model=self.model,
+            publisher=self.publisher,
+            theme_distance_threshold=settings.theme_distance_threshold,
+        )
+        self.clock = EventClock.from_settings(settings, self.db, publisher=self.publisher, model=self.model)
         for extension in EXTENSIONS:
             await self.load_extension(extension)  # type: ignore[attr-defined]
-        publisher = DiscordPublisher(self)  # type: ignore[arg-type]  (a PodiumMixin is a PodiumBot here)
-        self.clock = EventClock.from_settings(self.settings, self.db, publisher=publisher, model=self.model)
         await self.clock.start()
         # Everything loaded so far lives as long as the bot: keep it out of the garbage collector's
         # full collections, which otherwise pause the event loop for a few hundred milliseconds
         # on a heap this size, in the middle of a burst of votes.
         gc.freeze()
 
+    async def on_ready(self) -> None:
+        """Once connected (the first time only), post the cards the last run confirmed but never posted."""
+        if self._started_at is None:
+            return
+        started_at, self._started_at = self._started_at, None
+        guilds = [guild.id for guild in self.guilds]  # type: ignore[attr-defined]
+        await self.publisher.cards.post_missing(guilds, asked_before=started_at)
+
     async def close(self) -> None:
         if hasattr(self, "clock"):
             await self.clock.shutdown()
-        if hasattr(self, "cards"):
-            await self.cards.flush()
+        if hasattr(self, "publisher"):
+            await self.publisher.flush()
         await self.presenter.stop()
         await super().close()  # type: ignore[misc]
         if self.model is not None:

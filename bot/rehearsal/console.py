@@ -13,13 +13,13 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from bot.flows.context import similarity_index
 from bot.llm.client import ModelClient
 from bot.rehearsal.outputs import FILES, write_outputs
 from bot.rehearsal.replay import Rehearsal, rehearse
 from bot.rehearsal.script import Line, read_plan, read_script
 from bot.services.drafts.draft_text import plural, render_ledger
 from bot.services.records.exports import EventExport
-from bot.services.sense.similarity import SimilarityIndex
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade
@@ -76,7 +76,7 @@ def run_rehearsal(request: RehearsalRequest, settings: Settings, console: Consol
                     plan,
                     report_name=request.report_name,
                     report=request.report,
-                    similar=SimilarityIndex.from_settings(settings),
+                    similar=similarity_index(settings),
                     theme_distance_threshold=settings.theme_distance_threshold,
                     model=model,
                     on_line=advance,

@@ -17,16 +17,17 @@ from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import DraftKind, DraftStatus, EventState
 from bot.domain.errors import InvalidTransition
+from bot.flows.port import Publisher
+from bot.flows.recaps import approve_and_post
 from bot.llm.client import ModelClient
 from bot.scheduling.claims import claim
 from bot.scheduling.plan import JobKind, Timing, due_at, plan
-from bot.scheduling.publisher import Publisher
 from bot.services.drafts import drafting
 from bot.services.qa import events
-from bot.services.qa.guilds import load_guild_settings
+from bot.services.qa.routing import Channels, load_channels
 from bot.services.sense.themes import refresh_themes
 from db.engine import Database
-from db.models import Draft, Event, GuildSettings
+from db.models import Draft, Event
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class JobContext:
 class _Fire:
     context: JobContext
     event: Event
-    guild: GuildSettings
+    channels: Channels
     now: datetime
 
 
@@ -60,9 +61,9 @@ _Action = Callable[[_Fire], Awaitable[str]]
 async def run_job(context: JobContext, kind: JobKind, event_id: int, *, now: datetime | None = None) -> str:
     """Run one fire of an event's job; returns what happened, in a few words (for the log)."""
     now = now or utcnow()
-    event, guild = await context.db.read(_event_and_guild, event_id)
+    event, channels = await context.db.read(_event_and_channels, event_id)
     action, states = _ACTIONS[kind]
-    if event is None or guild is None:
+    if event is None or channels is None:
         return "skipped: the event no longer exists"
     if event.state not in states:
         return f"skipped: the event is {event.state.value}"
@@ -71,14 +72,14 @@ async def run_job(context: JobContext, kind: JobKind, event_id: int, *, now: dat
         return "skipped: not due by the event's current times"
     if not await claim(context.db, event_id, kind, due, by=context.worker, now=now):
         return "skipped: already run"
-    outcome = await action(_Fire(context, event, guild, now))
+    outcome = await action(_Fire(context, event, channels, now))
     log.info("event %s: %s %s", event_id, kind.value, outcome)
     return outcome
 
 
-def _event_and_guild(session: Session, event_id: int) -> tuple[Event | None, GuildSettings | None]:
+def _event_and_channels(session: Session, event_id: int) -> tuple[Event | None, Channels | None]:
     event = session.get(Event, event_id)
-    return event, load_guild_settings(session, event.guild_id) if event else None
+    return event, load_channels(session, event_id) if event else None
 
 
 async def _remind(fire: _Fire) -> str:
@@ -108,7 +109,7 @@ async def _transition(move: Callable[..., Awaitable[Event]], fire: _Fire, done: 
 
 
 async def _digest(fire: _Fire) -> str:
-    channel_id = fire.guild.moderators_channel_id
+    channel_id = fire.channels.moderators
     if channel_id is None:
         return "not drafted: the server has no moderators' channel"
     context = fire.context
@@ -122,7 +123,7 @@ async def _digest(fire: _Fire) -> str:
 async def _recap(fire: _Fire) -> str:
     context = fire.context
     draft = await drafting.draft_recap(context.db, fire.event.id, SCHEDULER, model=context.model, now=fire.now)
-    channel_id = fire.guild.moderators_channel_id
+    channel_id = fire.channels.moderators
     if channel_id is None:
         return f"drafted #{draft.id}, not delivered: the server has no moderators' channel"
     heading = f"**Recap** of event #{fire.event.id} (draft #{draft.id}), for a moderator's approval."
@@ -141,12 +142,10 @@ async def _post_recap(fire: _Fire) -> str:
         return "not posted: no recap drafted by the clock"
     if draft.status is not DraftStatus.DRAFT or draft.edited_by is not None:
         return "not posted: a moderator has acted on the recap"
-    channel_id = fire.guild.recap_channel_id or fire.event.channel_id
-    if channel_id is None:
+    if fire.channels.recap is None:
         return "not posted: no recap channel"
-    approved = await drafting.approve_recap(context.db, draft.id or 0, SCHEDULER, now=fire.now)
-    sent = await context.publisher.post(channel_id, fire.event.id, approved.messages)
-    return f"approved #{draft.id}" + (" and posted" if sent else ", not posted")
+    posted = await approve_and_post(context.db, context.publisher, draft.id or 0, SCHEDULER, now=fire.now)
+    return f"approved #{draft.id}" + (" and posted" if posted.posted else ", not posted")
 
 
 def _latest_recap(session: Session, event_id: int) -> Draft | None:

@@ -29,10 +29,10 @@ from sqlmodel import Session
 from bot.domain.actors import Actor
 from bot.domain.enums import EventState
 from bot.domain.errors import InvalidTransition
+from bot.flows.port import Publisher
 from bot.llm.client import ModelClient
 from bot.scheduling.actions import JobContext, run_job
 from bot.scheduling.plan import LATE_IS_FINE, JobKind, PlannedJob, Timing, job_id, plan, shard_of
-from bot.scheduling.publisher import Publisher
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import require_moderator
 from bot.settings import Settings

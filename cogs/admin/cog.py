@@ -6,8 +6,8 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
+from bot.discord.client import podium_of
 from bot.services.qa.guilds import guild_settings, update_guild_settings
-from cogs.audience.views import bot_of
 from db.models import GuildSettings
 
 
@@ -51,8 +51,8 @@ class Admin(commands.Cog):
         recap_channel: discord.TextChannel | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        bot, guild_id = bot_of(interaction), interaction.guild_id or 0
-        current = await guild_settings(bot.db, guild_id)
+        podium, guild_id = podium_of(interaction), interaction.guild_id or 0
+        current = await guild_settings(podium.db, guild_id)
         changes: dict[str, object] = {}
         if moderator_role is not None:
             roles = set(current.moderator_role_ids) ^ {moderator_role.id}
@@ -67,7 +67,7 @@ class Admin(commands.Cog):
         if timezone is not None:
             changes["timezone"] = timezone
         if changes:
-            current = await update_guild_settings(bot.db, guild_id, actor_from(interaction), **changes)
+            current = await update_guild_settings(podium.db, guild_id, actor_from(interaction), **changes)
         await safe.reply(interaction, describe(current))
 
 

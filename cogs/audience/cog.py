@@ -1,20 +1,17 @@
 """Audience commands: /ask, /my-questions, /withdraw, and "Ask the panel" on a chat message."""
 
-from datetime import datetime
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from, member_actor
+from bot.discord.client import podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
-from bot.domain.clock import utcnow
-from bot.services.qa.questions import describe_status, my_questions, withdraw_question
-from bot.services.sense.similarity import SimilarityIndex
-from cogs.audience.cards import CardBoard
-from cogs.audience.views import AskButton, VoteButton, ask, bot_of, open_ask_modal
+from bot.flows import audience
+from bot.services.qa.questions import describe_status, my_questions
+from cogs.audience.views import AskButton, VoteButton, ask, open_ask_modal
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
 
@@ -22,21 +19,11 @@ EVENT_HELP = "Which event (the one running here if you leave it out)"
 class Audience(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
-        # Questions asked from now on get their cards from the ask itself.
-        self.started_at: datetime | None = utcnow()
         self.ask_the_panel = app_commands.ContextMenu(name="Ask the panel", callback=self.forward_message)
         self.ask_the_panel.guild_only = True
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.ask_the_panel)
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Once connected (the first time only), post the cards the last run confirmed but never posted."""
-        if self.started_at is None:
-            return
-        started_at, self.started_at = self.started_at, None
-        await self.bot.cards.post_missing([guild.id for guild in self.bot.guilds], asked_before=started_at)  # type: ignore[attr-defined]
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.ask_the_panel.name, type=self.ask_the_panel.type)
@@ -68,7 +55,7 @@ class Audience(commands.Cog):
     @app_commands.guild_only()
     async def my_questions_command(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event)
-        questions = await my_questions(bot_of(interaction).db, chosen.id, actor_from(interaction))
+        questions = await my_questions(podium_of(interaction).db, chosen.id, actor_from(interaction))
         if not questions:
             await safe.reply(interaction, f"You have not asked anything in “{quote(chosen.title)}” yet. Try `/ask`.")
             return
@@ -86,10 +73,8 @@ class Audience(commands.Cog):
     @app_commands.describe(question="The number of your question, e.g. 12")
     @app_commands.guild_only()
     async def withdraw_command(self, interaction: discord.Interaction, question: int) -> None:
-        bot = bot_of(interaction)
-        withdrawn = await withdraw_question(bot.db, question, actor_from(interaction))
+        withdrawn = await audience.withdraw(podium_of(interaction), question, actor_from(interaction))
         await safe.reply(interaction, f"Question #{withdrawn.id} is withdrawn.")
-        bot.cards.refresh(withdrawn.id)
 
     async def forward_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         chosen = await chosen_event(interaction, None)
@@ -98,7 +83,5 @@ class Audience(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.cards = CardBoard(bot, bot.db, interval_s=bot.settings.card_edit_interval_s)  # type: ignore[attr-defined]
-    bot.similar = SimilarityIndex.from_settings(bot.settings)  # type: ignore[attr-defined]
     bot.add_dynamic_items(VoteButton, AskButton)
     await bot.add_cog(Audience(bot))

@@ -5,11 +5,11 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.discord import safe
+from bot.discord.buttons import vote_button
 from bot.discord.errors import PodiumView
 from bot.discord.render import clip, quote
 from bot.services.qa.questions import describe_status
 from bot.services.sense.dedup import Suggestion
-from cogs.audience.views import VoteButton
 
 Send = Callable[[discord.Interaction], Awaitable[None]]
 OFFER_TIMEOUT_S = 10 * 60
@@ -22,7 +22,8 @@ class SendAnyway(PodiumView):
         super().__init__(timeout=OFFER_TIMEOUT_S)
         self.send = send
         for suggestion in suggestions:
-            self.add_item(VoteButton(suggestion.question_id, "up", label=f"▲ Upvote #{suggestion.question_id} instead"))
+            label = f"▲ Upvote #{suggestion.question_id} instead"
+            self.add_item(vote_button(suggestion.question_id, "up", label=label))
 
     @discord.ui.button(label="Ask mine anyway", style=discord.ButtonStyle.secondary, row=1)
     async def anyway(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

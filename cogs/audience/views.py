@@ -1,74 +1,49 @@
 """The audience's buttons and the ask modal.
 
-Buttons are ``DynamicItem``s: their custom_id carries what they act on
-(``podium:vote:<question>:up``), so they work on any card, even one posted before a restart.
+Buttons are ``DynamicItem``s parsing the templates of ``bot.discord.buttons``: their custom_id
+carries what they act on (``podium:vote:<question>:up``), so they work on any card, even one
+posted before a restart.
 """
 
 import re
 from functools import partial
-from typing import TYPE_CHECKING, Literal, cast
+from typing import cast
 
 import discord
 
-from bot.discord import safe
+from bot.discord import buttons, safe
 from bot.discord.actors import actor_from
+from bot.discord.buttons import Direction
+from bot.discord.client import podium_of
 from bot.discord.errors import PodiumModal, guarded
-from bot.discord.render import MODAL_TITLE_MAX, check_custom_id, clip, quote
+from bot.discord.publisher import DiscordPublisher
+from bot.discord.render import MODAL_TITLE_MAX, clip, quote
 from bot.domain.actors import Actor
 from bot.domain.enums import QuestionStatus
+from bot.flows import audience
 from bot.services.qa.events import get_event
-from bot.services.qa.guilds import guild_settings
-from bot.services.qa.questions import describe_status, submit_question
-from bot.services.qa.votes import toggle_vote
-from bot.services.sense.dedup import suggest_similar
-from db.models import Question
-
-if TYPE_CHECKING:
-    from bot.app import PodiumBot
-
-Direction = Literal["up", "down"]
-_ARROWS = {"up": "▲", "down": "▼"}
+from bot.services.qa.questions import describe_status
+from cogs.audience.suggestions import offer_instead
 
 
-def bot_of(interaction: discord.Interaction) -> "PodiumBot":
-    return cast("PodiumBot", interaction.client)
-
-
-class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"podium:vote:(?P<question>\d+):(?P<direction>up|down)"
-):
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.VOTE):
     """Upvote (or downvote) a question from its card; a second click takes the vote back."""
 
-    def __init__(
-        self,
-        question_id: int,
-        direction: Direction,
-        *,
-        count: int = 0,
-        disabled: bool = False,
-        label: str | None = None,
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or f"{_ARROWS[direction]} {count}",
-                style=discord.ButtonStyle.primary if direction == "up" else discord.ButtonStyle.secondary,
-                custom_id=check_custom_id(f"podium:vote:{question_id}:{direction}"),
-                disabled=disabled,
-            )
-        )
+    def __init__(self, question_id: int, direction: Direction, item: discord.ui.Button | None = None) -> None:
+        super().__init__(item or buttons.vote_button(question_id, direction))
         self.question_id, self.direction = question_id, direction
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> "VoteButton":
-        return cls(int(match["question"]), cast(Direction, match["direction"]))
+        return cls(int(match["question"]), cast(Direction, match["direction"]), item)
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
+        podium = podium_of(interaction)
         value = 1 if self.direction == "up" else -1
-        tally = await toggle_vote(bot.db, self.question_id, actor_from(interaction), value)
+        tally = await audience.vote(podium, self.question_id, actor_from(interaction), value)
         if tally.my_vote:
             message = f"Your {self.direction}vote on #{tally.question_id} counts."
         else:
@@ -76,32 +51,25 @@ class VoteButton(
         # On the card, the answer is the card redrawn with the new counts (which Discord does not
         # rate-limit), and the voter's confirmation follows privately. Elsewhere (a suggestion
         # only the member sees) the reply says the count, and the card is edited in a moment.
-        if await bot.cards.answer_vote(interaction, tally):
+        cards = cast(DiscordPublisher, podium.publisher).cards
+        if await cards.answer_vote(interaction, tally):
             await safe.reply(interaction, message)
         else:
             await safe.reply(interaction, f"{message} It now has ▲ {tally.votes_up}." if tally.my_vote else message)
-            bot.cards.refresh(self.question_id, votes_only=True)
 
 
-class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"podium:ask:(?P<event>\d+)"):
+class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.ASK):
     """The event panel's "Ask a question" button: opens the ask modal."""
 
-    def __init__(self, event_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Ask a question",
-                emoji="✋",
-                style=discord.ButtonStyle.success,
-                custom_id=check_custom_id(f"podium:ask:{event_id}"),
-            )
-        )
+    def __init__(self, event_id: int, item: discord.ui.Button | None = None) -> None:
+        super().__init__(item or buttons.ask_button(event_id))
         self.event_id = event_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> "AskButton":
-        return cls(int(match["event"]))
+        return cls(int(match["event"]), item)
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -109,7 +77,7 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"podium:ask
 
 
 async def open_ask_modal(interaction: discord.Interaction, event_id: int) -> None:
-    event = await get_event(bot_of(interaction).db, event_id, guild_id=interaction.guild_id)
+    event = await get_event(podium_of(interaction).db, event_id, guild_id=interaction.guild_id)
     modal = AskModal(event_id, title=clip(f"Ask: {event.title}", MODAL_TITLE_MAX), max_length=event.max_question_length)
     if event.allow_anonymous:
         modal.add_anonymity_choice()
@@ -154,55 +122,22 @@ async def ask(
     author: Actor | None = None,
     confirmed: bool = False,
 ) -> None:
-    """Submit a question, tell the member where it stands, then show it where it belongs.
-
-    Unless ``confirmed``, a question that repeats one already asked is not sent yet: the member is
-    offered the existing ones to upvote instead, and can still send theirs. ``author`` is set when
-    a member forwards someone else's message: the question is credited to the author and the
-    member who forwarded it goes in the ledger.
-    """
-    bot = bot_of(interaction)
+    """Ask (``bot.flows.audience.ask``) and tell the member where their question stands, or offer
+    them the questions it seems to repeat, with a way to send it anyway."""
     # Looking for similar questions and storing this one can take longer than Discord's three
     # seconds in a busy burst: acknowledge first, answer in a moment.
     await safe.defer(interaction)
-    if not confirmed:
-        suggestions = await suggest_similar(bot.db, bot.similar, event_id, text)
-        if suggestions:
-            from cogs.audience.suggestions import offer_instead  # the view needs ``ask`` itself
-
-            await offer_instead(
-                interaction,
-                suggestions,
-                partial(ask, event_id=event_id, text=text, anonymous=anonymous, author=author, confirmed=True),
-            )
-            return
     member = actor_from(interaction)
-    question = await submit_question(
-        bot.db,
-        event_id,
-        author or member,
-        text,
-        anonymous=anonymous,
-        forwarded_by=member if author is not None else None,
-        similar=bot.similar,
+    asked = await audience.ask(
+        podium_of(interaction), event_id, member, text, anonymous=anonymous, author=author, confirmed=confirmed
     )
-    if question.status is QuestionStatus.PUBLISHED:
+    if isinstance(asked, audience.Offered):
+        send = partial(ask, event_id=event_id, text=text, anonymous=anonymous, author=author, confirmed=True)
+        await offer_instead(interaction, asked.suggestions, send)
+        return
+    if asked.status is QuestionStatus.PUBLISHED:
         note = "Its card is posted for everyone to upvote."
     else:
         note = "A moderator will review it before it is published."
     credit = f" (credited to {quote(author.display_name)})" if author is not None else ""
-    await safe.reply(interaction, f"Thanks! Question #{question.id}{credit} is {describe_status(question)}. {note}")
-    await show_question(bot, question)
-
-
-async def show_question(bot: "PodiumBot", question: Question) -> None:
-    """Put a new question where it belongs: a public card, or the moderators' review channel."""
-    if question.status is QuestionStatus.PUBLISHED:
-        await bot.cards.post(question)
-        return
-    from cogs.moderation.views import post_for_review  # the moderators' side of the same flow
-
-    event = await get_event(bot.db, question.event_id)
-    channel_id = (await guild_settings(bot.db, event.guild_id)).moderators_channel_id
-    if channel_id is not None:
-        await post_for_review(bot, question, channel_id)
+    await safe.reply(interaction, f"Thanks! Question #{asked.id}{credit} is {describe_status(asked)}. {note}")

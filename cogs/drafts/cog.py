@@ -6,6 +6,7 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
+from bot.discord.client import podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.domain.errors import InvalidInput
@@ -13,7 +14,6 @@ from bot.services.drafts.drafting import brief_question, draft_digest, draft_rec
 from bot.services.qa.events import WORKING
 from bot.services.qa.questions import get_question
 from bot.services.reports.report import REPORT_MAX_BYTES, add_report
-from cogs.audience.views import bot_of
 from cogs.drafts.views import RecapButton, show_draft
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
@@ -36,7 +36,7 @@ class Drafts(commands.Cog):
             raise InvalidInput(f"That file is larger than {REPORT_MAX_BYTES // 1_048_576} MB; attach a smaller report.")
         await safe.defer(interaction)
         added = await add_report(
-            bot_of(interaction).db, chosen.id, actor_from(interaction), file.filename, await file.read()
+            podium_of(interaction).db, chosen.id, actor_from(interaction), file.filename, await file.read()
         )
         replaced = " It replaces the earlier report." if added.replaced else ""
         await safe.reply(
@@ -49,10 +49,12 @@ class Drafts(commands.Cog):
     @app_commands.describe(question="The question's number, e.g. 12")
     @app_commands.guild_only()
     async def brief(self, interaction: discord.Interaction, question: int) -> None:
-        bot = bot_of(interaction)
-        await get_question(bot.db, question)  # an unknown number is refused before any work
+        podium = podium_of(interaction)
+        await get_question(podium.db, question)  # an unknown number is refused before any work
         await safe.defer(interaction)
-        await show_draft(interaction, await brief_question(bot.db, question, actor_from(interaction), model=bot.model))
+        await show_draft(
+            interaction, await brief_question(podium.db, question, actor_from(interaction), model=podium.model)
+        )
 
     @app_commands.command(name="digest", description="The audience's themes so far (moderators)")
     @app_commands.describe(event=EVENT_HELP)
@@ -61,8 +63,10 @@ class Drafts(commands.Cog):
     async def digest(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event, states=WORKING)
         await safe.defer(interaction)
-        bot = bot_of(interaction)
-        await show_draft(interaction, await draft_digest(bot.db, chosen.id, actor_from(interaction), model=bot.model))
+        podium = podium_of(interaction)
+        await show_draft(
+            interaction, await draft_digest(podium.db, chosen.id, actor_from(interaction), model=podium.model)
+        )
 
     @app_commands.command(name="recap", description="Draft the event's recap for approval (moderators)")
     @app_commands.describe(event=EVENT_HELP)
@@ -71,8 +75,10 @@ class Drafts(commands.Cog):
     async def recap(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event, states=WORKING)
         await safe.defer(interaction)
-        bot = bot_of(interaction)
-        await show_draft(interaction, await draft_recap(bot.db, chosen.id, actor_from(interaction), model=bot.model))
+        podium = podium_of(interaction)
+        await show_draft(
+            interaction, await draft_recap(podium.db, chosen.id, actor_from(interaction), model=podium.model)
+        )
 
 
 async def setup(bot: commands.Bot) -> None:

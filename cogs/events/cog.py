@@ -10,13 +10,14 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
+from bot.discord.client import client_of, podium_of
 from bot.discord.options import event_autocomplete
 from bot.discord.render import quote
-from bot.domain.enums import EventState, ProfanityPolicy
+from bot.domain.enums import ProfanityPolicy
 from bot.domain.errors import InvalidInput
+from bot.flows import events as event_flows
 from bot.services.qa import events
 from bot.services.qa.guilds import guild_settings
-from cogs.audience.views import AskButton, bot_of
 from cogs.events.status import describe_jobs
 from db.models import Event
 
@@ -39,17 +40,6 @@ def describe(event: Event) -> str:
     return f"#{event.id} **{quote(event.title)}** ({event.state.value}){when}"
 
 
-def panel(event: Event) -> tuple[discord.Embed, discord.ui.View]:
-    """The event's panel message: what it is, and the button to ask."""
-    embed = discord.Embed(title=f"Ask the panel: {event.title}", colour=discord.Colour.blurple())
-    embed.description = (quote(event.description) + "\n\n" if event.description else "") + (
-        "Press **Ask a question** (or type `/ask`), then upvote the questions you most want answered."
-    )
-    view = discord.ui.View(timeout=None)
-    view.add_item(AskButton(event.id or 0))
-    return embed, view
-
-
 @app_commands.guild_only()
 class EventCommands(commands.GroupCog, group_name="event", group_description="Run Podium events (moderators)"):
     def __init__(self, bot: commands.Bot) -> None:
@@ -67,9 +57,9 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         description: app_commands.Range[str, 0, 1000] = "",
         channel: discord.TextChannel | None = None,
     ) -> None:
-        bot = bot_of(interaction)
+        podium = podium_of(interaction)
         event = await events.create_event(
-            bot.db,
+            podium.db,
             interaction.guild_id or 0,
             actor_from(interaction),
             title=title,
@@ -82,53 +72,50 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
     @app_commands.describe(event="Which event", start="e.g. 2026-12-01 18:30", end="e.g. 2026-12-01 20:00")
     @app_commands.autocomplete(event=event_autocomplete)
     async def schedule_command(self, interaction: discord.Interaction, event: int, start: str, end: str) -> None:
-        bot = bot_of(interaction)
-        timezone = (await guild_settings(bot.db, interaction.guild_id or 0)).timezone
+        podium = podium_of(interaction)
+        timezone = (await guild_settings(podium.db, interaction.guild_id or 0)).timezone
         scheduled = await events.schedule_event(
-            bot.db,
+            podium.db,
             await self._event_id(interaction, event),
             actor_from(interaction),
             starts_at=parse_time(start, timezone),
             ends_at=parse_time(end, timezone),
         )
-        planned = await bot.clock.follow(scheduled)
+        planned = await client_of(interaction).clock.follow(scheduled)
         await safe.reply(interaction, f"Scheduled {describe(scheduled)}.\n{describe_jobs(planned)}")
 
     @app_commands.command(name="open", description="Open the event for questions (or resume it)")
     @app_commands.autocomplete(event=event_autocomplete)
     async def open_command(self, interaction: discord.Interaction, event: int) -> None:
-        bot = bot_of(interaction)
-        before = await events.get_event(bot.db, event, guild_id=interaction.guild_id)
-        opened = await events.open_event(bot.db, before.id, actor_from(interaction))
+        podium = podium_of(interaction)
+        chosen = await events.get_event(podium.db, event, guild_id=interaction.guild_id)
+        opened = await event_flows.open_event(podium, chosen.id or 0, actor_from(interaction))
         await safe.reply(interaction, f"{describe(opened)} is taking questions.")
-        if before.state is not EventState.PAUSED and opened.channel_id is not None:
-            embed, view = panel(opened)
-            message = await safe.post(bot.get_partial_messageable(opened.channel_id), embed=embed, view=view)
-            if message is not None:
-                await safe.pin(message)
 
     @app_commands.command(name="pause", description="Stop taking new questions for a while (votes still count)")
     @app_commands.autocomplete(event=event_autocomplete)
     async def pause_command(self, interaction: discord.Interaction, event: int) -> None:
         paused = await events.pause_event(
-            bot_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
+            podium_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
         )
         await safe.reply(interaction, f"{describe(paused)}: questions are paused.")
 
     @app_commands.command(name="close", description="End the Q&A: no more questions or votes")
     @app_commands.autocomplete(event=event_autocomplete)
     async def close_command(self, interaction: discord.Interaction, event: int) -> None:
-        closed = await events.close_event(
-            bot_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
+        closed = await event_flows.close_event(
+            podium_of(interaction), await self._event_id(interaction, event), actor_from(interaction)
         )
         await safe.reply(interaction, f"{describe(closed)}: the Q&A is closed.")
 
     @app_commands.command(name="archive", description="Put a finished or called-off event away")
     @app_commands.autocomplete(event=event_autocomplete)
     async def archive_command(self, interaction: discord.Interaction, event: int) -> None:
-        bot = bot_of(interaction)
-        archived = await events.archive_event(bot.db, await self._event_id(interaction, event), actor_from(interaction))
-        await bot.clock.follow(archived)
+        podium = podium_of(interaction)
+        archived = await event_flows.archive_event(
+            podium, await self._event_id(interaction, event), actor_from(interaction)
+        )
+        await client_of(interaction).clock.follow(archived)
         await safe.reply(interaction, f"{describe(archived)} is archived.")
 
     @app_commands.command(name="status", description="What Podium will do for an event, and when")
@@ -137,7 +124,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
     async def status_command(
         self, interaction: discord.Interaction, event: int, digests: Literal["pause", "resume"] | None = None
     ) -> None:
-        found = await bot_of(interaction).clock.event_jobs(
+        found = await client_of(interaction).clock.event_jobs(
             event,
             actor_from(interaction),
             guild_id=interaction.guild_id,
@@ -184,12 +171,12 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             "trending_half_life_s": trending_half_life_minutes * 60 if trending_half_life_minutes else None,
         }
         changes = {name: value for name, value in changes.items() if value is not None}
-        bot = bot_of(interaction)
+        podium = podium_of(interaction)
         event_id = await self._event_id(interaction, event)
         updated = (
-            await events.update_event(bot.db, event_id, actor_from(interaction), **changes)
+            await events.update_event(podium.db, event_id, actor_from(interaction), **changes)
             if changes
-            else await events.get_event(bot.db, event_id)
+            else await events.get_event(podium.db, event_id)
         )
         lines = [
             f"Pre-moderation: {'on' if updated.premoderation else 'off'}",
@@ -205,12 +192,12 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
 
     @app_commands.command(name="list", description="This server's events")
     async def list_command(self, interaction: discord.Interaction) -> None:
-        found = await events.list_events(bot_of(interaction).db, interaction.guild_id or 0)
+        found = await events.list_events(podium_of(interaction).db, interaction.guild_id or 0)
         text = "\n".join(describe(e) for e in found[:20]) or "No events yet. Create one with `/event create`."
         await safe.reply(interaction, text)
 
     async def _event_id(self, interaction: discord.Interaction, event_id: int) -> int:
-        return (await events.get_event(bot_of(interaction).db, event_id, guild_id=interaction.guild_id)).id or 0
+        return (await events.get_event(podium_of(interaction).db, event_id, guild_id=interaction.guild_id)).id or 0
 
 
 async def setup(bot: commands.Bot) -> None:

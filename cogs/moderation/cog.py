@@ -6,16 +6,18 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
+from bot.discord.client import podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
+from bot.domain.transitions import Decision
+from bot.flows import moderation as decisions
 from bot.services.qa import moderation
 from bot.services.qa.events import WORKING
 from bot.services.qa.moderation import AfterLive
 from bot.services.qa.ranking import Order
 from bot.services.sense.themes import refresh_themes
-from cogs.audience.views import bot_of
 from cogs.moderation.queue import QuestionPicker, QueuePageButton, queue_page
-from cogs.moderation.views import MergeSelect, ModerateButton, ReasonSelect, announce_live, confirm
+from cogs.moderation.views import MergeSelect, ModerateButton, ReasonSelect, confirm
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
 
@@ -34,10 +36,10 @@ class Moderation(commands.Cog):
         chosen = await chosen_event(interaction, event, states=WORKING)
         if sort is Order.THEME:
             # Grouping the questions into themes can take a moment on a big event: answer first.
-            await moderation.check_moderator(bot_of(interaction).db, chosen.guild_id, actor_from(interaction))
+            await moderation.check_moderator(podium_of(interaction).db, chosen.guild_id, actor_from(interaction))
             await safe.defer(interaction)
             await refresh_themes(
-                bot_of(interaction).db, chosen.id, distance_threshold=self.bot.settings.theme_distance_threshold
+                podium_of(interaction).db, chosen.id, distance_threshold=podium_of(interaction).theme_distance_threshold
             )
         embed, view = await queue_page(interaction, chosen.id, sort, 0)
         await safe.reply(interaction, embed=embed, view=view)
@@ -50,11 +52,10 @@ class Moderation(commands.Cog):
         self, interaction: discord.Interaction, previous: AfterLive = AfterLive.ANSWERED, event: int | None = None
     ) -> None:
         chosen = await chosen_event(interaction, event)
-        change = await moderation.take_next(
-            bot_of(interaction).db, chosen.id, actor_from(interaction), previous=previous
+        change = await decisions.take_next(
+            podium_of(interaction), chosen.id, actor_from(interaction), previous=previous
         )
-        await confirm(interaction, change.live, "live")
-        await announce_live(interaction, change)
+        await confirm(interaction, change.live, Decision.LIVE)
 
     @app_commands.command(name="answered", description="Mark the question being answered now as answered")
     @app_commands.describe(event=EVENT_HELP)
@@ -62,8 +63,8 @@ class Moderation(commands.Cog):
     @app_commands.guild_only()
     async def answered_command(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event, states=WORKING)
-        answered = await moderation.answer_live(bot_of(interaction).db, chosen.id, actor_from(interaction))
-        await confirm(interaction, answered, "answer")
+        answered = await decisions.answer_live(podium_of(interaction), chosen.id, actor_from(interaction))
+        await confirm(interaction, answered, Decision.ANSWER)
 
     @app_commands.command(name="ban", description="Stop a member from asking and voting in an event")
     @app_commands.describe(member="Who to stop", reason="Why (kept in the moderation ledger)", event=EVENT_HELP)
@@ -77,7 +78,9 @@ class Moderation(commands.Cog):
         event: int | None = None,
     ) -> None:
         chosen = await chosen_event(interaction, event)
-        await moderation.ban_asker(bot_of(interaction).db, chosen.id, member.id, actor_from(interaction), reason=reason)
+        await moderation.ban_asker(
+            podium_of(interaction).db, chosen.id, member.id, actor_from(interaction), reason=reason
+        )
         await safe.reply(interaction, f"{member.mention} can no longer ask or vote in “{quote(chosen.title)}”.")
 
     @app_commands.command(name="unban", description="Let a banned member ask and vote again")
@@ -88,7 +91,7 @@ class Moderation(commands.Cog):
         self, interaction: discord.Interaction, member: discord.Member, event: int | None = None
     ) -> None:
         chosen = await chosen_event(interaction, event)
-        await moderation.unban_asker(bot_of(interaction).db, chosen.id, member.id, actor_from(interaction))
+        await moderation.unban_asker(podium_of(interaction).db, chosen.id, member.id, actor_from(interaction))
         await safe.reply(interaction, f"{member.mention} can ask questions in “{quote(chosen.title)}” again.")
 
 

@@ -7,15 +7,15 @@ import discord
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
+from bot.discord.client import podium_of
 from bot.discord.errors import guarded
+from bot.discord.moderators import PAGE_SIZE, question_embed, question_options, queue_embed
 from bot.discord.render import check_custom_id
 from bot.domain.enums import QuestionStatus
 from bot.services.qa import moderation
 from bot.services.qa.events import get_event
 from bot.services.qa.ranking import Order, count_questions, rank_questions
 from bot.services.reports.triage import question_triage
-from cogs.audience.views import bot_of
-from cogs.moderation.render import PAGE_SIZE, question_embed, question_options, queue_embed
 from cogs.moderation.views import actions_view
 
 QUEUE_STATUSES = frozenset({QuestionStatus.PENDING_REVIEW, QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
@@ -25,18 +25,18 @@ async def queue_page(
     interaction: discord.Interaction, event_id: int, order: Order, page: int
 ) -> tuple[discord.Embed, discord.ui.View]:
     """One page of the queue, for a moderator only."""
-    bot = bot_of(interaction)
-    event = await get_event(bot.db, event_id, guild_id=interaction.guild_id)
-    await moderation.check_moderator(bot.db, event.guild_id, actor_from(interaction))
-    total = await count_questions(bot.db, event_id, statuses=QUEUE_STATUSES)
+    podium = podium_of(interaction)
+    event = await get_event(podium.db, event_id, guild_id=interaction.guild_id)
+    await moderation.check_moderator(podium.db, event.guild_id, actor_from(interaction))
+    total = await count_questions(podium.db, event_id, statuses=QUEUE_STATUSES)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     questions = list(
         await rank_questions(
-            bot.db, event_id, order=order, limit=PAGE_SIZE, offset=page * PAGE_SIZE, statuses=QUEUE_STATUSES
+            podium.db, event_id, order=order, limit=PAGE_SIZE, offset=page * PAGE_SIZE, statuses=QUEUE_STATUSES
         )
     )
-    tags = await question_triage(bot.db, event_id, [q.id for q in questions if q.id is not None])
+    tags = await question_triage(podium.db, event_id, [q.id for q in questions if q.id is not None])
     view = discord.ui.View(timeout=None)
     if questions:
         view.add_item(QuestionPicker(event_id, questions))
@@ -94,7 +94,7 @@ class QuestionPicker(discord.ui.DynamicItem[discord.ui.Select], template=r"podiu
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
+        podium = podium_of(interaction)
         question_id = int(cast(discord.ui.Select, self.item).values[0])
-        question = await moderation.question_for_moderator(bot.db, question_id, actor_from(interaction))
+        question = await moderation.question_for_moderator(podium.db, question_id, actor_from(interaction))
         await safe.reply(interaction, embed=question_embed(question), view=actions_view(question))

@@ -7,50 +7,27 @@ polite refusal as a real click by a non-moderator.
 """
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, cast
+from typing import Literal, cast
 
 import discord
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
+from bot.discord.buttons import DECISIONS, MODERATE, decision_button, decision_buttons
+from bot.discord.client import podium_of
 from bot.discord.errors import PodiumModal, guarded
-from bot.discord.render import SELECT_OPTIONS_MAX, TEXT_INPUT_MAX, check_custom_id, quote
+from bot.discord.moderators import question_embed, question_options
+from bot.discord.render import SELECT_OPTIONS_MAX, TEXT_INPUT_MAX, check_custom_id
 from bot.domain.enums import ReasonCode
+from bot.domain.transitions import Decision
+from bot.flows import moderation as decisions
+from bot.flows.context import Podium
 from bot.services.qa import moderation
-from bot.services.qa.events import get_event
 from bot.services.qa.questions import get_question
 from bot.services.qa.ranking import rank_questions
 from bot.services.sense.dedup import suggest_similar
-from bot.services.sense.merges import merge_questions, unmerge_question
-from cogs.audience.views import bot_of
-from cogs.moderation.render import question_embed, question_options
 from db.models import Question
 
-if TYPE_CHECKING:
-    from bot.app import PodiumBot
-
-
-@dataclass(frozen=True)
-class Action:
-    label: str
-    style: discord.ButtonStyle
-    done: str
-
-
-ACTIONS = {
-    "approve": Action("Approve", discord.ButtonStyle.success, "approved and published"),
-    "reject": Action("Reject", discord.ButtonStyle.danger, "rejected"),
-    "live": Action("Go live", discord.ButtonStyle.primary, "is being answered now"),
-    "answer": Action("Answered", discord.ButtonStyle.success, "marked answered"),
-    "pin": Action("Pin", discord.ButtonStyle.secondary, "pinned to the top of the queue"),
-    "unpin": Action("Unpin", discord.ButtonStyle.secondary, "unpinned"),
-    "edit": Action("Edit", discord.ButtonStyle.secondary, "edited"),
-    "dismiss": Action("Dismiss", discord.ButtonStyle.danger, "dismissed"),
-    "restore": Action("Restore", discord.ButtonStyle.secondary, "back in the queue"),
-    "merge": Action("Merge into…", discord.ButtonStyle.secondary, "merged"),
-    "unmerge": Action("Unmerge", discord.ButtonStyle.secondary, "unmerged and back as it was"),
-}
 REASONS = {
     ReasonCode.OFF_TOPIC: "Off-topic",
     ReasonCode.DUPLICATE: "Duplicate",
@@ -61,70 +38,51 @@ REASONS = {
 
 
 def actions_view(question: Question) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for decision in moderation.allowed_actions(question):
-        view.add_item(ModerateButton(decision.value, question.id or 0))
-    return view
+    """The decisions the question allows now, as buttons."""
+    return decision_buttons(question.id or 0, moderation.allowed_actions(question))
 
 
-class ModerateButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"podium:mod:(?P<action>[a-z]+):(?P<question>\d+)"
-):
-    def __init__(self, action: str, question_id: int) -> None:
-        spec = ACTIONS[action]
-        super().__init__(
-            discord.ui.Button(
-                label=spec.label, style=spec.style, custom_id=check_custom_id(f"podium:mod:{action}:{question_id}")
-            )
-        )
-        self.action, self.question_id = action, question_id
+class ModerateButton(discord.ui.DynamicItem[discord.ui.Button], template=MODERATE):
+    """One decision about one question, from the queue or a review request."""
+
+    def __init__(self, decision: Decision, question_id: int, item: discord.ui.Button | None = None) -> None:
+        super().__init__(item or decision_button(decision, question_id))
+        self.decision, self.question_id = decision, question_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> "ModerateButton":
-        if match["action"] not in ACTIONS:
-            raise ValueError(f"unknown moderation action {match['action']!r}")
-        return cls(match["action"], int(match["question"]))
+        return cls(Decision(match["action"]), int(match["question"]), item)  # ValueError: not ours
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot, moderator = bot_of(interaction), actor_from(interaction)
-        qid = self.question_id
-        if self.action in ("reject", "dismiss"):
-            question = await moderation.question_for_moderator(bot.db, qid, moderator)
+        podium, moderator = podium_of(interaction), actor_from(interaction)
+        qid, decision = self.question_id, self.decision
+        if decision in (Decision.REJECT, Decision.DISMISS):
+            await moderation.question_for_moderator(podium.db, qid, moderator)
             view = discord.ui.View(timeout=None)
-            view.add_item(ReasonSelect(cast(Literal["reject", "dismiss"], self.action), qid))
-            await safe.reply(interaction, f"Why should question #{qid} be {ACTIONS[self.action].done}?", view=view)
-            return
-        if self.action == "edit":
-            question = await moderation.question_for_moderator(bot.db, qid, moderator)
+            view.add_item(ReasonSelect(cast(SetAside, decision.value), qid))
+            await safe.reply(interaction, f"Why should question #{qid} be {DECISIONS[decision].done}?", view=view)
+        elif decision is Decision.EDIT:
+            question = await moderation.question_for_moderator(podium.db, qid, moderator)
             await safe.open_modal(interaction, EditModal(question))
-            return
-        if self.action == "merge":
-            question = await moderation.question_for_moderator(bot.db, qid, moderator)
+        elif decision is Decision.MERGE:
+            question = await moderation.question_for_moderator(podium.db, qid, moderator)
             view = discord.ui.View(timeout=None)
-            view.add_item(MergeSelect(qid, await merge_candidates(bot, question)))
+            view.add_item(MergeSelect(qid, await merge_candidates(podium, question)))
             await safe.reply(interaction, f"Merge question #{qid} into which question?", view=view)
-            return
-        if self.action == "unmerge":
-            undone = await unmerge_question(bot.db, qid, moderator)
-            await confirm(interaction, undone.question, "unmerge")
-            bot.cards.refresh(undone.into.id or 0)
-            return
-        if self.action == "live":
-            change = await moderation.mark_live(bot.db, qid, moderator)
-            await confirm(interaction, change.live, "live")
-            await announce_live(interaction, change)
-            return
-        decide = {
-            "approve": moderation.approve_question,
-            "answer": moderation.mark_answered,
-            "restore": moderation.restore_question,
-            "pin": moderation.pin_question,
-            "unpin": lambda db, q, who: moderation.pin_question(db, q, who, pinned=False),
-        }[self.action]
-        await confirm(interaction, await decide(bot.db, qid, moderator), self.action)
+        elif decision is Decision.UNMERGE:
+            undone = await decisions.unmerge(podium, qid, moderator)
+            await confirm(interaction, undone.question, decision)
+        elif decision is Decision.LIVE:
+            change = await decisions.take_live(podium, qid, moderator)
+            await confirm(interaction, change.live, decision)
+        else:
+            await confirm(interaction, await decisions.decide(podium, decision, qid, moderator), decision)
+
+
+SetAside = Literal["reject", "dismiss"]
 
 
 class ReasonSelect(
@@ -132,7 +90,7 @@ class ReasonSelect(
 ):
     """Choose why a question is rejected or dismissed; "other" asks for a note."""
 
-    def __init__(self, action: Literal["reject", "dismiss"], question_id: int) -> None:
+    def __init__(self, action: SetAside, question_id: int) -> None:
         super().__init__(
             discord.ui.Select(
                 custom_id=check_custom_id(f"podium:reason:{action}:{question_id}"),
@@ -146,7 +104,7 @@ class ReasonSelect(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
     ) -> "ReasonSelect":
-        return cls(cast(Literal["reject", "dismiss"], match["action"]), int(match["question"]))
+        return cls(cast(SetAside, match["action"]), int(match["question"]))
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -177,24 +135,23 @@ class MergeSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"podium:m
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        merge = await merge_questions(bot.db, self.question_id, int(self.item.values[0]), actor_from(interaction))
-        await confirm(interaction, merge.question, "merge")
-        bot.cards.refresh(merge.into.id or 0)
+        podium = podium_of(interaction)
+        merge = await decisions.merge(podium, self.question_id, int(self.item.values[0]), actor_from(interaction))
+        await confirm(interaction, merge.question, Decision.MERGE)
 
 
-async def merge_candidates(bot: "PodiumBot", question: Question) -> list[Question]:
+async def merge_candidates(podium: Podium, question: Question) -> list[Question]:
     """The questions this one most likely repeats first (its closest match, then similar ones),
     then the top of the queue."""
-    similar = await suggest_similar(bot.db, bot.similar, question.event_id, question.text, limit=5)
-    ranked = {q.id: q for q in await rank_questions(bot.db, question.event_id, limit=SELECT_OPTIONS_MAX)}
+    similar = await suggest_similar(podium.db, podium.similar, question.event_id, question.text, limit=5)
+    ranked = {q.id: q for q in await rank_questions(podium.db, question.event_id, limit=SELECT_OPTIONS_MAX)}
     ordered = dict.fromkeys([question.similar_to, *(s.question_id for s in similar), *ranked])
     wanted = [i for i in ordered if i is not None and i != question.id][:SELECT_OPTIONS_MAX]
-    return [ranked.get(i) or await get_question(bot.db, i) for i in wanted]
+    return [ranked.get(i) or await get_question(podium.db, i) for i in wanted]
 
 
 class NoteModal(PodiumModal):
-    def __init__(self, action: Literal["reject", "dismiss"], question_id: int) -> None:
+    def __init__(self, action: SetAside, question_id: int) -> None:
         super().__init__(title=f"Why is #{question_id} set aside?", timeout=15 * 60)
         self.action, self.question_id = action, question_id
         self.note = discord.ui.TextInput(label="Reason", max_length=moderation.NOTE_MAX)
@@ -219,51 +176,28 @@ class EditModal(PodiumModal):
         self.add_item(self.text)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        edited = await moderation.edit_question(bot.db, self.question_id, actor_from(interaction), self.text.value)
-        await confirm(interaction, edited, "edit")
+        moderator = actor_from(interaction)
+        edited = await decisions.decide(
+            podium_of(interaction), Decision.EDIT, self.question_id, moderator, text=self.text.value
+        )
+        await confirm(interaction, edited, Decision.EDIT)
 
 
 async def set_aside(
-    interaction: discord.Interaction,
-    action: Literal["reject", "dismiss"],
-    question_id: int,
-    reason: ReasonCode,
-    note: str | None,
+    interaction: discord.Interaction, action: SetAside, question_id: int, reason: ReasonCode, note: str | None
 ) -> None:
-    bot = bot_of(interaction)
-    decide = moderation.reject_question if action == "reject" else moderation.dismiss_question
-    question = await decide(bot.db, question_id, actor_from(interaction), reason, note=note)
-    await confirm(interaction, question, action)
-
-
-async def confirm(interaction: discord.Interaction, question: Question, action: str) -> None:
-    """Tell the moderator it is done, show what they can do next, and update the public card."""
-    verb = ACTIONS[action].done
-    await safe.reply(
-        interaction, f"Question #{question.id} {verb}.", embed=question_embed(question), view=actions_view(question)
+    decision = Decision(action)
+    question = await decisions.decide(
+        podium_of(interaction), decision, question_id, actor_from(interaction), reason=reason, note=note
     )
-    bot_of(interaction).cards.refresh(question.id or 0)
+    await confirm(interaction, question, decision)
 
 
-async def announce_live(interaction: discord.Interaction, change: moderation.LiveChange) -> None:
-    """Say in the event's channel which question the panel is answering now."""
-    bot = bot_of(interaction)
-    event = await get_event(bot.db, change.live.event_id)
-    if change.previous is not None:
-        bot.cards.refresh(change.previous.id or 0)
-    if event.channel_id is None:
-        return
-    embed = discord.Embed(title=f"🎙️ Now answering #{change.live.id}", description=quote(change.live.text))
-    embed.colour = discord.Colour.gold()
-    await safe.post(bot.get_partial_messageable(event.channel_id), embed=embed)
-
-
-async def post_for_review(bot: "discord.Client", question: Question, channel_id: int) -> None:
-    """Put a question waiting for review in front of the moderators, with Approve and Reject."""
-    view = discord.ui.View(timeout=None)
-    for action in ("approve", "reject", "edit"):
-        view.add_item(ModerateButton(action, question.id or 0))
-    embed = question_embed(question)
-    embed.title = f"Waiting for review: question #{question.id}"
-    await safe.post(bot.get_partial_messageable(channel_id), embed=embed, view=view)
+async def confirm(interaction: discord.Interaction, question: Question, decision: Decision) -> None:
+    """Tell the moderator it is done, and show what they can do next."""
+    await safe.reply(
+        interaction,
+        f"Question #{question.id} {DECISIONS[decision].done}.",
+        embed=question_embed(question),
+        view=actions_view(question),
+    )

@@ -10,11 +10,11 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
+from bot.discord.client import client_of, podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.services.qa.presenter import presenter_token, rotate_presenter_token
 from bot.web.server import PresenterServer
-from cogs.audience.views import bot_of
 from db.models import Event
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
@@ -49,11 +49,11 @@ class Presenter(commands.Cog):
     async def present_command(
         self, interaction: discord.Interaction, rotate: bool = False, event: int | None = None
     ) -> None:
-        bot = bot_of(interaction)
+        podium = podium_of(interaction)
         chosen = await chosen_event(interaction, event)
         issue = rotate_presenter_token if rotate else presenter_token
-        token = await issue(bot.db, chosen.id, actor_from(interaction))
-        await safe.reply(interaction, links_message(bot.presenter, chosen, token, rotated=rotate))
+        token = await issue(podium.db, chosen.id, actor_from(interaction))
+        await safe.reply(interaction, links_message(client_of(interaction).presenter, chosen, token, rotated=rotate))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -23,7 +23,7 @@ async def test_an_unexpected_error_gets_an_apology_with_an_id(discord_bot, monke
         monkeypatch.setattr("bot.services.qa.moderation.take_next", broken)
         payload = slash(MODERATOR, "next")
     else:
-        monkeypatch.setattr(importlib.import_module("cogs.audience.views"), "toggle_vote", broken)
+        monkeypatch.setattr(importlib.import_module("bot.flows.audience"), "toggle_vote", broken)
         payload = click(audience(2), discord_bot.card(qid), f"podium:vote:{qid}:up")
     with caplog.at_level(logging.ERROR):
         sent = await discord_bot.send(payload)

@@ -3,10 +3,11 @@
 from discord import app_commands
 
 from bot.discord.render import CUSTOM_ID_MAX
+from bot.domain.transitions import Decision
 from bot.services.qa.ranking import Order
 from cogs.audience.views import AskButton, VoteButton
 from cogs.moderation.queue import QuestionPicker, QueuePageButton
-from cogs.moderation.views import ACTIONS, ModerateButton, ReasonSelect
+from cogs.moderation.views import ModerateButton, ReasonSelect
 
 DESCRIPTION_MAX = 100
 NAME_MAX = 32
@@ -59,7 +60,7 @@ def test_persistent_items_keep_custom_ids_within_limits_for_the_largest_ids():
         QueuePageButton(largest, Order.TRENDING, 10**9),
         ReasonSelect("dismiss", largest),
     ]
-    items += [ModerateButton(action, largest) for action in ACTIONS]
+    items += [ModerateButton(decision, largest) for decision in Decision]
     for item in items:
         assert len(item.custom_id) <= CUSTOM_ID_MAX
         assert item.item.custom_id == item.custom_id

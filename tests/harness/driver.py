@@ -1,6 +1,7 @@
 """Runs a real Podium bot against ``FakeDiscord`` and feeds it interactions."""
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import discord
@@ -50,6 +51,11 @@ class DiscordHarness:
         await self.bot.close()
         Route.BASE = self._base
         self.fake.stop()
+
+    def use_model(self, model: Any) -> None:
+        """From now on the bot drafts with ``model`` (a ``ModelClient``), as if configured with it."""
+        self.bot.model = model
+        self.bot.podium = dataclasses.replace(self.bot.podium, model=model)
 
     async def send(self, payload: dict[str, Any]) -> list[Request]:
         """Deliver an INTERACTION_CREATE as the gateway would; return what the bot sent for it."""

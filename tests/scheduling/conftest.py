@@ -57,7 +57,8 @@ class RecordingPublisher:
     async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
         return await self._record(channel_id, [f"{heading}\n\n{draft.text}"])
 
-    async def post(self, channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
+    async def post_recap(self, channel_id: int, messages: Sequence[str], chart: bytes) -> bool:
+        assert chart.startswith(b"\x89PNG"), "an approved recap is posted with the event's timeline chart"
         return await self._record(channel_id, messages)
 
     async def _record(self, channel_id: int, messages: Sequence[str]) -> bool:

@@ -38,7 +38,7 @@ SMUGGLED = {
 async def test_injected_questions_get_nothing_into_the_posted_recap(discord_bot, serve_model):
     bot = discord_bot
     server, model = serve_model(answer(obedient_adversary))
-    bot.bot.model = model  # the bot's language model: the adversary, behind an OpenAI-compatible server
+    bot.use_model(model)  # the bot's language model: the adversary, behind an OpenAI-compatible server
     await set_up_server(bot)
     event_id = await open_event(bot)
     report = HOUSING_MD.encode()

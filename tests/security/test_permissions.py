@@ -237,7 +237,7 @@ def walk(commands):
 def component_ids(bot: DiscordHarness) -> set[str]:
     """Every custom_id a registered persistent component can answer to, as a case key: the
     template's groups turned into placeholders, moderation actions expanded one by one."""
-    from cogs.moderation.views import ACTIONS
+    from bot.discord.buttons import DECISIONS
 
     keys = set()
     for pattern in bot.bot._connection._view_store._dynamic_items:
@@ -245,7 +245,11 @@ def component_ids(bot: DiscordHarness) -> set[str]:
             continue
         key = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern.pattern)
         if "(?P<action>" in pattern.pattern:
-            choices = ACTIONS if key.startswith("podium:mod:") else re.search(r"<action>([^)]*)\)", pattern.pattern)[1]
+            choices = (
+                {d.value: d for d in DECISIONS}
+                if key.startswith("podium:mod:")
+                else re.search(r"<action>([^)]*)\)", pattern.pattern)[1]
+            )
             names = choices if isinstance(choices, dict) else choices.split("|")
             keys |= {key.replace("{action}", name) for name in names}
         else:

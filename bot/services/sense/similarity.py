@@ -1,6 +1,6 @@
 """Similar questions: each event's questions kept in memory, so a new one is compared in milliseconds.
 
-The bot creates one ``SimilarityIndex`` at start-up (``SimilarityIndex.from_settings``) and passes
+The bot creates one ``SimilarityIndex`` at start-up (``SimilarityIndex.for_backend``) and passes
 it to the services that compare questions. An event's questions are read from the database the
 first time the event is looked at (or all open events at once with ``load_open_events``); from
 then on every question submitted with ``submit_question(..., similar=index)`` is added as it is
@@ -28,7 +28,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,9 +39,6 @@ from bot.domain.enums import EventState
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS, char_ngrams, hashed_counts, words
 from db.engine import Database
 from db.models import Event, Question
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 TIE = 0.02
 HASHED_FEATURES = 2**18
@@ -236,19 +233,18 @@ class SimilarityIndex:
         self._loading: dict[int, asyncio.Lock] = {}
 
     @classmethod
-    def from_settings(cls, settings: "Settings") -> "SimilarityIndex":
-        """The index the settings ask for; the semantic backend loads its model here, once."""
-        if settings.similarity_backend == "semantic":
+    def for_backend(
+        cls, name: str, *, suggest_threshold: float | None = None, link_threshold: float | None = None
+    ) -> "SimilarityIndex":
+        """The index of the backend named (``lexical`` or ``semantic``, as SIMILARITY_BACKEND says),
+        with its own thresholds unless given; the semantic backend loads its model here, once."""
+        if name == "semantic":
             from bot.services.sense.semantic import SemanticBackend
 
             backend: Backend = SemanticBackend()
         else:
             backend = LexicalBackend()
-        return cls(
-            backend,
-            suggest_threshold=settings.similarity_suggest_threshold,
-            link_threshold=settings.similarity_link_threshold,
-        )
+        return cls(backend, suggest_threshold=suggest_threshold, link_threshold=link_threshold)
 
     async def load(self, db: Database, event_id: int) -> None:
         """Read the event's questions from the database, unless they are in memory already."""

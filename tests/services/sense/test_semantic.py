@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from bot.flows.context import similarity_index
 from bot.services.qa.questions import submit_question
 from bot.services.sense.semantic import SemanticBackend, SemanticBackendUnavailable
 from bot.services.sense.similarity import SimilarityIndex
@@ -33,7 +34,7 @@ async def test_a_question_asked_in_other_words_is_linked(db, event, backend):
 
 @needs_extra
 def test_the_settings_choose_the_semantic_backend():
-    index = SimilarityIndex.from_settings(Settings(_env_file=None, similarity_backend="semantic"))
+    index = similarity_index(Settings(_env_file=None, similarity_backend="semantic"))
     assert (index.backend.name, index.suggest_threshold) == ("semantic", SemanticBackend.suggest_threshold)
 
 
@@ -41,4 +42,4 @@ def test_without_the_extra_the_error_says_how_to_install_it(monkeypatch):
     # A None entry in sys.modules makes the import fail as if the package were not installed.
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
     with pytest.raises(SemanticBackendUnavailable, match=r"pip install 'podium\[semantic\]'"):
-        SimilarityIndex.from_settings(Settings(_env_file=None, similarity_backend="semantic"))
+        similarity_index(Settings(_env_file=None, similarity_backend="semantic"))

@@ -1,6 +1,7 @@
 """Similar questions on submit: the link moderators see, and the index that remembers each event."""
 
 from bot.domain.enums import ReasonCode
+from bot.flows.context import similarity_index
 from bot.services.qa.moderation import dismiss_question
 from bot.services.qa.questions import get_question, submit_question
 from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
@@ -70,13 +71,11 @@ async def test_the_closest_wording_wins_between_equally_scored_questions(db, eve
 
 
 def test_thresholds_come_from_the_settings_or_the_backend():
-    default = SimilarityIndex.from_settings(Settings(_env_file=None))
+    default = similarity_index(Settings(_env_file=None))
     assert default.backend.name == "lexical"
     assert (default.suggest_threshold, default.link_threshold) == (
         LexicalBackend.suggest_threshold,
         LexicalBackend.link_threshold,
     )
-    tuned = SimilarityIndex.from_settings(
-        Settings(_env_file=None, similarity_suggest_threshold=0.95, similarity_link_threshold=0.6)
-    )
+    tuned = similarity_index(Settings(_env_file=None, similarity_suggest_threshold=0.95, similarity_link_threshold=0.6))
     assert (tuned.suggest_threshold, tuned.link_threshold) == (0.95, 0.6)

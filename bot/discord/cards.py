@@ -1,5 +1,7 @@
 """A question's public card: the embed, its vote buttons, and the board that keeps cards current.
 
+The board belongs to the Discord publisher (``bot.discord.publisher``), which the flows post through.
+
 A vote clicked on a card is answered by redrawing that card (the interaction's UPDATE_MESSAGE
 response), which Discord does not count against the channel's rate limit or the bot's global
 one; so under a burst most cards are kept current by the votes themselves, at no cost.
@@ -25,22 +27,19 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.discord import safe
+from bot.discord.buttons import vote_buttons
 from bot.discord.render import fit_embed, quote
 from bot.domain.enums import QuestionStatus
 from bot.services.qa.cards import card_facts, questions_without_cards
 from bot.services.qa.questions import describe_status, set_card_message
 from bot.services.qa.votes import VOTABLE, VoteTally, vote_counts
-from cogs.audience.views import VoteButton
 from db.engine import Database
 from db.models import Event, Question
-
-if TYPE_CHECKING:
-    from bot.app import PodiumBot
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +75,6 @@ def render_card(question: Question, event: Event, *, askers: int = 1) -> tuple[d
     return embed, vote_buttons(question.id or 0, *counts, votable=votable)
 
 
-def vote_buttons(question_id: int, up: int, down: int | None, *, votable: bool = True) -> discord.ui.View:
-    """A card's buttons with its counts; no downvote button when ``down`` is None (not allowed)."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(VoteButton(question_id, "up", count=up, disabled=not votable))
-    if down is not None:
-        view.add_item(VoteButton(question_id, "down", count=down, disabled=not votable))
-    return view
-
-
 def _buttons(message: discord.Message) -> list[discord.Button]:
     return [
         c
@@ -107,7 +97,7 @@ def _drawing(question: Question | VoteTally, embed: discord.Embed, view: discord
 class CardBoard:
     """Posts question cards in the event's channel and keeps them current."""
 
-    def __init__(self, bot: "PodiumBot", db: Database, *, interval_s: float) -> None:
+    def __init__(self, bot: discord.Client, db: Database, *, interval_s: float) -> None:
         self.bot, self.db, self.interval_s = bot, db, interval_s
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._last_look: dict[int, float] = {}

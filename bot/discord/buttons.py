@@ -1,0 +1,114 @@
+"""Podium's persistent buttons as they are drawn on a message.
+
+Each custom_id says what its button acts on (``podium:vote:12:up``), so a click is understood on
+any message, even one posted before a restart. The templates here are the one spelling of each:
+the renderers draw buttons from them, and the cogs' ``DynamicItem``s, registered in ``setup_hook``,
+parse the same templates to answer the clicks.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import discord
+
+from bot.discord.render import check_custom_id
+from bot.domain.transitions import Decision
+
+VOTE = r"podium:vote:(?P<question>\d+):(?P<direction>up|down)"
+ASK = r"podium:ask:(?P<event>\d+)"
+MODERATE = r"podium:mod:(?P<action>[a-z]+):(?P<question>\d+)"
+RECAP = r"podium:recap:(?P<action>approve|regenerate|edit):(?P<draft>\d+)"
+
+Direction = Literal["up", "down"]
+RecapAction = Literal["approve", "regenerate", "edit"]
+ARROWS = {"up": "▲", "down": "▼"}
+
+
+@dataclass(frozen=True)
+class DecisionButton:
+    """How a moderator's decision is drawn, and what the confirmation says once it is done."""
+
+    label: str
+    style: discord.ButtonStyle
+    done: str
+
+
+DECISIONS = {
+    Decision.APPROVE: DecisionButton("Approve", discord.ButtonStyle.success, "approved and published"),
+    Decision.REJECT: DecisionButton("Reject", discord.ButtonStyle.danger, "rejected"),
+    Decision.LIVE: DecisionButton("Go live", discord.ButtonStyle.primary, "is being answered now"),
+    Decision.ANSWER: DecisionButton("Answered", discord.ButtonStyle.success, "marked answered"),
+    Decision.PIN: DecisionButton("Pin", discord.ButtonStyle.secondary, "pinned to the top of the queue"),
+    Decision.UNPIN: DecisionButton("Unpin", discord.ButtonStyle.secondary, "unpinned"),
+    Decision.EDIT: DecisionButton("Edit", discord.ButtonStyle.secondary, "edited"),
+    Decision.DISMISS: DecisionButton("Dismiss", discord.ButtonStyle.danger, "dismissed"),
+    Decision.RESTORE: DecisionButton("Restore", discord.ButtonStyle.secondary, "back in the queue"),
+    Decision.MERGE: DecisionButton("Merge into…", discord.ButtonStyle.secondary, "merged"),
+    Decision.UNMERGE: DecisionButton("Unmerge", discord.ButtonStyle.secondary, "unmerged and back as it was"),
+}
+RECAP_BUTTONS: dict[RecapAction, tuple[str, discord.ButtonStyle]] = {
+    "approve": ("Approve and post", discord.ButtonStyle.success),
+    "regenerate": ("Regenerate", discord.ButtonStyle.secondary),
+    "edit": ("Edit", discord.ButtonStyle.secondary),
+}
+
+
+def vote_button(
+    question_id: int, direction: Direction, *, count: int = 0, disabled: bool = False, label: str | None = None
+) -> discord.ui.Button:
+    """Upvote (or downvote) a question; a second click takes the vote back."""
+    return discord.ui.Button(
+        label=label or f"{ARROWS[direction]} {count}",
+        style=discord.ButtonStyle.primary if direction == "up" else discord.ButtonStyle.secondary,
+        custom_id=check_custom_id(f"podium:vote:{question_id}:{direction}"),
+        disabled=disabled,
+    )
+
+
+def vote_buttons(question_id: int, up: int, down: int | None, *, votable: bool = True) -> discord.ui.View:
+    """A card's buttons with its counts; no downvote button when ``down`` is None (not allowed)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(vote_button(question_id, "up", count=up, disabled=not votable))
+    if down is not None:
+        view.add_item(vote_button(question_id, "down", count=down, disabled=not votable))
+    return view
+
+
+def ask_button(event_id: int) -> discord.ui.Button:
+    """The event panel's "Ask a question" button: opens the ask form."""
+    return discord.ui.Button(
+        label="Ask a question",
+        emoji="✋",
+        style=discord.ButtonStyle.success,
+        custom_id=check_custom_id(f"podium:ask:{event_id}"),
+    )
+
+
+def decision_button(decision: Decision, question_id: int) -> discord.ui.Button:
+    """One moderator decision about one question."""
+    spec = DECISIONS[decision]
+    return discord.ui.Button(
+        label=spec.label, style=spec.style, custom_id=check_custom_id(f"podium:mod:{decision.value}:{question_id}")
+    )
+
+
+def decision_buttons(question_id: int, decisions: list[Decision]) -> discord.ui.View:
+    """The decisions offered for a question, one button each."""
+    view = discord.ui.View(timeout=None)
+    for decision in decisions:
+        view.add_item(decision_button(decision, question_id))
+    return view
+
+
+def recap_button(action: RecapAction, draft_id: int) -> discord.ui.Button:
+    """Approve and post, regenerate, or edit a recap draft; nothing is public until approved."""
+    label, style = RECAP_BUTTONS[action]
+    return discord.ui.Button(label=label, style=style, custom_id=check_custom_id(f"podium:recap:{action}:{draft_id}"))
+
+
+def recap_buttons(draft_id: int) -> discord.ui.View:
+    """A recap draft's three buttons."""
+    view = discord.ui.View(timeout=None)
+    for action in RECAP_BUTTONS:
+        view.add_item(recap_button(action, draft_id))
+    return view

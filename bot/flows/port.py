@@ -1,0 +1,46 @@
+"""What the flows need from the world outside the database, and nothing more.
+
+The bot implements it on Discord (``bot.discord.publisher``); tests and rehearsals record it.
+Every method returns once the effect is out (or refused); none raises for a refusal by Discord.
+"""
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from db.models import Draft, Event, Question
+
+
+class Publisher(Protocol):
+    def question_changed(self, question_id: int, *, votes_only: bool = False) -> None:
+        """Bring the question's public face up to date soon (a card posted if it now needs one);
+        ``votes_only``: nothing but its counts changed."""
+        ...
+
+    async def publish(self, question: Question) -> None:
+        """Show a newly published question to the audience."""
+        ...
+
+    async def request_review(self, channel_id: int, question: Question) -> None:
+        """Put a question waiting for review in front of the moderators."""
+        ...
+
+    async def announce_live(self, channel_id: int, question: Question) -> None:
+        """Say in the event's channel which question the panel is answering now."""
+        ...
+
+    async def open_panel(self, channel_id: int, event: Event) -> bool:
+        """Post (and pin) the event's panel with its "Ask a question" button; True if posted."""
+        ...
+
+    async def remind(self, channel_id: int, event: Event) -> bool:
+        """Post the event's panel and when it starts; True if posted."""
+        ...
+
+    async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
+        """Put a draft in front of the moderators under Podium's ``heading`` (a recap with its
+        Approve / Regenerate / Edit buttons); True if posted."""
+        ...
+
+    async def post_recap(self, channel_id: int, messages: Sequence[str], chart: bytes) -> bool:
+        """Post an approved recap's messages in order, the chart attached to the last; True if all went out."""
+        ...
