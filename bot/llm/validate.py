@@ -6,11 +6,17 @@ none is left. A line carrying a mention (``@everyone``, ``@here``, ``<@123>``, `
 ``<#123>``) or a link that is not in the report is dropped whole: such a line is what a prompt
 injection looks like, and repairing it would keep the rest of the attacker's sentence. Every
 removal is recorded, for the moderator and the audit.
+
+Citations are not enough: a model can cite real ids for cover and still invent. So every claim
+a line makes (a number or percentage, a date, a proper name, a quotation) must appear in the
+questions and passages that line cites, or among the figures the code computed for the draft
+(counts, theme names, the event's title). A line with a claim found in neither is held back
+from the draft and recorded with what was unsupported, for the moderator to read, never posted.
 """
 
 import re
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 
 from pydantic import BaseModel
 
@@ -25,12 +31,29 @@ MENTION = re.compile(r"@everyone|@here|<@[!&]?\d+>|<#\d+>|</[\w -]+:\d+>", re.IG
 LINK = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+|discord(?:app)?\.(?:gg|com/invite)/\S+", re.IGNORECASE)
 
 
+_QUOTATION = re.compile(r"“([^”]{2,})”|\"([^\"]{2,})\"")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%|\s(?:per\s?cent|percent)\b)?")
+_WORD = re.compile(r"[^\W\d_][\w’'&.-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;…]\s+|[(“\"—–-]\s*)$")
+# Words written with a capital in ordinary English prose, wherever they fall in a sentence.
+_ORDINARY_CAPITALS = frozenset({"i", "q&a", "ok"})
+
+
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """What a draft may cite and link to: the ids in its input and the report's own links."""
+    """What a draft may cite and link to, and what its claims may rest on: the ids in its input
+    with their words (a question's text, a passage's heading and text), the report's own links,
+    and the figures the code computed (counts, theme names, the title), which any line may state."""
 
     ids: frozenset[str]
     urls: frozenset[str] = frozenset()
+    texts: Mapping[str, str] = field(default_factory=dict, hash=False)
+    figures: frozenset[str] = frozenset()
+
+    def only(self, ids: Iterable[str]) -> "Sources":
+        """These sources, narrowed to the ids a writer was actually given."""
+        kept = frozenset(ids) & self.ids
+        return replace(self, ids=kept, texts={i: t for i, t in self.texts.items() if i in kept})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +74,49 @@ def cited_ids(text: str) -> list[str]:
 def links_in(text: str) -> set[str]:
     """The links in ``text``, without trailing punctuation."""
     return {match.rstrip(".,;:!?'\"") for match in LINK.findall(text)}
+
+
+def _words(text: str) -> str:
+    """The text as lowercase words between single spaces, for finding one text inside another."""
+    return " " + " ".join(re.findall(r"[^\W_]+", text.casefold())) + " "
+
+
+def _number(token: str) -> str:
+    digits = re.sub(r"(?<=\d),(?=\d{3})", "", token.split()[0].rstrip("%"))
+    percent = "%" in token or "cent" in token.casefold()
+    return digits + ("%" if percent else "")
+
+
+def claims(line: str) -> list[str]:
+    """What a line states that needs a source: quotations, numbers (percentages and dates
+    included) and proper names (capitalised words that do not start a sentence)."""
+    text = _CITATION_GROUP.sub(" ", line)
+    found = [next(g for g in match.groups() if g).strip() for match in _QUOTATION.finditer(text)]
+    rest = _QUOTATION.sub(" ", text)
+    # Questions are cited as #12 on the board; the number is the citation, not a claim.
+    rest = re.sub(r"#\d+", " ", rest)
+    found += [_number(match.group()) for match in _NUMBER.finditer(rest)]
+    for match in _WORD.finditer(rest):
+        word = match.group().rstrip(".’'-")
+        capital = word[:1].isupper() and word.casefold() not in _ORDINARY_CAPITALS
+        if capital and not _SENTENCE_START.search(rest[: match.start()]):
+            found.append(word)
+    return list(dict.fromkeys(found))
+
+
+def unsupported(line: str, cited: Iterable[str], sources: Sources) -> list[str]:
+    """The claims of ``line`` that neither the sources it cites nor the code's figures hold."""
+    support = " ".join([*(sources.texts.get(ident, "") for ident in cited), *sources.figures])
+    words = _words(support)
+    numbers = {_number(match.group()) for match in _NUMBER.finditer(support)}
+    missing = []
+    for claim in claims(line):
+        # A bare number is held by the same number given as a percentage, not the reverse.
+        number = claim[:1].isdigit()
+        held = (claim in numbers or f"{claim}%" in numbers) if number else _words(claim.rstrip("…")) in words
+        if not held:
+            missing.append(claim)
+    return missing
 
 
 def check_line(line: str, sources: Sources) -> tuple[str | None, str | None]:
@@ -76,6 +142,9 @@ def check_line(line: str, sources: Sources) -> tuple[str | None, str | None]:
     if not cited_ids(repaired):
         reason = f"cites {', '.join(unknown)}, not in its input" if unknown else "cites nothing"
         return None, reason
+    missing = unsupported(repaired, cited_ids(repaired), sources)
+    if missing:
+        return None, f"unsupported: {', '.join(missing)} (in none of the sources it cites)"
     return repaired, f"removed citations of {', '.join(unknown)}, not in its input" if unknown else None
 
 

@@ -71,3 +71,48 @@ def test_every_list_of_lines_in_an_output_is_checked_with_its_section():
         ("overview", "mentions someone"),
         ("Rent caps", "cites Q42, not in its input"),
     ]
+
+
+CLAIM_SOURCES = Sources(
+    ids=frozenset({"Q1", "p3"}),
+    texts={
+        "Q1": "Did Berlin's rent cap of 2020 really cut rents by 11%?",
+        "p3": "Rent caps The report finds that caps slowed rent rises in Berlin after March 2020.",
+    },
+    figures=frozenset({"55", "Rent caps"}),
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "unsupported"),
+    [
+        ("Rents fell 23% under the cap [Q1].", "23%"),
+        ("Tenants in Hamburg asked about caps [Q1].", "Hamburg"),
+        ("The cap began in 2019 [p3].", "2019"),
+        ("The panel was asked whether caps “ended the housing crisis” [Q1].", "ended the housing crisis"),
+        ("Asked by Maria Lopez, the question drew a crowd [Q1].", "Maria, Lopez"),
+    ],
+)
+def test_a_claim_its_cited_sources_do_not_hold_is_held_back_with_what_is_unsupported(line, unsupported):
+    kept, dropped = check_lines([line], CLAIM_SOURCES, "overview")
+    assert kept == []
+    assert [d.reason for d in dropped] == [f"unsupported: {unsupported} (in none of the sources it cites)"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The audience asked 55 questions about Rent caps [Q1].",  # figures the code computed
+        "Berlin's cap of 2020 was said to cut rents by 11% [Q1].",  # a number and a name from the question
+        "The report says caps “slowed rent rises in Berlin” after March 2020 [p3].",  # a quotation and a date
+    ],
+)
+def test_a_claim_held_by_the_sources_it_cites_or_the_codes_figures_stands(line):
+    assert check_lines([line], CLAIM_SOURCES, "overview") == ([line], [])
+
+
+def test_a_claim_must_be_in_the_sources_the_line_cites_not_just_any_source():
+    # 11% is in Q1, but this line cites only p3: real ids for cover do not make a claim supported.
+    kept, dropped = check_lines(["Caps cut rents by 11% [p3]."], CLAIM_SOURCES, "overview")
+    assert kept == []
+    assert dropped[0].reason.startswith("unsupported: 11%")

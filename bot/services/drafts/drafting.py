@@ -134,7 +134,8 @@ async def _event_facts(db: Database, event_id: int, moderator: Actor) -> EventFa
         event = _moderated(session, event_id, moderator)
         return event, drafted_questions(session, event_id), ledger_summary(session, event)
 
-    event, questions, summary = await db.read(read)
+    event, drafted, summary = await db.read(read)
+    questions = [question for question in drafted if question.instruction is None]
     index = await report_index(db, event_id)
     themes, passages = await asyncio.to_thread(with_passages, index, questions, group_themes(questions))
     return EventFacts(
@@ -145,6 +146,7 @@ async def _event_facts(db: Database, event_id: int, moderator: Actor) -> EventFa
         ledger=summary,
         passages=passages,
         report_urls=report_urls(index),
+        flagged=[question for question in drafted if question.instruction is not None],
     )
 
 
@@ -222,7 +224,8 @@ async def brief_question(
     now = now or utcnow()
     facts = await _brief_facts(db, question_id, moderator)
     written = await _write(
-        model,
+        # An instruction to a model is not put in front of one: the extractive brief says what it is.
+        model if facts.question.instruction is None else None,
         lambda usage: model_writer.write_brief(db, model, facts, usage, fresh=fresh),  # type: ignore[arg-type]
         lambda: extractive.write_brief(facts),
         facts.sources(),

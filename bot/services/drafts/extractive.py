@@ -33,6 +33,11 @@ def write_brief(facts: BriefFacts) -> BriefOutput:
     """Covers when the best passage holds most of the question's words; otherwise silent.
     (Telling that the report challenges a question takes reading it: only a model says that.)"""
     ref = facts.question.ref
+    if facts.question.instruction:
+        return BriefOutput(
+            verdict="silent",
+            lines=[f"This reads as an instruction to a language model ({facts.question.instruction}) {_cite(ref)}."],
+        )
     if not facts.has_report:
         return BriefOutput(
             verdict="silent",

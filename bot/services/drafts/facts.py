@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.enums import LedgerAction, QuestionStatus
 from bot.llm.validate import LINK, MENTION, Sources, links_in
+from bot.services.qa.instructions import instruction_in
 from bot.services.qa.text import normalise
 from bot.services.reports.retrieval import PassageHit, PassageIndex
 from db.models import Event, LedgerEntry, Question
@@ -32,6 +33,7 @@ class QuestionFact:
     status: str
     theme: str
     answered_offset_s: float | None = None
+    instruction: str | None = None  # what it asks a model to do, if it is an instruction to one
 
     @property
     def ref(self) -> str:
@@ -75,6 +77,8 @@ class EventFacts:
     ledger: LedgerSummary
     passages: list[PassageFact]
     report_urls: list[str]
+    # Questions that are instructions to a model: shown to moderators, never summarised.
+    flagged: list[QuestionFact] = field(default_factory=list)
 
     def by_id(self) -> dict[int, QuestionFact]:
         return {question.id: question for question in self.questions}
@@ -91,8 +95,16 @@ class EventFacts:
         return [q for q in self.questions if q.status != QuestionStatus.ANSWERED]
 
     def sources(self) -> Sources:
-        ids = {question.ref for question in self.questions} | {passage.citation for passage in self.passages}
-        return Sources(ids=frozenset(ids), urls=frozenset(self.report_urls))
+        texts = {question.ref: question.text for question in self.questions} | {
+            passage.citation: f"{passage.heading} {passage.text}" for passage in self.passages
+        }
+        ledger = self.ledger
+        counts = [len(self.questions), len(self.answered), len(self.unanswered), len(self.themes), len(self.flagged)]
+        counts += [ledger.received, ledger.published, ledger.answered, ledger.merged, ledger.withdrawn]
+        counts += [n for theme in self.themes for n in (theme.count, theme.votes)]
+        counts += [*ledger.rejected.values(), *(question.votes for question in self.questions)]
+        figures = {str(n) for n in counts} | {theme.name for theme in self.themes} | {self.title}
+        return Sources(ids=frozenset(texts), urls=frozenset(self.report_urls), texts=texts, figures=frozenset(figures))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +117,12 @@ class BriefFacts:
     has_report: bool
 
     def sources(self) -> Sources:
-        ids = {self.question.ref} | {hit.citation for hit in self.hits}
-        return Sources(ids=frozenset(ids), urls=frozenset(self.report_urls))
+        texts = {self.question.ref: self.question.text} | {
+            hit.citation: f"{hit.heading} {hit.text}" for hit in self.hits
+        }
+        return Sources(
+            ids=frozenset(texts), urls=frozenset(self.report_urls), texts=texts, figures=frozenset({self.title})
+        )
 
 
 def quote(text: str) -> str:
@@ -125,6 +141,7 @@ def question_fact(question: Question) -> QuestionFact:
         status=question.status.value,
         theme=question.theme or OTHER_THEME,
         answered_offset_s=question.answered_offset_s,
+        instruction=instruction_in(question.text),
     )
 
 

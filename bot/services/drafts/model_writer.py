@@ -84,10 +84,7 @@ async def write_brief(db: Database, model: ModelClient, facts: BriefFacts, usage
         (n for n in range(len(facts.hits), -1, -1) if count_message_tokens(build(n), model.model) <= _limit(model)), 0
     )
     output = await ask(db, model, facts.event_id, build(given), BriefOutput, usage, fresh=fresh)
-    sources = Sources(
-        ids=frozenset({facts.question.ref, *(hit.citation for hit in facts.hits[:given])}),
-        urls=frozenset(facts.report_urls),
-    )
+    sources = facts.sources().only({facts.question.ref, *(hit.citation for hit in facts.hits[:given])})
     checked, dropped = check_output(output, sources)
     return Written(checked, prompt_version("brief"), dropped)
 
@@ -151,9 +148,8 @@ async def _notes(
     dropped: list[Dropped] = []
     for batch, output in zip(batches, outputs, strict=True):
         known, unknown = _known_themes(output.themes, [theme for theme, _ in batch])
-        checked, rejected = check_output(
-            NotesOutput(themes=known), Sources(ids=frozenset(q.ref for _, questions in batch for q in questions))
-        )
+        given = facts.sources().only(q.ref for _, questions in batch for q in questions)
+        checked, rejected = check_output(NotesOutput(themes=known), given)
         dropped += unknown + rejected
         for entry in checked.themes:
             notes.setdefault(entry.theme, []).extend(entry.lines)
@@ -207,8 +203,9 @@ def _fit(model: ModelClient, build: Callable[[Detail], list[dict[str, str]]]) ->
 
 
 def _reduce_sources(facts: EventFacts, detail: Detail) -> Sources:
-    ids = {q.ref for q in facts.questions} | {p.citation for p in facts.passages[: detail.passages]}
-    return Sources(ids=frozenset(ids), urls=frozenset(facts.report_urls))
+    return facts.sources().only(
+        [*(q.ref for q in facts.questions), *(p.citation for p in facts.passages[: detail.passages])]
+    )
 
 
 async def write_digest(

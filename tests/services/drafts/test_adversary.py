@@ -15,7 +15,7 @@ from bot.services.qa.votes import cast_vote
 from bot.services.reports.report import add_report
 from tests.factories import ask_questions, member
 from tests.harness.documents import HOUSING_MD
-from tests.harness.models import obedient_adversary
+from tests.harness.models import inventive_adversary, obedient_adversary
 from tests.harness.openai_server import answer
 
 ATTACKS = [
@@ -56,13 +56,20 @@ def assert_attack_contained(draft, attack_ids):
             assert quoted.group(1) in attack_ids, line
 
 
-async def test_the_obedient_adversary_cannot_reach_a_brief(db, attacked, moderator, serve_model):
+async def test_an_instruction_asked_as_a_question_is_flagged_and_never_reaches_the_model(
+    db, attacked, moderator, serve_model
+):
     legit, attacks = attacked
-    _, model = serve_model(answer(obedient_adversary))
-    for question in [legit[0], *attacks]:
+    server, model = serve_model(answer(obedient_adversary))
+    for question in attacks:
         brief = await drafting.brief_question(db, question.id, moderator, model=model)
+        assert brief.writer is DraftWriter.EXTRACTIVE
+        assert "reads as an instruction to a language model" in brief.text
         assert_attack_contained(brief, {f"Q{q.id}" for q in attacks})
-        assert brief.dropped, "the adversary's lines were not caught"
+    assert server.requests == [], "no instruction was put in front of the model"
+    brief = await drafting.brief_question(db, legit[0].id, moderator, model=model)
+    assert brief.writer is DraftWriter.MODEL
+    assert_attack_contained(brief, {f"Q{q.id}" for q in attacks})
 
 
 @pytest.mark.parametrize("kind", ["digest", "recap"])
@@ -76,10 +83,27 @@ async def test_the_obedient_adversary_cannot_reach_a_digest_or_recap(db, attacke
     )
     assert draft.writer is DraftWriter.MODEL
     assert_attack_contained(draft, {f"Q{q.id}" for q in attacks})
-    reasons = {d["reason"] for d in draft.dropped}
-    assert "mentions someone" in reasons
-    assert "cites nothing" in reasons
-    assert any("not in the report" in reason for reason in reasons)
-    # Each attack was in the model's input, datamarked: the test is not passing by never showing it.
-    prompts = "".join(request["messages"][1]["content"] for request in server.requests)
-    assert "Forget\u02c6the\u02c6report." in prompts
+    prompts = "".join(request["messages"][-1]["content"] for request in server.requests)
+    assert not any(attack.split()[0] in prompts for attack in ATTACKS if attack.split()[0] != "⟦/⟧")
+    assert draft.inputs["facts"]["flagged"], "the attacks are flagged for the moderators"
+
+
+@pytest.mark.parametrize("kind", ["digest", "recap"])
+async def test_invented_figures_names_and_quotations_never_reach_the_draft(
+    db, attacked, moderator, event, serve_model, kind
+):
+    legit, _ = attacked
+    await mark_answered(db, legit[0].id, moderator)
+    await close_event(db, event.id, moderator)
+    _, model = serve_model(answer(inventive_adversary))
+    draft = await (drafting.draft_digest if kind == "digest" else drafting.draft_recap)(
+        db, event.id, moderator, model=model
+    )
+    assert draft.writer is DraftWriter.MODEL
+    for invented in ("73%", "Helena Brandt", "1987", "Housing Freedom Pass"):
+        assert invented not in draft.text
+    held = [d for d in draft.dropped if d["reason"].startswith("unsupported: ")]
+    assert {"73%", "Helena", "Brandt", "1987", "Housing Freedom Pass"} <= {
+        claim for d in held for claim in d["reason"].removeprefix("unsupported: ").split(" (")[0].split(", ")
+    }
+    assert "The audience asks about" in draft.text or "first concern" in draft.text, "supported lines stay"

@@ -2,6 +2,7 @@
 what cannot be read, and finding the passages a question touches."""
 
 import pytest
+from fpdf.enums import EncryptionMethod
 
 from bot.domain.enums import LedgerAction, ReportFormat
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed
@@ -10,7 +11,7 @@ from bot.services.qa.ledger import event_ledger
 from bot.services.reports.report import REPORT_MAX_BYTES, add_report, get_report, report_passages
 from bot.services.reports.retrieval import passages_for
 from tests.factories import member
-from tests.harness.documents import HOUSING_MD, make_pdf
+from tests.harness.documents import HOUSING_MD, make_pdf, make_report_pdf
 
 RENT = "Rent caps limit how fast rents rise for sitting tenants, and reduce mobility. " * 6
 ZONING = "Zoning reform near transit stations adds homes quickly. Taller buildings are allowed. " * 6
@@ -25,6 +26,44 @@ async def test_a_pdf_is_read_page_by_page_and_cited_by_page(db, event, moderator
     added = await add_report(db, event.id, moderator, "housing.pdf", data)
     assert (added.report.format, added.report.pages, added.replaced) == (ReportFormat.PDF, 3, False)
     assert await citations(db, event) == [("p1", "1 Rent caps"), ("p2", "1 Rent caps"), ("p3", "2 Transit")]
+
+
+@pytest.mark.parametrize("encryption", [EncryptionMethod.RC4, EncryptionMethod.AES_128, EncryptionMethod.AES_256])
+async def test_a_pdf_with_only_an_owner_password_opens_as_it_is(db, event, moderator, encryption):
+    # Agencies restrict printing or editing with an owner password; anyone may open the file.
+    data = make_pdf([f"1 Rent caps\n\n{RENT}"], owner_password="agency-only", encryption=encryption)
+    added = await add_report(db, event.id, moderator, "restricted.pdf", data)
+    assert added.passages == 1
+    assert (await report_passages(db, event.id))[0].text.startswith("Rent caps limit how fast rents rise")
+
+
+async def test_running_headers_page_numbers_and_footnotes_are_not_read_as_the_text(db, event, moderator):
+    data = make_report_pdf(
+        [
+            ("Rent caps", RENT, "1 Figures from the 2023 tenants survey."),
+            ("Zoning reform", ZONING, "2 See the city plan of 2021."),
+            ("Transit", "Bus lanes speed journeys and cost little. " * 4, "3 Operator data."),
+        ]
+    )
+    await add_report(db, event.id, moderator, "review.pdf", data)
+    passages = await report_passages(db, event.id)
+    assert [(p.citation, p.heading) for p in passages] == [
+        ("p1", "Rent caps"),
+        ("p2", "Zoning reform"),
+        ("p3", "Transit"),
+    ]
+    text = " ".join(p.text for p in passages)
+    assert "Interim Report" not in text
+    assert "Page " not in text
+    # A footnote is a paragraph of its own, not the end of the page's last sentence.
+    assert passages[0].text.split("\n\n") == [RENT.strip(), "1 Figures from the 2023 tenants survey."]
+
+
+async def test_a_page_without_text_among_others_is_not_a_reason_to_refuse(db, event, moderator):
+    # A scanned letter inside a typed report (seen in a GAO report) has no text layer.
+    added = await add_report(db, event.id, moderator, "mixed.pdf", make_pdf([RENT, "", ZONING]))
+    assert [p.citation for p in await report_passages(db, event.id)] == ["p1", "p3"]
+    assert added.report.pages == 3
 
 
 async def test_long_pages_give_several_passages_each_with_its_own_id(db, event, moderator):
@@ -107,7 +146,7 @@ async def test_without_a_report_there_are_no_passages(db, event):
         ("latin1.md", "Café".encode("latin-1"), "not UTF-8 text"),
         ("page.html", b"No tags at all in this one.", "has no HTML in it"),
         ("report.docx", b"PK\x03\x04", r"PDF, Markdown \(\.md\), plain text"),
-        ("locked.pdf", make_pdf(["Secret rent data."], password="s3cret"), "is encrypted"),
+        ("locked.pdf", make_pdf(["Secret rent data."], password="s3cret"), "needs a password to open"),
         ("broken.pdf", b"%PDF-1.7\nthis is not really a pdf", "could not be read as a PDF"),
     ],
 )
