@@ -2,9 +2,9 @@
 
 The bot creates one ``SimilarityIndex`` at start-up (``SimilarityIndex.for_backend``) and passes
 it to the services that compare questions. An event's questions are read from the database the
-first time the event is looked at (or all open events at once with ``load_open_events``); from
-then on every question submitted with ``submit_question(..., similar=index)`` is added as it is
-stored. Events belong to one server and a server to one shard, so one process sees every question
+first time the event is looked at; from then on every question submitted with
+``submit_question(..., similar=index)`` is added as it is stored. Events belong to one server
+and a server to one shard, so one process sees every question
 of the events it serves.
 
 A backend turns texts into vectors and scores them between 0 and 1:
@@ -33,12 +33,11 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, utils
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from bot.domain.enums import EventState
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS, char_ngrams, hashed_counts, words
 from db.engine import Database
-from db.models import Event, Question
+from db.models import Question
 
 TIE = 0.02
 HASHED_FEATURES = 2**18
@@ -260,18 +259,6 @@ class SimilarityIndex:
                 vectors = await asyncio.to_thread(self.backend.encode, texts)
                 await asyncio.to_thread(index.add, ids, texts, vectors)
             self._events[event_id] = index
-
-    async def load_open_events(self, db: Database) -> int:
-        """Load every event that takes questions or votes (at start-up); returns how many."""
-
-        def open_events(session: Session) -> list[int]:
-            states = (EventState.OPEN, EventState.PAUSED)
-            return list(session.exec(select(Event.id).where(col(Event.state).in_(states))).all())
-
-        event_ids = await db.read(open_events)
-        for event_id in event_ids:
-            await self.load(db, event_id)
-        return len(event_ids)
 
     def forget(self, event_id: int) -> None:
         """Drop an event from memory (once it closes); it is read again if it is looked at later."""
