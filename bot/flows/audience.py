@@ -59,10 +59,13 @@ async def ask(
 
 
 async def vote(podium: Podium, question_id: int, member: Actor, value: int) -> VoteTally:
-    """Cast the member's vote (+1 or -1), or take it back if they cast the same one before."""
-    tally = await toggle_vote(podium.db, question_id, member, value)
-    podium.publisher.question_changed(question_id, votes_only=True)
-    return tally
+    """Cast the member's vote (+1 or -1), or take it back if they cast the same one before.
+
+    The caller shows the new counts: on Discord a click on the card is answered by redrawing the
+    card itself, which must happen before any other redraw is scheduled (``CardBoard.answer_vote``);
+    elsewhere the caller reports ``Publisher.question_changed(..., votes_only=True)``.
+    """
+    return await toggle_vote(podium.db, question_id, member, value)
 
 
 async def withdraw(podium: Podium, question_id: int, member: Actor) -> Question:

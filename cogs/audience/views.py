@@ -56,6 +56,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.VOT
             await safe.reply(interaction, message)
         else:
             await safe.reply(interaction, f"{message} It now has ▲ {tally.votes_up}." if tally.my_vote else message)
+            podium.publisher.question_changed(self.question_id, votes_only=True)
 
 
 class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.ASK):
