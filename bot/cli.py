@@ -29,7 +29,7 @@ app.add_typer(report_app, name="report")
 
 # Whoever can run the CLI on the bot's machine can read and change its database anyway: they act
 # as a local operator with the Manage Server permission, and the ledger names them so.
-LOCAL_OPERATOR = Actor(user_id=0, display_name="local operator (CLI)", manages_guild=True)
+LOCAL_OPERATOR = Actor(user_id=0, display_name="local operator (CLI)", manages_guild=True, operator=True)
 
 
 @db_app.command("upgrade")

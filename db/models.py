@@ -146,6 +146,8 @@ class Question(SQLModel, table=True):
         sa.Index("ix_question_queue", "event_id", "status", "pinned", "score", "created_at"),
         # Rate limits and "my questions".
         sa.Index("ix_question_author", "event_id", "author_id", "created_at"),
+        # Rate limits of members who forward others' messages.
+        sa.Index("ix_question_forwarder", "event_id", "forwarded_by", "created_at"),
         # One question at a time is being answered in an event.
         sa.Index(
             "uq_question_live",
@@ -160,6 +162,8 @@ class Question(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
     author_id: int = _discord_id()
     author_name: str = Field(max_length=100)
+    # The member who sent someone else's chat message to the panel: their ask, for bans and limits.
+    forwarded_by: int | None = _discord_id(nullable=True)
     anonymous: bool = False
     text: str = Field(sa_type=sa.Text)
     original_text: str | None = Field(default=None, sa_type=sa.Text)

@@ -18,7 +18,7 @@ from bot.services.actors import Actor
 from bot.services.dedup import suggest_similar
 from bot.services.events import get_event
 from bot.services.guilds import guild_settings
-from bot.services.questions import describe_status, submit_question
+from bot.services.questions import Forwarded, describe_status, submit_question
 from bot.services.votes import toggle_vote
 from db.models import Question, QuestionStatus
 
@@ -151,14 +151,15 @@ async def ask(
     *,
     anonymous: bool = False,
     author: Actor | None = None,
+    forwarded: Forwarded | None = None,
     confirmed: bool = False,
 ) -> None:
     """Submit a question, tell the member where it stands, then show it where it belongs.
 
     Unless ``confirmed``, a question that repeats one already asked is not sent yet: the member is
-    offered the existing ones to upvote instead, and can still send theirs. ``author`` is set when
-    a member forwards someone else's message: the question is credited to the author and the
-    member who forwarded it goes in the ledger.
+    offered the existing ones to upvote instead, and can still send theirs. ``author`` and
+    ``forwarded`` are set when a member forwards someone else's message: the question is credited
+    to the author, and the service checks the forwarder (see ``submit_question``).
     """
     bot = bot_of(interaction)
     # Looking for similar questions and storing this one can take longer than Discord's three
@@ -172,17 +173,24 @@ async def ask(
             await offer_instead(
                 interaction,
                 suggestions,
-                partial(ask, event_id=event_id, text=text, anonymous=anonymous, author=author, confirmed=True),
+                partial(
+                    ask,
+                    event_id=event_id,
+                    text=text,
+                    anonymous=anonymous,
+                    author=author,
+                    forwarded=forwarded,
+                    confirmed=True,
+                ),
             )
             return
-    member = actor_from(interaction)
     question = await submit_question(
         bot.db,
         event_id,
-        author or member,
+        author or actor_from(interaction),
         text,
         anonymous=anonymous,
-        forwarded_by=member if author is not None else None,
+        forwarded=forwarded,
         similar=bot.similar,
     )
     if question.status is QuestionStatus.PUBLISHED:
