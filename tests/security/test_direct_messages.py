@@ -11,7 +11,7 @@ from sqlmodel import func, select
 
 from db.models import Question, Vote
 from tests.cogs.steps import ask, open_event, set_up_server
-from tests.harness.driver import posted, reply_text
+from tests.harness.driver import custom_ids, posted, reply_text
 from tests.harness.payloads import QA_CHANNEL_ID, audience, click, slash
 
 STRANGER = audience(77)
@@ -56,7 +56,7 @@ async def test_a_question_asked_from_a_dm_is_neither_stored_nor_posted(discord_b
 
 async def test_the_ask_form_submitted_from_a_dm_is_refused(discord_bot):
     event_id = await open_event(discord_bot)
-    [panel] = [m for m in discord_bot.fake.messages.values() if m["embeds"] and "Ask the panel" in m["embeds"][0]["title"]]
+    [panel] = [m for m in discord_bot.fake.messages.values() if f"podium:ask:{event_id}" in custom_ids(m)]
     sent = await discord_bot.send(in_a_dm(click(STRANGER, panel, f"podium:ask:{event_id}")))
     assert OUTSIDE in reply_text(sent)
     assert await count(discord_bot, Question) == 0
