@@ -8,15 +8,22 @@ lines the bot refused, and why), ``timeline.png`` and ``themes.png``.
 """
 
 import asyncio
-import csv
-import io
 import json
 from dataclasses import asdict
 from pathlib import Path
 
 from bot.rehearsal.replay import Rehearsal
 from bot.services.charts import themes_chart, timeline_chart
-from bot.services.exports import EventExport, export_event, ledger_document, ledger_rows, to_csv, to_json, to_markdown
+from bot.services.exports import (
+    EventExport,
+    csv_text,
+    export_event,
+    ledger_document,
+    ledger_rows,
+    to_csv,
+    to_json,
+    to_markdown,
+)
 from db.engine import Database
 
 FILES = (
@@ -65,8 +72,4 @@ async def write_outputs(db: Database, rehearsal: Rehearsal, out: Path) -> EventE
 
 
 def _refused_csv(rehearsal: Rehearsal) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("line", "reason"))
-    writer.writerows((refusal.line, refusal.reason) for refusal in rehearsal.refused)
-    return buffer.getvalue()
+    return csv_text(("line", "reason"), ((refusal.line, refusal.reason) for refusal in rehearsal.refused))
