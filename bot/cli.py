@@ -264,10 +264,11 @@ def report_add(
     """Attach the event's report (replacing any earlier one), as a local operator."""
     data = _report_bytes(file, "FILE")
     database = _database(url)
+    limits = Settings().report_read_limits
 
     async def run() -> AddedReport:
         try:
-            return await add_report(database, event, LOCAL_OPERATOR, file.name, data)
+            return await add_report(database, event, LOCAL_OPERATOR, file.name, data, limits=limits)
         finally:
             await database.dispose()
 

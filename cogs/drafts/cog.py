@@ -35,8 +35,14 @@ class Drafts(commands.Cog):
         if file.size > REPORT_MAX_BYTES:
             raise InvalidInput(f"That file is larger than {REPORT_MAX_BYTES // 1_048_576} MB; attach a smaller report.")
         await safe.defer(interaction)
+        bot = bot_of(interaction)
         added = await add_report(
-            bot_of(interaction).db, chosen.id, actor_from(interaction), file.filename, await file.read()
+            bot.db,
+            chosen.id,
+            actor_from(interaction),
+            file.filename,
+            await file.read(),
+            limits=bot.settings.report_read_limits,
         )
         replaced = " It replaces the earlier report." if added.replaced else ""
         await safe.reply(
