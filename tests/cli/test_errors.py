@@ -5,7 +5,7 @@ empty podium.db left behind by a command that only reads.
 
 import pytest
 
-from tests.cli.test_rehearse_command import podium
+from tests.cli.test_rehearse_command import EXAMPLES, podium
 
 URL_HELP = "sqlite+aiosqlite:///path/to/podium.db or postgresql+asyncpg://"
 UNREACHABLE_POSTGRESQL = "postgresql+asyncpg://podium@127.0.0.1:9/podium"  # the discard port: nothing listens
@@ -65,3 +65,22 @@ def test_podium_run_with_discord_unreachable_says_so_in_one_line(tmp_path):
     assert "Traceback" not in result.stderr
     [line] = said(result)
     assert line.startswith("Podium could not reach Discord (")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('{"t": 1e300, "action": "ask", "user": "u1", "text": "Who pays?"}', "t must be a number of seconds"),
+        ('{"t": 1' + "0" * 400 + ', "action": "ask", "user": "u1", "text": "Who pays?"}', "t must be a number of"),
+        ("[" * 100_000 + "]" * 100_000, "its JSON is nested too deeply"),
+    ],
+)
+def test_a_rehearsal_line_out_of_range_or_nested_too_deeply_is_named_not_a_traceback(tmp_path, line, expected):
+    script = tmp_path / "script.jsonl"
+    script.write_text(line + "\n")
+    result = podium("rehearse", script, "--report", EXAMPLES / "report.md", "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    [said_line] = said(result)
+    assert said_line.startswith(f"{script}: line 1: ")
+    assert expected in said_line
