@@ -37,6 +37,7 @@ from bot.services.facts import (
     ledger_summary,
     question_fact,
     report_urls,
+    shown_themes,
     with_passages,
 )
 from bot.services.guilds import require_moderator
@@ -127,6 +128,7 @@ async def _event_facts(db: Database, event_id: int, moderator: Actor) -> EventFa
         return event, drafted_questions(session, event_id), ledger_summary(session, event)
 
     event, questions, summary = await db.read(read)
+    questions = await asyncio.to_thread(shown_themes, questions)
     index = await report_index(db, event_id)
     themes, passages = await asyncio.to_thread(with_passages, index, questions, group_themes(questions))
     return EventFacts(
