@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # to bind serves every event's screen, since each reads the shared database.
     presenter_port: int = Field(default=8080, ge=0, le=65535)
     presenter_public_url: str | None = None
+    # Guards for a port anyone may reach without a token: a request's headers must arrive within
+    # this many seconds, the server holds at most this many connections (file descriptors are the
+    # bot's too: its database needs them), and one link feeds at most this many open pages.
+    presenter_header_timeout_s: float = Field(default=10.0, gt=0)
+    presenter_max_connections: int = Field(default=200, ge=1)
+    presenter_streams_per_link: int = Field(default=20, ge=1)
 
     # The event's clock (docs/scaling.md): a reminder with the event's panel this long before the
     # start (0: at the start), a digest to the moderators this often while open (0: none), a recap
