@@ -12,6 +12,7 @@ from discord.http import Route
 from discord.state import ConnectionState
 
 from bot.discord.errors import PodiumTree
+from bot.discord.forms import answer_unclaimed
 from bot.discord.render import NO_MENTIONS
 from bot.llm.client import ModelClient
 from bot.scheduling.clock import EventClock
@@ -77,6 +78,10 @@ class PodiumMixin:
         # full collections, which otherwise pause the event loop for a few hundred milliseconds
         # on a heap this size, in the middle of a burst of votes.
         gc.freeze()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # A form opened before a restart is answered as the form that opened it would have been.
+        answer_unclaimed(interaction)
 
     async def close(self) -> None:
         if hasattr(self, "clock"):

@@ -359,6 +359,11 @@ class Draft(SQLModel, table=True):
     edited_by: int | None = _discord_id(nullable=True)
     approved_by: int | None = _discord_id(nullable=True)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A recap's text as approved (with the ledger's summary), and how many of its messages are
+    # posted: a post that failed halfway resumes from there, with the same words.
+    approved_text: str | None = Field(default=None, sa_type=sa.Text)
+    posted_parts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class LlmUsage(SQLModel, table=True):

@@ -11,9 +11,9 @@ GUILD_ID = 111_111_111_111_111_111  # above 2**53, as real snowflakes are
 MODERATOR_ROLE_ID = 555_555_555_555_555_555
 
 
-def host() -> Actor:
-    """The server's owner: Manage Server makes them a moderator."""
-    return Actor(user_id=900_000_000_000_000_001, display_name="Morgan (host)", manages_guild=True, guild_id=GUILD_ID)
+def host(guild_id: int = GUILD_ID) -> Actor:
+    """The server's owner, acting in it: Manage Server makes them a moderator there."""
+    return Actor(user_id=900_000_000_000_000_001, display_name="Morgan (host)", manages_guild=True, guild_id=guild_id)
 
 
 def member(n: int, *, roles: frozenset[int] = frozenset()) -> Actor:

@@ -143,7 +143,7 @@ async def _post_recap(fire: _Fire) -> str:
     if channel_id is None:
         return "not posted: no recap channel"
     approved = await drafting.approve_recap(context.db, draft.id or 0, SCHEDULER, now=fire.now)
-    sent = await context.publisher.post(channel_id, fire.event.id, approved.messages)
+    sent = await context.publisher.post(channel_id, approved)
     return f"approved #{draft.id}" + (" and posted" if sent else ", not posted")
 
 

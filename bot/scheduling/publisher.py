@@ -1,8 +1,8 @@
 """What the event's clock needs from Discord, and nothing more: the bot implements it, tests record it."""
 
-from collections.abc import Sequence
 from typing import Protocol
 
+from bot.services.drafting import ApprovedRecap
 from db.models import Draft, Event
 
 
@@ -16,6 +16,7 @@ class Publisher(Protocol):
         Approve / Regenerate / Edit buttons); True if posted."""
         ...
 
-    async def post(self, channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
-        """Post an approved recap's messages in order (with the event's timeline chart); True if all went out."""
+    async def post(self, channel_id: int, recap: ApprovedRecap) -> bool:
+        """Post an approved recap's messages in order (with the event's timeline chart), after those
+        already posted; True if all are out."""
         ...

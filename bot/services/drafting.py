@@ -63,6 +63,8 @@ class ApprovedRecap:
     draft: Draft
     messages: list[str]
     ledger: LedgerSummary
+    # How many of the messages Discord has already been given (a post resumed after a failure).
+    posted: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,15 +435,26 @@ async def edit_recap(db: Database, draft_id: int, moderator: Actor, text: str, *
 
 async def approve_recap(db: Database, draft_id: int, moderator: Actor, *, now: datetime | None = None) -> ApprovedRecap:
     """Approve a recap for posting, once the event has closed: returns the messages to post,
-    each within Discord's 2,000 characters, ending with the moderation ledger's summary."""
+    each within Discord's 2,000 characters, ending with the moderation ledger's summary.
+
+    A recap approved but not all posted (Discord refused, or the bot stopped halfway) may be
+    approved again: the same messages come back, with how many are out already, so posting
+    resumes where it stopped, keeping every edit, and nothing is posted twice.
+    """
     now = now or utcnow()
 
     def approve(session: Session) -> ApprovedRecap:
+        draft, event = _open_draft(session, draft_id, moderator, for_update=True)
+        summary = ledger_summary(session, event)
+        if draft.kind is DraftKind.RECAP and draft.status is DraftStatus.APPROVED and draft.approved_text:
+            if draft.posted_at is not None:
+                raise InvalidTransition(f"Recap #{draft_id} is posted already.")
+            return ApprovedRecap(draft, split_message(draft.approved_text), summary, posted=draft.posted_parts)
         draft, event = _recap_for_decision(session, draft_id, moderator)
         if event.state not in (EventState.CLOSED, EventState.ARCHIVED):
             raise InvalidTransition("A recap can be posted once the event has closed.")
-        summary = ledger_summary(session, event)
         draft.status, draft.approved_by, draft.approved_at = DraftStatus.APPROVED, moderator.user_id, now
+        draft.approved_text = f"{draft.text}\n\n{render_ledger(summary)}"
         session.add(draft)
         record(
             session,
@@ -452,8 +465,23 @@ async def approve_recap(db: Database, draft_id: int, moderator: Actor, *, now: d
             at=now,
             note=f"recap #{draft_id}",
         )
-        return ApprovedRecap(
-            draft=draft, messages=split_message(f"{draft.text}\n\n{render_ledger(summary)}"), ledger=summary
-        )
+        return ApprovedRecap(draft=draft, messages=split_message(draft.approved_text), ledger=summary)
 
     return await db.write(approve)
+
+
+async def recap_posted(db: Database, draft_id: int, parts: int, *, complete: bool, now: datetime | None = None) -> None:
+    """Remember that the first ``parts`` messages of an approved recap are posted (all of them,
+    when ``complete``), so that posting it again resumes after them."""
+    now = now or utcnow()
+
+    def remember(session: Session) -> None:
+        draft = session.get(Draft, draft_id, with_for_update=True)
+        if draft is None:
+            raise NotFound(f"There is no draft #{draft_id}.")
+        draft.posted_parts = max(draft.posted_parts, parts)
+        if complete:
+            draft.posted_at = now
+        session.add(draft)
+
+    await db.write(remember)

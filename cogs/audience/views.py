@@ -12,8 +12,9 @@ import discord
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
-from bot.discord.errors import PodiumModal, guarded
-from bot.discord.render import MODAL_TITLE_MAX, check_custom_id, clip, quote
+from bot.discord.errors import guarded
+from bot.discord.forms import PersistentForm
+from bot.discord.render import MODAL_TITLE_MAX, TEXT_INPUT_MAX, check_custom_id, clip, quote
 from bot.services.actors import Actor
 from bot.services.dedup import suggest_similar
 from bot.services.events import get_event
@@ -115,23 +116,32 @@ async def open_ask_modal(interaction: discord.Interaction, event_id: int) -> Non
     await safe.open_modal(interaction, modal)
 
 
-class AskModal(PodiumModal):
+class AskModal(PersistentForm, template=r"podium:form:ask:(?P<event>\d+)"):
     """The question form: the question, and (where the event allows) whether to ask anonymously."""
 
     def __init__(self, event_id: int, *, title: str, max_length: int) -> None:
-        super().__init__(title=title, timeout=15 * 60)
+        super().__init__(title=title, timeout=15 * 60, custom_id=check_custom_id(f"podium:form:ask:{event_id}"))
         self.event_id = event_id
         self.question = discord.ui.TextInput(
             label="Your question",
             style=discord.TextStyle.paragraph,
             placeholder="What would you like the panel to answer?",
             max_length=max_length,
+            custom_id="question",
         )
         self.add_item(self.question)
         self.anonymity: discord.ui.Select | None = None
 
+    @classmethod
+    def from_custom_id(cls, match: re.Match[str]) -> "AskModal":
+        # The service checks the text and whether the event takes anonymous questions again.
+        form = cls(int(match["event"]), title="Ask", max_length=TEXT_INPUT_MAX)
+        form.add_anonymity_choice()
+        return form
+
     def add_anonymity_choice(self) -> None:
         self.anonymity = discord.ui.Select(
+            custom_id="anonymity",
             options=[
                 discord.SelectOption(label="Show my name", value="named", default=True),
                 discord.SelectOption(label="Ask anonymously", value="anonymous"),

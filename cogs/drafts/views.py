@@ -2,17 +2,17 @@
 
 import io
 import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, cast
 
 import discord
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
-from bot.discord.errors import PodiumModal, guarded
+from bot.discord.errors import guarded
+from bot.discord.forms import PersistentForm
 from bot.discord.render import EMBED_DESCRIPTION_MAX, TEXT_INPUT_MAX, check_custom_id, clip, quote, split_content
 from bot.services.charts import timeline_chart
-from bot.services.drafting import approve_recap, edit_recap, get_draft, regenerate_draft
+from bot.services.drafting import ApprovedRecap, approve_recap, edit_recap, get_draft, recap_posted, regenerate_draft
 from bot.services.events import get_event
 from bot.services.guilds import guild_settings
 from cogs.audience.views import bot_of
@@ -87,7 +87,7 @@ class RecapButton(
         bot, moderator = bot_of(interaction), actor_from(interaction)
         if self.action == "edit":
             draft = await get_draft(bot.db, self.draft_id, moderator)
-            await safe.open_modal(interaction, EditRecapModal(draft))
+            await safe.open_modal(interaction, EditRecapModal(draft.id or 0, draft.text))
             return
         await safe.defer(interaction)
         if self.action == "regenerate":
@@ -99,43 +99,57 @@ class RecapButton(
         if channel_id is None:
             await safe.reply(interaction, "The recap is approved, but there is no recap channel to post it in.")
             return
-        if await post_recap(bot, channel_id, event.id or 0, approved.messages):
+        if await post_recap(bot, channel_id, approved):
             await safe.reply(interaction, f"Recap #{approved.draft.id} approved and posted in <#{channel_id}>.")
         else:
             await safe.reply(
                 interaction,
                 f"Recap #{approved.draft.id} is approved, but Podium could not post all of it in <#{channel_id}>: "
-                "check that it may send messages and attach files there.",
+                "check that it may send messages and attach files there, then press **Approve and post** again "
+                "to post the rest.",
             )
 
 
-async def post_recap(bot: "PodiumBot", channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
+async def post_recap(bot: "PodiumBot", channel_id: int, recap: ApprovedRecap) -> bool:
     """Post an approved recap publicly, the event's timeline chart attached to its last message.
 
-    Its text is data (the model wrote most of it), so it is made inert and split again to fit;
-    True if every message went out.
+    Its text is data (the model wrote most of it), so it is made inert and split again to fit.
+    Messages already posted (``recap.posted``) are skipped, each one posted is remembered at once,
+    and each carries a nonce, so a post cut short resumes without posting anything twice. True if
+    every message is out.
     """
+    draft_id = recap.draft.id or 0
     channel = bot.get_partial_messageable(channel_id)
-    chunks = split_content(quote("\n".join(messages)))
-    chart = await timeline_chart(bot.db, event_id)
+    chunks = split_content(quote("\n".join(recap.messages)))
+    chart = await timeline_chart(bot.db, recap.draft.event_id)
     for number, chunk in enumerate(chunks, start=1):
+        if number <= recap.posted:
+            continue
         file = discord.File(io.BytesIO(chart), filename="timeline.png") if number == len(chunks) else None
-        if await safe.post(channel, chunk, file=file) is None:
+        if await safe.post(channel, chunk, file=file, nonce=f"podium-r{draft_id}-{number}") is None:
             return False
+        await recap_posted(bot.db, draft_id, number, complete=number == len(chunks))
     return True
 
 
-class EditRecapModal(PodiumModal):
-    def __init__(self, draft: Draft) -> None:
-        super().__init__(title=f"Edit recap #{draft.id}", timeout=30 * 60)
-        self.draft_id = draft.id or 0
+class EditRecapModal(PersistentForm, template=r"podium:form:recap:(?P<draft>\d+)"):
+    def __init__(self, draft_id: int, text: str = "") -> None:
+        super().__init__(
+            title=f"Edit recap #{draft_id}", timeout=30 * 60, custom_id=check_custom_id(f"podium:form:recap:{draft_id}")
+        )
+        self.draft_id = draft_id
         self.text = discord.ui.TextInput(
             label="Recap (keep the [Q12] and [p4] citations)",
             style=discord.TextStyle.paragraph,
-            default=draft.text[:TEXT_INPUT_MAX],
+            default=text[:TEXT_INPUT_MAX],
             max_length=TEXT_INPUT_MAX,
+            custom_id="text",
         )
         self.add_item(self.text)
+
+    @classmethod
+    def from_custom_id(cls, match: re.Match[str]) -> "EditRecapModal":
+        return cls(int(match["draft"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)

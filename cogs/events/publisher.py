@@ -1,9 +1,9 @@
 """The publisher the event's clock posts through: the bot's side of ``bot.scheduling.publisher``."""
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.discord import safe
+from bot.services.drafting import ApprovedRecap
 from cogs.drafts.views import draft_embed, post_recap, recap_buttons
 from cogs.events.cog import panel
 from db.models import Draft, DraftKind, Event
@@ -35,5 +35,5 @@ class DiscordPublisher:
         channel = self.bot.get_partial_messageable(channel_id)
         return await safe.post(channel, heading, embed=draft_embed(draft), view=view) is not None
 
-    async def post(self, channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
-        return await post_recap(self.bot, channel_id, event_id, messages)
+    async def post(self, channel_id: int, recap: ApprovedRecap) -> bool:
+        return await post_recap(self.bot, channel_id, recap)

@@ -14,6 +14,7 @@ import pytest
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import Timing
 from bot.services.clock import utcnow
+from bot.services.drafting import ApprovedRecap
 from bot.services.events import create_event, schedule_event
 from bot.services.guilds import update_guild_settings
 from db.engine import Database
@@ -57,8 +58,8 @@ class RecordingPublisher:
     async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
         return await self._record(channel_id, [f"{heading}\n\n{draft.text}"])
 
-    async def post(self, channel_id: int, event_id: int, messages: Sequence[str]) -> bool:
-        return await self._record(channel_id, messages)
+    async def post(self, channel_id: int, recap: ApprovedRecap) -> bool:
+        return await self._record(channel_id, recap.messages)
 
     async def _record(self, channel_id: int, messages: Sequence[str]) -> bool:
         if self.hold is not None:
@@ -102,9 +103,11 @@ async def scheduled_event(
     db: Database, *, starts_in: float, lasts: float, guild_id: int = GUILD_ID, title: str = "Housing report"
 ) -> Event:
     """A draft event scheduled to start ``starts_in`` seconds from now and last ``lasts`` seconds."""
-    event = await create_event(db, guild_id, host(), title=title, channel_id=QA_CHANNEL_ID)
+    event = await create_event(db, guild_id, host(guild_id), title=title, channel_id=QA_CHANNEL_ID)
     starts = utcnow() + timedelta(seconds=starts_in)
-    return await schedule_event(db, event.id, host(), starts_at=starts, ends_at=starts + timedelta(seconds=lasts))
+    return await schedule_event(
+        db, event.id, host(guild_id), starts_at=starts, ends_at=starts + timedelta(seconds=lasts)
+    )
 
 
 async def until(condition: Callable[[], object], *, within_s: float = 10.0) -> None:
