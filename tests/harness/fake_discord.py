@@ -186,6 +186,11 @@ class FakeDiscord:
     # Missing Permissions (a role changed, a channel locked): ``forbid(channel_id, after=n)``.
     posts_allowed: dict[int, int] = field(default_factory=dict)
 
+    # Interactions (by token) whose follow-ups are never answered, nor recorded: a bot is then
+    # certainly in the middle of answering them (``holding``, once one has arrived).
+    held: set[str] = field(default_factory=set)
+    holding: set[str] = field(default_factory=set)
+
     def forbid(self, channel_id: int, *, after: int = 0) -> None:
         """From the ``after``-th next post on, refuse the bot's posts in the channel (403)."""
         self.posts_allowed[channel_id] = after
@@ -279,6 +284,10 @@ class FakeDiscord:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await _read_body(request)
         path = "/" + request.match_info["tail"]
+        token = path.strip("/").split("/")[2:3]
+        if path.startswith("/webhooks/") and token and token[0] in self.held:
+            self.holding.add(token[0])
+            await asyncio.Event().wait()  # never answered: the fake stops first
         recorded = Request(request.method, path, dict(request.query), body, asyncio.get_running_loop().time())
         with self._lock:
             self.requests.append(recorded)

@@ -1,7 +1,8 @@
 """A small hostile report: a 3 KB PDF whose one page is 100,000 text operators takes about 3 s of
 CPU to read (a real one took 23 s for 13 KB; 1,000 such pages would take hours). Reports are read
-in a process of their own within REPORT_READ_CPU_S and REPORT_READ_MEMORY_MB, here one second:
-the upload is refused with the reason, and members asking meanwhile are answered.
+in a process of their own within REPORT_READ_CPU_S and REPORT_READ_MEMORY_MB, here one second, or
+256 MB: the upload is refused with the reason, and members asking meanwhile are answered. So is a
+62 KB PDF whose one string inflates to 60 MB, which takes far more than that to read.
 """
 
 import io
@@ -17,8 +18,18 @@ from tests.harness.payloads import HOST, audience, slash, with_attachment
 
 
 def slow_pdf(operators: int = 100_000) -> bytes:
-    """A valid one-page PDF whose compressed content stream is ``operators`` text operators."""
-    content = zlib.compress(b"BT /F1 12 Tf 10 10 Td " + b"(a) Tj 1 0 Td " * operators + b"ET", 9)
+    """A valid one-page PDF whose content stream is ``operators`` text operators."""
+    return one_page_pdf(b"BT /F1 12 Tf 10 10 Td " + b"(a) Tj 1 0 Td " * operators + b"ET")
+
+
+def inflating_pdf(megabytes: int = 60) -> bytes:
+    """A valid one-page PDF of a few dozen KB whose one string inflates to ``megabytes`` MB."""
+    return one_page_pdf(b"BT /F1 12 Tf 10 10 Td (" + b"a" * (megabytes << 20) + b") Tj ET")
+
+
+def one_page_pdf(page_content: bytes) -> bytes:
+    """A valid one-page PDF whose content stream, compressed, is ``page_content``."""
+    content = zlib.compress(page_content, 9)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -60,6 +71,20 @@ async def test_a_pdf_that_takes_too_long_to_read_is_refused_with_the_reason(stri
         "Export it again (or as plain text) and upload that."
     )
     assert await strict_bot.db.read(lambda s: s.exec(select(Report)).all()) == []
+
+
+async def test_a_pdf_that_needs_too_much_memory_to_read_is_refused_with_the_reason(db):
+    bomb = inflating_pdf()
+    assert len(bomb) < 100_000
+    async with DiscordHarness(db, report_read_memory_mb=256) as lean_bot:
+        await set_up_server(lean_bot)
+        await open_event(lean_bot)
+        sent = await lean_bot.send(upload(lean_bot, "annex.pdf", bomb))
+        assert reply_text(sent) == (
+            "annex.pdf needs more than 256 MB of memory to read, so Podium did not read it. "
+            "Export it again (or as plain text) and upload that."
+        )
+        assert await lean_bot.db.read(lambda s: s.exec(select(Report)).all()) == []
 
 
 async def test_members_asking_while_reports_are_read_are_answered_first(strict_bot):
