@@ -231,6 +231,7 @@ class FakeDiscord:
         self._loop.close()
 
     async def _startup(self) -> None:
+        self._stopping = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
         app.router.add_get("/attachments/{name}", self._attachment)
@@ -247,6 +248,7 @@ class FakeDiscord:
             self.gateway.started(self.port)
 
     async def _shutdown(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -287,7 +289,8 @@ class FakeDiscord:
         token = path.strip("/").split("/")[2:3]
         if path.startswith("/webhooks/") and token and token[0] in self.held:
             self.holding.add(token[0])
-            await asyncio.Event().wait()  # never answered: the fake stops first
+            await self._stopping.wait()  # never answered while the fake runs
+            return web.Response(status=503)
         recorded = Request(request.method, path, dict(request.query), body, asyncio.get_running_loop().time())
         with self._lock:
             self.requests.append(recorded)
