@@ -170,8 +170,15 @@ async def test_approving_a_recap_returns_messages_that_fit_discord_with_the_ledg
     assert (approved.draft.status, approved.draft.approved_by) == (DraftStatus.APPROVED, moderator.user_id)
     actions = [e.action for e in await event_ledger(db, event.id)]
     assert actions[-2:] == [LedgerAction.RECAP_EDIT, LedgerAction.RECAP_APPROVE]
-    with pytest.raises(InvalidTransition, match="approved; it can no longer change"):
+    # Approved again before all of it is posted: the same messages, to post the rest.
+    await drafting.recap_posted(db, recap.id, 1, complete=False)
+    again = await drafting.approve_recap(db, recap.id, moderator)
+    assert (again.messages, again.posted) == (approved.messages, 1)
+    await drafting.recap_posted(db, recap.id, len(approved.messages), complete=True)
+    with pytest.raises(InvalidTransition, match="is posted already"):
         await drafting.approve_recap(db, recap.id, moderator)
+    with pytest.raises(InvalidTransition, match="approved; it can no longer change"):
+        await drafting.edit_recap(db, recap.id, moderator, long_text)
 
 
 async def test_a_recap_is_posted_only_after_the_event_closes(db, asked, moderator, event):
