@@ -12,6 +12,7 @@ from discord.http import Route
 from discord.state import ConnectionState
 
 from bot.discord.errors import PodiumTree
+from bot.discord.forms import answer_unclaimed
 from bot.discord.publisher import DiscordPublisher
 from bot.discord.render import NO_MENTIONS
 from bot.domain.clock import utcnow
@@ -92,6 +93,10 @@ class PodiumMixin:
         started_at, self._started_at = self._started_at, None
         guilds = [guild.id for guild in self.guilds]  # type: ignore[attr-defined]
         await self.publisher.cards.post_missing(guilds, asked_before=started_at)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # A form opened before a restart is answered as the form that opened it would have been.
+        answer_unclaimed(interaction)
 
     async def close(self) -> None:
         if hasattr(self, "clock"):

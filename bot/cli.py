@@ -3,10 +3,12 @@
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn, TypeVar
 
+import sqlalchemy as sa
 import typer
 
 from bot.domain.actors import Actor
@@ -21,6 +23,8 @@ from bot.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade
 
+T = TypeVar("T")
+
 app = typer.Typer(help="Podium: the audience Q&A of live events, run in Discord.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -29,7 +33,66 @@ app.add_typer(report_app, name="report")
 
 # Whoever can run the CLI on the bot's machine can read and change its database anyway: they act
 # as a local operator with the Manage Server permission, and the ledger names them so.
-LOCAL_OPERATOR = Actor(user_id=0, display_name="local operator (CLI)", manages_guild=True)
+LOCAL_OPERATOR = Actor(user_id=0, display_name="local operator (CLI)", manages_guild=True, operator=True)
+
+URL_FORMS = "sqlite+aiosqlite:///path/to/podium.db or postgresql+asyncpg://user:password@host:5432/name"
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """Say what went wrong in one line on stderr, and stop with ``code`` (2: what was typed)."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _database(url: str | None, *, create: bool = False) -> Database:
+    """The database at ``url`` (DATABASE_URL by default), checked before anything connects.
+
+    A URL of the wrong form, or a SQLite file that does not exist (which SQLite would otherwise
+    create, empty, and then fail on "no such table"), is refused in a line saying what to do;
+    ``create`` (``podium db upgrade``) only needs the file's folder to exist.
+    """
+    text = url or Settings().database_url
+    try:
+        parsed = sa.make_url(text)
+    except sa.exc.ArgumentError:
+        _fail(f"{text!r} is not a database URL; write it as {URL_FORMS}.", 2)
+    if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        _fail(f"Podium cannot use {parsed.drivername!r} databases; write the URL as {URL_FORMS}.", 2)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if create and not path.parent.is_dir():
+            _fail(f"The folder {path.parent} does not exist; create it, or choose another path.", 2)
+        if not create and not path.is_file():
+            _fail(f"There is no Podium database at {path}; create it with `podium db upgrade --url {text}`.")
+    return Database(text)
+
+
+def _run(work: Coroutine[Any, Any, T], database: Database) -> T:
+    """Run the command's work; a refusal or a database that cannot be used ends it in one line."""
+    shown = database.url.render_as_string(hide_password=True)
+    # Each retry of an unreachable database is logged for the bot's operators; here the one line
+    # below says what they came to.
+    logging.getLogger("db.engine").setLevel(logging.CRITICAL)
+    try:
+        return asyncio.run(work)
+    except PodiumError as error:
+        _fail(error.message)
+    except (sa.exc.ProgrammingError, sa.exc.OperationalError) as error:
+        if _missing_table(error):
+            _fail(f"The database at {shown} has no Podium tables yet; run `podium db upgrade` first.")
+        _fail(f"Podium could not use the database at {shown}: {_first_line(error.orig or error)}")
+    except (TimeoutError, OSError, sa.exc.DBAPIError) as error:
+        _fail(f"Podium could not reach the database at {shown}: {_first_line(error)}. Is the server running?")
+
+
+def _missing_table(error: sa.exc.DBAPIError) -> bool:
+    message = str(error.orig)
+    return "no such table" in message or ("relation" in message and "does not exist" in message)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 @db_app.command("upgrade")
@@ -37,8 +100,7 @@ def db_upgrade(
     url: str | None = typer.Option(None, "--url", help="Database URL (default: DATABASE_URL from the environment)."),
 ) -> None:
     """Create or upgrade the database schema to the newest version."""
-    settings = Settings()
-    database = Database(url or settings.database_url)
+    database = _database(url, create=True)
 
     async def run() -> None:
         try:
@@ -46,7 +108,7 @@ def db_upgrade(
         finally:
             await database.dispose()
 
-    asyncio.run(run())
+    _run(run(), database)
     typer.echo(f"Database is up to date: {database.url.render_as_string(hide_password=True)}")
 
 
@@ -74,7 +136,31 @@ def run() -> None:
 
     settings = Settings()
     token = _token(settings)
-    create_bot(settings).run(token, log_handler=None)
+    bot = create_bot(settings, _database(settings.database_url, create=True))
+    with _reaching_discord():
+        bot.run(token, log_handler=None)
+
+
+BAD_TOKEN = 'Discord refused the token in DISCORD_TOKEN; copy the bot\'s token again (README, "Run it on Discord").'
+
+
+@contextmanager
+def _reaching_discord() -> Iterator[None]:
+    """Say in one line why Discord could not be reached, or would not take the token."""
+    import aiohttp
+    import discord
+
+    try:
+        yield
+    except discord.ConnectionClosed as closed:
+        # 4004 is the gateway's "authentication failed"; the rest say Discord hung up.
+        if closed.code != 4004:
+            _fail(f"Discord closed Podium's connection (code {closed.code}); see the log, then start it again.")
+        _fail(BAD_TOKEN)
+    except discord.LoginFailure:
+        _fail(BAD_TOKEN)
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        _fail(f"Podium could not reach Discord ({_first_line(error)}); check the network and DISCORD_API_BASE.")
 
 
 @app.command()
@@ -104,7 +190,8 @@ def sync(
             bot.tree.copy_global_to(guild=server)
             return len(await bot.tree.sync(guild=server))
 
-    count = asyncio.run(register())
+    with _reaching_discord():
+        count = asyncio.run(register())
     typer.echo(f"Synced {count} commands {'everywhere' if everywhere else f'to server {target}'}.")
 
 
@@ -119,7 +206,7 @@ def present(
     from bot.web.server import PresenterServer
 
     settings = Settings()
-    database = Database(url or settings.database_url)
+    database = _database(url)
     server = PresenterServer(database, settings)
 
     async def serve() -> None:
@@ -137,11 +224,7 @@ def present(
             await server.stop()
             await database.dispose()
 
-    try:
-        asyncio.run(serve())
-    except PodiumError as error:
-        typer.echo(error.message, err=True)
-        raise typer.Exit(1) from None
+    _run(serve(), database)
     typer.echo("Stopped.")
 
 
@@ -163,8 +246,10 @@ async def _until_stopped(running: Awaitable[None]) -> None:
 
 def _report_bytes(file: Path, hint: str) -> bytes:
     """The report file's contents, refused before reading if it is missing or too large."""
+    if not file.exists():
+        raise typer.BadParameter(f"{file} does not exist.", param_hint=hint)
     if not file.is_file():
-        raise typer.BadParameter(f"{file} is not a file.", param_hint=hint)
+        raise typer.BadParameter(f"{file} is a folder, not a file.", param_hint=hint)
     if file.stat().st_size > REPORT_MAX_BYTES:
         raise typer.BadParameter(f"{file} is larger than {REPORT_MAX_BYTES // 1_048_576} MB.", param_hint=hint)
     return file.read_bytes()
@@ -178,19 +263,16 @@ def report_add(
 ) -> None:
     """Attach the event's report (replacing any earlier one), as a local operator."""
     data = _report_bytes(file, "FILE")
-    database = Database(url or Settings().database_url)
+    database = _database(url)
+    limits = Settings().report_read_limits
 
     async def run() -> AddedReport:
         try:
-            return await add_report(database, event, LOCAL_OPERATOR, file.name, data)
+            return await add_report(database, event, LOCAL_OPERATOR, file.name, data, limits=limits)
         finally:
             await database.dispose()
 
-    try:
-        added = asyncio.run(run())
-    except PodiumError as error:
-        typer.echo(error.message, err=True)
-        raise typer.Exit(1) from None
+    added = _run(run(), database)
     pages = f"{added.report.pages} pages, " if added.report.pages else ""
     verb = "Replaced the report of" if added.replaced else "Added a report to"
     typer.echo(
@@ -206,7 +288,7 @@ def jobs(
 ) -> None:
     """List what Podium will do for an event, and when: its scheduled jobs, soonest first."""
     settings = Settings()
-    database = Database(url or settings.database_url)
+    database = _database(url)
     # Listing starts a scheduler that never runs a job; its start and stop are no news here.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
@@ -220,11 +302,7 @@ def jobs(
             await clock.shutdown()
             await database.dispose()
 
-    try:
-        found = asyncio.run(run())
-    except PodiumError as error:
-        typer.echo(error.message, err=True)
-        raise typer.Exit(1) from None
+    found = _run(run(), database)
     typer.echo(f"Event #{event}: {found.event.title} ({found.event.state.value})")
     for job in found.jobs:
         when = job.next_at.isoformat(timespec="seconds") if job.next_at else "paused"
@@ -295,7 +373,7 @@ def export(
     url: Annotated[str | None, typer.Option("--url", help="Database URL (default: DATABASE_URL).")] = None,
 ) -> None:
     """An event's questions as CSV, JSON or Markdown, with the moderation ledger's summary."""
-    database = Database(url or Settings().database_url)
+    database = _database(url)
 
     async def run() -> EventExport:
         try:
@@ -303,11 +381,7 @@ def export(
         finally:
             await database.dispose()
 
-    try:
-        text = render(asyncio.run(run()), export_format)
-    except PodiumError as error:
-        typer.echo(error.message, err=True)
-        raise typer.Exit(1) from None
+    text = render(_run(run(), database), export_format)
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -320,7 +394,7 @@ def events(
     url: Annotated[str | None, typer.Option("--url", help="Database URL (default: DATABASE_URL).")] = None,
 ) -> None:
     """Every event in the database, newest first."""
-    database = Database(url or Settings().database_url)
+    database = _database(url)
 
     async def run() -> list[EventListing]:
         try:
@@ -328,7 +402,7 @@ def events(
         finally:
             await database.dispose()
 
-    listings = asyncio.run(run())
+    listings = _run(run(), database)
     if not listings:
         typer.echo("No events yet.")
     for listing in listings:

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.services.reports.report_reader import DEFAULT_CPU_S, DEFAULT_MEMORY_MB, ReadLimits
 from db.engine import DEFAULT_DATABASE_URL, DEFAULT_RETRY_BUDGET_S, Retries
 
 LLM_DRAFT_BUDGET_MAX_S = 600.0
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     shard_ids: list[int] | None = None
     # A question's public card is edited at most once per this many seconds, whatever the votes.
     card_edit_interval_s: float = Field(default=2.0, ge=0)
+    # A report is read in a process of its own with at most this much CPU time and memory;
+    # a file that needs more is refused (bot/services/reports/report_reader.py).
+    report_read_cpu_s: int = Field(default=DEFAULT_CPU_S, ge=1)
+    report_read_memory_mb: int = Field(default=DEFAULT_MEMORY_MB, ge=256)
 
     # The presenter screen's web server, started with the bot (or alone by `podium present`). Bound to
     # this machine only by default; PRESENTER_PUBLIC_URL is the address people open when a reverse
@@ -44,6 +49,12 @@ class Settings(BaseSettings):
     # to bind serves every event's screen, since each reads the shared database.
     presenter_port: int = Field(default=8080, ge=0, le=65535)
     presenter_public_url: str | None = None
+    # Guards for a port anyone may reach without a token: a request's headers must arrive within
+    # this many seconds, the server holds at most this many connections (file descriptors are the
+    # bot's too: its database needs them), and one link feeds at most this many open pages.
+    presenter_header_timeout_s: float = Field(default=10.0, gt=0)
+    presenter_max_connections: int = Field(default=200, ge=1)
+    presenter_streams_per_link: int = Field(default=20, ge=1)
 
     # The event's clock (docs/scaling.md): a reminder with the event's panel this long before the
     # start (0: at the start), a digest to the moderators this often while open (0: none), a recap
@@ -83,6 +94,11 @@ class Settings(BaseSettings):
     @property
     def database_retries(self) -> Retries:
         return Retries(budget_s=self.database_retry_budget_s)
+
+    @property
+    def report_read_limits(self) -> ReadLimits:
+        """What reading one report may cost."""
+        return ReadLimits(cpu_s=self.report_read_cpu_s, memory_mb=self.report_read_memory_mb)
 
     @property
     def llm_configured(self) -> bool:

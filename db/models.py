@@ -91,6 +91,8 @@ class Question(SQLModel, table=True):
         sa.Index("ix_question_queue", "event_id", "status", "pinned", "score", "created_at"),
         # Rate limits and "my questions".
         sa.Index("ix_question_author", "event_id", "author_id", "created_at"),
+        # Rate limits of members who forward others' messages.
+        sa.Index("ix_question_forwarder", "event_id", "forwarded_by", "created_at"),
         # One question at a time is being answered in an event.
         sa.Index(
             "uq_question_live",
@@ -105,6 +107,8 @@ class Question(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
     author_id: int = _discord_id()
     author_name: str = Field(max_length=100)
+    # The member who sent someone else's chat message to the panel: their ask, for bans and limits.
+    forwarded_by: int | None = _discord_id(nullable=True)
     anonymous: bool = False
     text: str = Field(sa_type=sa.Text)
     original_text: str | None = Field(default=None, sa_type=sa.Text)
@@ -266,6 +270,11 @@ class Draft(SQLModel, table=True):
     edited_by: int | None = _discord_id(nullable=True)
     approved_by: int | None = _discord_id(nullable=True)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A recap's text as approved (with the ledger's summary), and how many of its messages are
+    # posted: a post that failed halfway resumes from there, with the same words.
+    approved_text: str | None = Field(default=None, sa_type=sa.Text)
+    posted_parts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class LlmUsage(SQLModel, table=True):

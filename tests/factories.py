@@ -11,14 +11,14 @@ GUILD_ID = 111_111_111_111_111_111  # above 2**53, as real snowflakes are
 MODERATOR_ROLE_ID = 555_555_555_555_555_555
 
 
-def host() -> Actor:
-    """The server's owner: Manage Server makes them a moderator."""
-    return Actor(user_id=900_000_000_000_000_001, display_name="Morgan (host)", manages_guild=True)
+def host(guild_id: int = GUILD_ID) -> Actor:
+    """The server's owner, acting in it: Manage Server makes them a moderator there."""
+    return Actor(user_id=900_000_000_000_000_001, display_name="Morgan (host)", manages_guild=True, guild_id=guild_id)
 
 
 def member(n: int, *, roles: frozenset[int] = frozenset()) -> Actor:
     """An audience member; ``n`` tells them apart."""
-    return Actor(user_id=800_000_000_000_000_000 + n, display_name=f"Member {n}", role_ids=roles)
+    return Actor(user_id=800_000_000_000_000_000 + n, display_name=f"Member {n}", role_ids=roles, guild_id=GUILD_ID)
 
 
 async def make_event(db: Database, moderator: Actor, **settings: object) -> Event:

@@ -6,6 +6,7 @@ import discord
 
 from bot.flows.context import Podium
 from bot.scheduling.clock import EventClock
+from bot.settings import Settings
 from bot.web.server import PresenterServer
 
 
@@ -15,6 +16,7 @@ class PodiumClient(Protocol):
     podium: Podium
     clock: EventClock
     presenter: PresenterServer
+    settings: Settings
 
 
 def client_of(interaction: discord.Interaction) -> PodiumClient:

@@ -3,7 +3,8 @@
 A ``PodiumError`` is a refusal the services explained: its message is shown to the member,
 ephemerally. Anything else is a bug: it is logged with a short id, and the member gets an apology
 quoting that id so a moderator can find the log line. Commands (through ``PodiumTree``), views,
-modals and dynamic items (through ``guarded``) all end here.
+modals and dynamic items (through ``guarded``) all end here, and all refuse an interaction from
+outside a server (a direct message) before anything else.
 
 The same entry points tell the database when the member must be answered (``answer_in_time``),
 so that a database in trouble gives up while "nothing was saved" can still reach them.
@@ -20,7 +21,8 @@ import discord
 from discord import app_commands
 
 from bot.discord import safe
-from bot.domain.errors import PodiumError, RateLimited
+from bot.discord.actors import check_in_server
+from bot.domain.errors import NotAllowed, PodiumError, RateLimited
 from db.engine import answer_due
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ def guarded(callback: F) -> F:
     async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> Any:
         answer_in_time(interaction)
         try:
+            check_in_server(interaction)
             return await callback(self, interaction, *args)
         except Exception as error:
             await report_error(interaction, error)
@@ -90,6 +93,13 @@ class PodiumTree(app_commands.CommandTree):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         answer_in_time(interaction)
+        try:
+            check_in_server(interaction)
+        except NotAllowed as refusal:
+            # The tree reports only its own errors; an autocomplete gets no answer at all.
+            if interaction.type is discord.InteractionType.application_command:
+                await report_error(interaction, refusal)
+            return False
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
@@ -99,6 +109,7 @@ class PodiumTree(app_commands.CommandTree):
 class PodiumModal(discord.ui.Modal):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         answer_in_time(interaction)
+        check_in_server(interaction)
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
@@ -108,6 +119,7 @@ class PodiumModal(discord.ui.Modal):
 class PodiumView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         answer_in_time(interaction)
+        check_in_server(interaction)
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:

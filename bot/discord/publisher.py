@@ -4,7 +4,7 @@
 import asyncio
 import io
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -15,6 +15,8 @@ from bot.discord.cards import CardBoard
 from bot.discord.render import quote, split_content
 from bot.domain.enums import DraftKind
 from bot.domain.transitions import Decision
+from bot.flows.port import Posted
+from bot.services.drafts.drafting import ApprovedRecap
 from db.engine import Database
 from db.models import Draft, Event, Question
 
@@ -62,13 +64,21 @@ class DiscordPublisher:
             await safe.post(self._channel(channel_id), heading, embed=embeds.draft_embed(draft), view=view) is not None
         )
 
-    async def post_recap(self, channel_id: int, messages: Sequence[str], chart: bytes) -> bool:
+    async def post_recap(self, channel_id: int, recap: ApprovedRecap, chart: bytes, *, posted: Posted) -> bool:
         # The recap's text is data (a model wrote most of it): made inert, then split again to fit.
-        chunks = split_content(quote("\n".join(messages)))
+        # Each message carries a nonce, so one Discord took before a failure is not posted twice.
+        draft_id = recap.draft.id or 0
+        chunks = split_content(quote("\n".join(recap.messages)))
         for number, chunk in enumerate(chunks, start=1):
+            if number <= recap.posted:
+                continue
             file = discord.File(io.BytesIO(chart), filename="timeline.png") if number == len(chunks) else None
-            if await safe.post(self._channel(channel_id), chunk, file=file) is None:
+            if (
+                await safe.post(self._channel(channel_id), chunk, file=file, nonce=f"podium-r{draft_id}-{number}")
+                is None
+            ):
                 return False
+            await posted(number, number == len(chunks))
         return True
 
     async def flush(self) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from bot.domain.actors import Actor
 from bot.domain.enums import QuestionStatus
 from bot.flows.context import Podium
-from bot.services.qa.questions import submit_question, withdraw_question
+from bot.services.qa.questions import Forwarded, submit_question, withdraw_question
 from bot.services.qa.routing import event_channels
 from bot.services.qa.votes import VoteTally, toggle_vote
 from bot.services.sense.dedup import Suggestion, suggest_similar
@@ -27,14 +27,15 @@ async def ask(
     *,
     anonymous: bool = False,
     author: Actor | None = None,
+    forwarded: Forwarded | None = None,
     confirmed: bool = False,
 ) -> Question | Offered:
     """Submit a question and show it where it belongs: to the audience, or to the moderators for review.
 
     Unless ``confirmed``, a question that repeats one already asked is not sent: the member is
-    offered the existing ones instead (``Offered``), and can still send theirs. ``author`` is set
-    when ``member`` forwards someone else's message: the question is credited to the author and
-    the member who forwarded it goes in the ledger.
+    offered the existing ones instead (``Offered``), and can still send theirs. ``author`` and
+    ``forwarded`` are set when ``member`` forwards someone else's message: the question is
+    credited to the author, and the service checks the forwarder (see ``submit_question``).
     """
     if not confirmed:
         suggestions = await suggest_similar(podium.db, podium.similar, event_id, text)
@@ -46,7 +47,7 @@ async def ask(
         author or member,
         text,
         anonymous=anonymous,
-        forwarded_by=member if author is not None else None,
+        forwarded=forwarded,
         similar=podium.similar,
     )
     if question.status is QuestionStatus.PUBLISHED:

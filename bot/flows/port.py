@@ -4,10 +4,14 @@ The bot implements it on Discord (``bot.discord.publisher``); tests and rehearsa
 Every method returns once the effect is out (or refused); none raises for a refusal by Discord.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from bot.services.drafts.drafting import ApprovedRecap
 from db.models import Draft, Event, Question
+
+# Told how many of a recap's messages are out, and whether that is all of them.
+Posted = Callable[[int, bool], Awaitable[None]]
 
 
 class Publisher(Protocol):
@@ -41,6 +45,7 @@ class Publisher(Protocol):
         Approve / Regenerate / Edit buttons); True if posted."""
         ...
 
-    async def post_recap(self, channel_id: int, messages: Sequence[str], chart: bytes) -> bool:
-        """Post an approved recap's messages in order, the chart attached to the last; True if all went out."""
+    async def post_recap(self, channel_id: int, recap: ApprovedRecap, chart: bytes, *, posted: Posted) -> bool:
+        """Post an approved recap's messages in order after the ``recap.posted`` already out, the
+        chart attached to the last, telling ``posted(parts, complete)`` after each; True if all are out."""
         ...

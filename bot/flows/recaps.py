@@ -5,7 +5,7 @@ from datetime import datetime
 
 from bot.domain.actors import Actor
 from bot.flows.port import Publisher
-from bot.services.drafts.drafting import approve_recap
+from bot.services.drafts.drafting import approve_recap, recap_posted
 from bot.services.qa.routing import event_channels
 from bot.services.records.charts import timeline_chart
 from db.engine import Database
@@ -25,13 +25,19 @@ async def approve_and_post(
     db: Database, publisher: Publisher, draft_id: int, moderator: Actor, *, now: datetime | None = None
 ) -> PostedRecap:
     """Approve the recap (the ledger says who), then post it in the server's recap channel, or
-    the event's own, with the event's timeline chart. A moderator's button and the clock's
-    automatic post both come here (the clock has no similarity index, hence no ``Podium``)."""
+    the event's own, with the event's timeline chart. Each message out is remembered at once, so
+    approving again after a failed post posts the rest, never a message twice. A moderator's
+    button and the clock's automatic post both come here (the clock has no similarity index,
+    hence no ``Podium``)."""
     approved = await approve_recap(db, draft_id, moderator, now=now)
     event_id = approved.draft.event_id
     channel_id = (await event_channels(db, event_id)).recap
     if channel_id is None:
         return PostedRecap(approved.draft, None, posted=False)
     chart = await timeline_chart(db, event_id)
-    posted = await publisher.post_recap(channel_id, approved.messages, chart)
+
+    async def remember(parts: int, complete: bool) -> None:
+        await recap_posted(db, draft_id, parts, complete=complete)
+
+    posted = await publisher.post_recap(channel_id, approved, chart, posted=remember)
     return PostedRecap(approved.draft, channel_id, posted=posted)

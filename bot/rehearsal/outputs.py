@@ -8,8 +8,6 @@ lines the bot refused, and why), ``timeline.png`` and ``themes.png``.
 """
 
 import asyncio
-import csv
-import io
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +16,7 @@ from bot.rehearsal.replay import Rehearsal
 from bot.services.records.charts import themes_chart, timeline_chart
 from bot.services.records.exports import (
     EventExport,
+    csv_text,
     export_event,
     ledger_document,
     ledger_rows,
@@ -73,8 +72,4 @@ async def write_outputs(db: Database, rehearsal: Rehearsal, out: Path) -> EventE
 
 
 def _refused_csv(rehearsal: Rehearsal) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("line", "reason"))
-    writer.writerows((refusal.line, refusal.reason) for refusal in rehearsal.refused)
-    return buffer.getvalue()
+    return csv_text(("line", "reason"), ((refusal.line, refusal.reason) for refusal in rehearsal.refused))

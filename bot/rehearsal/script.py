@@ -14,7 +14,6 @@ services, during the replay.
 """
 
 import json
-import math
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +26,9 @@ from pydantic import ValidationError
 from bot.domain.enums import ReasonCode
 from bot.services.qa.text import valid_payload
 from db.models import EventSettings
+
+# The longest event a script may describe: a week of seconds.
+T_MAX = 7 * 24 * 60 * 60
 
 # action -> (fields it needs, fields it may have), beside "t" and "action".
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {
@@ -120,6 +122,8 @@ def parse_line(number: int, raw: str) -> Line:
         fields = valid_payload(json.loads(raw))
     except json.JSONDecodeError as error:
         raise ScriptError(f"not valid JSON ({error.msg} at column {error.colno}).", line=number) from None
+    except RecursionError:
+        raise ScriptError("not a script line: its JSON is nested too deeply.", line=number) from None
     if not isinstance(fields, dict):
         raise ScriptError('each line must be a JSON object, such as {"t": 0, "action": "ask", ...}.', line=number)
     action = fields.get("action")
@@ -134,8 +138,12 @@ def parse_line(number: int, raw: str) -> Line:
     if unknown:
         raise ScriptError(f"{action!r} does not take {', '.join(unknown)}.", line=number)
     t = fields.get("t")
-    if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
-        raise ScriptError("t must be a number of seconds from the event's start, 0 or more.", line=number)
+    # Compared before any conversion: an integer too large for a float, or a float too large for
+    # a date, would otherwise fail inside the replay instead of here with the line's number.
+    if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t <= T_MAX:
+        raise ScriptError(
+            f"t must be a number of seconds from the event's start, from 0 to {T_MAX:,} (a week).", line=number
+        )
     for name in _NAME_FIELDS:
         if name in fields and not (isinstance(fields[name], str) and fields[name].strip()):
             raise ScriptError(f"{name} must be a non-empty string.", line=number)

@@ -32,7 +32,7 @@ from db.models import Draft, Event
 log = logging.getLogger(__name__)
 
 # The ledger names the clock as the actor of what it does; it may do what a moderator may.
-SCHEDULER = Actor(user_id=0, display_name="Podium (scheduled)", manages_guild=True)
+SCHEDULER = Actor(user_id=0, display_name="Podium (scheduled)", manages_guild=True, operator=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.domain.errors import NotFound
 from bot.services.qa.presenter import presented_event, presenter_screen
-from bot.web.feed import KEEPALIVE_S, ScreenFeed, Update
+from bot.web.feed import KEEPALIVE_S, ScreenFeed, TooManyFollowers, Update
 from bot.web.pages import render_page, render_screen
 
 # Every response: nothing to run, embed or frame unless a page says otherwise.
@@ -59,8 +59,19 @@ def create_app(feed: ScreenFeed) -> ASGIApp:
     async def stream(request: Request) -> Response:
         token = request.path_params["token"]
         await presented_event(db, token)
+        updates = feed.follow(token, keepalive_s=KEEPALIVE_S)
+        try:
+            # The first step counts this page among the link's followers (or refuses it) at once,
+            # so pages arriving together cannot all pass the count before any is counted.
+            first = await anext(updates)
+        except TooManyFollowers:
+            return PlainTextResponse(
+                "Too many screens follow this link", status_code=429, headers={"retry-after": "30"}
+            )
+        except StopAsyncIteration:  # the server is stopping; the page comes back after it
+            return PlainTextResponse("The presenter screen is restarting", status_code=503)
         return StreamingResponse(
-            _event_stream(feed.follow(token, keepalive_s=KEEPALIVE_S)),
+            _event_stream(_starting_with(first, updates)),
             media_type="text/event-stream",
             # Proxies such as nginx would otherwise hold the events back in their buffers.
             headers={"x-accel-buffering": "no"},
@@ -74,6 +85,12 @@ def create_app(feed: ScreenFeed) -> ASGIApp:
         exception_handlers={NotFound: _not_found, 404: _not_found},
     )
     return _SecurityHeaders(app)
+
+
+async def _starting_with(first: Update | None, rest: AsyncIterator[Update | None]) -> AsyncIterator[Update | None]:
+    yield first
+    async for update in rest:
+        yield update
 
 
 async def _event_stream(updates: AsyncIterator[Update | None]) -> AsyncIterator[str]:

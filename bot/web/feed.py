@@ -5,7 +5,8 @@ While at least one page follows a link, a task reads the screen through the serv
 follower gets it. A moderator's button, a vote, the CLI or another shard process all change the
 database, and the database is what is read, so every writer is seen without any of them knowing
 the screen exists. The cost is one screen read per link per interval, however many pages follow
-it. When the link's token is rotated, the read finds nothing and the followers are told it is gone.
+it. When the link's token is rotated or its event archived, the read finds nothing and the followers
+are told it is gone.
 """
 
 import asyncio
@@ -23,6 +24,13 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL_S = 0.25
 # A comment line this often keeps proxies and the browser from dropping a quiet stream.
 KEEPALIVE_S = 15.0
+
+
+STREAMS_PER_LINK = 20
+
+
+class TooManyFollowers(Exception):
+    """As many pages as a link may feed follow it already."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +68,26 @@ class _Watch:
 class ScreenFeed:
     """The presenter links being watched in this process, each polled once for all its followers."""
 
-    def __init__(self, db: Database, *, interval_s: float = POLL_INTERVAL_S) -> None:
+    def __init__(
+        self, db: Database, *, interval_s: float = POLL_INTERVAL_S, streams_per_link: int = STREAMS_PER_LINK
+    ) -> None:
         self.db = db
         self.interval_s = interval_s
+        self.streams_per_link = streams_per_link
         self._watches: dict[str, _Watch] = {}
 
     async def follow(self, token: str, *, keepalive_s: float = KEEPALIVE_S) -> AsyncIterator[Update | None]:
         """The screen behind ``token`` each time it changes, starting with how it is now.
 
         Yields ``None`` after ``keepalive_s`` without news; ends after yielding ``GONE`` (the link
-        was rotated), or without a word when the feed closes (the server is stopping).
+        was rotated, or its event archived), or without a word when the feed closes (the server
+        is stopping). Raises ``TooManyFollowers``, before following, when ``streams_per_link``
+        pages already follow the link: each holds a connection for as long as it is open.
         """
-        watch = self._watches.get(token) or self._start(token)
+        watch = self._watches.get(token)
+        if watch is not None and len(watch.inboxes) >= self.streams_per_link:
+            raise TooManyFollowers(token)
+        watch = watch or self._start(token)
         inbox: asyncio.Queue[Update] = asyncio.Queue(maxsize=1)
         if watch.latest is not None:
             inbox.put_nowait(watch.latest)

@@ -7,7 +7,9 @@ import logging
 import socket
 from collections.abc import Iterator
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.settings import Settings
 from bot.web.app import create_app
@@ -35,12 +37,54 @@ class _Server(uvicorn.Server):
         yield
 
 
+def guarded_protocol(*, header_timeout_s: float, max_connections: int) -> type[H11Protocol]:
+    """uvicorn's HTTP/1.1 protocol with the two guards it lacks.
+
+    A request's head must be complete within ``header_timeout_s`` of the connection opening (or
+    of the previous response ending): uvicorn times out only idle keep-alive connections, so a
+    client sending a header byte now and then held its connection, and its file descriptor,
+    for ever. And a connection past ``max_connections`` is closed as soon as it is accepted,
+    so that no number of clients can take the process's descriptors from its database.
+    """
+
+    class GuardedH11Protocol(H11Protocol):
+        _head_due: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                transport.close()
+                return
+            self._expect_head()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._expect_head()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._head_due is not None:
+                self._head_due.cancel()
+            super().connection_lost(exc)
+
+        def _expect_head(self) -> None:
+            if self._head_due is not None:
+                self._head_due.cancel()
+            self._head_due = self.loop.call_later(header_timeout_s, self._head_late)
+
+        def _head_late(self) -> None:
+            # IDLE: the client has not finished sending a request's head since the timer started.
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+    return GuardedH11Protocol
+
+
 class PresenterServer:
     """Serves every event's presenter screen from ``db`` at the host and port in ``settings``."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.settings = settings
-        self.feed = ScreenFeed(db)
+        self.feed = ScreenFeed(db, streams_per_link=settings.presenter_streams_per_link)
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._port = settings.presenter_port
@@ -75,6 +119,12 @@ class PresenterServer:
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(
             create_app(self.feed),
+            http=guarded_protocol(
+                header_timeout_s=self.settings.presenter_header_timeout_s,
+                max_connections=self.settings.presenter_max_connections,
+            ),
+            # Requests beyond the connections allowed get 503, not a slot.
+            limit_concurrency=self.settings.presenter_max_connections,
             lifespan="off",
             ws="none",
             log_config=None,

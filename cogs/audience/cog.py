@@ -10,7 +10,7 @@ from bot.discord.client import podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.flows import audience
-from bot.services.qa.questions import describe_status, my_questions
+from bot.services.qa.questions import Forwarded, describe_status, my_questions
 from cogs.audience.views import AskButton, VoteButton, ask, open_ask_modal
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
@@ -78,8 +78,15 @@ class Audience(commands.Cog):
 
     async def forward_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         chosen = await chosen_event(interaction, None)
-        author = member_actor(message.author, interaction.guild_id)
-        await ask(interaction, chosen.id, message.content, author=author)
+        forwarder = actor_from(interaction)
+        forwarded = Forwarded(
+            by=forwarder,
+            channel_id=message.channel.id,
+            # A webhook's or a system message is no member's either.
+            from_bot=message.author.bot or message.webhook_id is not None or message.is_system(),
+        )
+        author = member_actor(message.author, chosen.guild_id)
+        await ask(interaction, chosen.id, message.content, author=author, forwarded=forwarded)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -15,14 +15,15 @@ from bot.discord import buttons, safe
 from bot.discord.actors import actor_from
 from bot.discord.buttons import Direction
 from bot.discord.client import podium_of
-from bot.discord.errors import PodiumModal, guarded
+from bot.discord.errors import guarded
+from bot.discord.forms import PersistentForm
 from bot.discord.publisher import DiscordPublisher
-from bot.discord.render import MODAL_TITLE_MAX, clip, quote
+from bot.discord.render import MODAL_TITLE_MAX, TEXT_INPUT_MAX, check_custom_id, clip, quote
 from bot.domain.actors import Actor
 from bot.domain.enums import QuestionStatus
 from bot.flows import audience
 from bot.services.qa.events import get_event
-from bot.services.qa.questions import describe_status
+from bot.services.qa.questions import Forwarded, describe_status
 from cogs.audience.suggestions import offer_instead
 
 
@@ -85,23 +86,32 @@ async def open_ask_modal(interaction: discord.Interaction, event_id: int) -> Non
     await safe.open_modal(interaction, modal)
 
 
-class AskModal(PodiumModal):
+class AskModal(PersistentForm, template=r"podium:form:ask:(?P<event>\d+)"):
     """The question form: the question, and (where the event allows) whether to ask anonymously."""
 
     def __init__(self, event_id: int, *, title: str, max_length: int) -> None:
-        super().__init__(title=title, timeout=15 * 60)
+        super().__init__(title=title, timeout=15 * 60, custom_id=check_custom_id(f"podium:form:ask:{event_id}"))
         self.event_id = event_id
         self.question = discord.ui.TextInput(
             label="Your question",
             style=discord.TextStyle.paragraph,
             placeholder="What would you like the panel to answer?",
             max_length=max_length,
+            custom_id="question",
         )
         self.add_item(self.question)
         self.anonymity: discord.ui.Select | None = None
 
+    @classmethod
+    def from_custom_id(cls, match: re.Match[str]) -> "AskModal":
+        # The service checks the text and whether the event takes anonymous questions again.
+        form = cls(int(match["event"]), title="Ask", max_length=TEXT_INPUT_MAX)
+        form.add_anonymity_choice()
+        return form
+
     def add_anonymity_choice(self) -> None:
         self.anonymity = discord.ui.Select(
+            custom_id="anonymity",
             options=[
                 discord.SelectOption(label="Show my name", value="named", default=True),
                 discord.SelectOption(label="Ask anonymously", value="anonymous"),
@@ -121,19 +131,30 @@ async def ask(
     *,
     anonymous: bool = False,
     author: Actor | None = None,
+    forwarded: Forwarded | None = None,
     confirmed: bool = False,
 ) -> None:
     """Ask (``bot.flows.audience.ask``) and tell the member where their question stands, or offer
-    them the questions it seems to repeat, with a way to send it anyway."""
+    them the questions it seems to repeat, with a way to send it anyway. ``author`` and
+    ``forwarded`` are set when a member forwards someone else's message (see ``submit_question``)."""
     # Looking for similar questions and storing this one can take longer than Discord's three
     # seconds in a busy burst: acknowledge first, answer in a moment.
     await safe.defer(interaction)
     member = actor_from(interaction)
     asked = await audience.ask(
-        podium_of(interaction), event_id, member, text, anonymous=anonymous, author=author, confirmed=confirmed
+        podium_of(interaction),
+        event_id,
+        member,
+        text,
+        anonymous=anonymous,
+        author=author,
+        forwarded=forwarded,
+        confirmed=confirmed,
     )
     if isinstance(asked, audience.Offered):
-        send = partial(ask, event_id=event_id, text=text, anonymous=anonymous, author=author, confirmed=True)
+        send = partial(
+            ask, event_id=event_id, text=text, anonymous=anonymous, author=author, forwarded=forwarded, confirmed=True
+        )
         await offer_instead(interaction, asked.suggestions, send)
         return
     if asked.status is QuestionStatus.PUBLISHED:

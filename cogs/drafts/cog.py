@@ -6,7 +6,7 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
-from bot.discord.client import podium_of
+from bot.discord.client import client_of, podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.domain.errors import InvalidInput
@@ -36,7 +36,12 @@ class Drafts(commands.Cog):
             raise InvalidInput(f"That file is larger than {REPORT_MAX_BYTES // 1_048_576} MB; attach a smaller report.")
         await safe.defer(interaction)
         added = await add_report(
-            podium_of(interaction).db, chosen.id, actor_from(interaction), file.filename, await file.read()
+            podium_of(interaction).db,
+            chosen.id,
+            actor_from(interaction),
+            file.filename,
+            await file.read(),
+            limits=client_of(interaction).settings.report_read_limits,
         )
         replaced = " It replaces the earlier report." if added.replaced else ""
         await safe.reply(

@@ -10,8 +10,9 @@ from bot.discord.actors import actor_from
 from bot.discord.buttons import RECAP, RecapAction, recap_button, recap_buttons
 from bot.discord.client import podium_of
 from bot.discord.embeds import draft_embed
-from bot.discord.errors import PodiumModal, guarded
-from bot.discord.render import TEXT_INPUT_MAX
+from bot.discord.errors import guarded
+from bot.discord.forms import PersistentForm
+from bot.discord.render import TEXT_INPUT_MAX, check_custom_id
 from bot.domain.enums import DraftKind
 from bot.flows.recaps import approve_and_post
 from bot.services.drafts.drafting import edit_recap, get_draft, regenerate_draft
@@ -42,7 +43,7 @@ class RecapButton(discord.ui.DynamicItem[discord.ui.Button], template=RECAP):
         podium, moderator = podium_of(interaction), actor_from(interaction)
         if self.action == "edit":
             draft = await get_draft(podium.db, self.draft_id, moderator)
-            await safe.open_modal(interaction, EditRecapModal(draft))
+            await safe.open_modal(interaction, EditRecapModal(draft.id or 0, draft.text))
             return
         await safe.defer(interaction)
         if self.action == "regenerate":
@@ -58,21 +59,29 @@ class RecapButton(discord.ui.DynamicItem[discord.ui.Button], template=RECAP):
             await safe.reply(
                 interaction,
                 f"Recap #{posted.draft.id} is approved, but Podium could not post all of it in "
-                f"<#{posted.channel_id}>: check that it may send messages and attach files there.",
+                f"<#{posted.channel_id}>: check that it may send messages and attach files there, then press "
+                "**Approve and post** again to post the rest.",
             )
 
 
-class EditRecapModal(PodiumModal):
-    def __init__(self, draft: Draft) -> None:
-        super().__init__(title=f"Edit recap #{draft.id}", timeout=30 * 60)
-        self.draft_id = draft.id or 0
+class EditRecapModal(PersistentForm, template=r"podium:form:recap:(?P<draft>\d+)"):
+    def __init__(self, draft_id: int, text: str = "") -> None:
+        super().__init__(
+            title=f"Edit recap #{draft_id}", timeout=30 * 60, custom_id=check_custom_id(f"podium:form:recap:{draft_id}")
+        )
+        self.draft_id = draft_id
         self.text = discord.ui.TextInput(
             label="Recap (keep the [Q12] and [p4] citations)",
             style=discord.TextStyle.paragraph,
-            default=draft.text[:TEXT_INPUT_MAX],
+            default=text[:TEXT_INPUT_MAX],
             max_length=TEXT_INPUT_MAX,
+            custom_id="text",
         )
         self.add_item(self.text)
+
+    @classmethod
+    def from_custom_id(cls, match: re.Match[str]) -> "EditRecapModal":
+        return cls(int(match["draft"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         podium = podium_of(interaction)

@@ -18,20 +18,23 @@ from bot.domain.errors import InvalidInput
 from bot.flows import events as event_flows
 from bot.services.qa import events
 from bot.services.qa.guilds import guild_settings
+from bot.services.qa.moderation import check_moderator
 from cogs.events.status import describe_jobs
 from db.models import Event
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
-def parse_time(text: str, timezone: str) -> datetime:
-    """A time typed as ``2026-12-01 18:30`` in the server's time zone, as an aware datetime."""
+def parse_time(text: str, timezone: str, *, field: str) -> datetime:
+    """A time typed as ``2026-12-01 18:30`` in the server's time zone, as an aware datetime.
+
+    The refusal names the field rather than repeating what was typed: it is the member's own
+    text, and need not be shown back to them to say it was not a time.
+    """
     try:
         naive = datetime.strptime(text.strip(), TIME_FORMAT)
     except ValueError:
-        raise InvalidInput(
-            f"I could not read {text!r} as a time. Write it like 2026-12-01 18:30 ({timezone})."
-        ) from None
+        raise InvalidInput(f"I could not read the {field} time. Write it like 2026-12-01 18:30 ({timezone}).") from None
     return naive.replace(tzinfo=ZoneInfo(timezone))
 
 
@@ -73,13 +76,17 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
     @app_commands.autocomplete(event=event_autocomplete)
     async def schedule_command(self, interaction: discord.Interaction, event: int, start: str, end: str) -> None:
         podium = podium_of(interaction)
+        actor = actor_from(interaction)
+        event_id = await self._event_id(interaction, event)
+        # Who may schedule is checked before anything typed is read, so a member learns nothing.
+        await check_moderator(podium.db, interaction.guild_id or 0, actor)
         timezone = (await guild_settings(podium.db, interaction.guild_id or 0)).timezone
         scheduled = await events.schedule_event(
             podium.db,
-            await self._event_id(interaction, event),
-            actor_from(interaction),
-            starts_at=parse_time(start, timezone),
-            ends_at=parse_time(end, timezone),
+            event_id,
+            actor,
+            starts_at=parse_time(start, timezone, field="start"),
+            ends_at=parse_time(end, timezone, field="end"),
         )
         planned = await client_of(interaction).clock.follow(scheduled)
         await safe.reply(interaction, f"Scheduled {describe(scheduled)}.\n{describe_jobs(planned)}")
@@ -173,11 +180,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         changes = {name: value for name, value in changes.items() if value is not None}
         podium = podium_of(interaction)
         event_id = await self._event_id(interaction, event)
-        updated = (
-            await events.update_event(podium.db, event_id, actor_from(interaction), **changes)
-            if changes
-            else await events.get_event(podium.db, event_id)
-        )
+        updated = await events.update_event(podium.db, event_id, actor_from(interaction), **changes)
         lines = [
             f"Pre-moderation: {'on' if updated.premoderation else 'off'}",
             f"Anonymous questions: {'allowed' if updated.allow_anonymous else 'not allowed'}",

@@ -15,7 +15,8 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.buttons import DECISIONS, MODERATE, decision_button, decision_buttons
 from bot.discord.client import podium_of
-from bot.discord.errors import PodiumModal, guarded
+from bot.discord.errors import guarded
+from bot.discord.forms import PersistentForm
 from bot.discord.moderators import question_embed, question_options
 from bot.discord.render import SELECT_OPTIONS_MAX, TEXT_INPUT_MAX, check_custom_id
 from bot.domain.enums import ReasonCode
@@ -66,7 +67,7 @@ class ModerateButton(discord.ui.DynamicItem[discord.ui.Button], template=MODERAT
             await safe.reply(interaction, f"Why should question #{qid} be {DECISIONS[decision].done}?", view=view)
         elif decision is Decision.EDIT:
             question = await moderation.question_for_moderator(podium.db, qid, moderator)
-            await safe.open_modal(interaction, EditModal(question))
+            await safe.open_modal(interaction, EditModal(question.id or 0, question.text))
         elif decision is Decision.MERGE:
             question = await moderation.question_for_moderator(podium.db, qid, moderator)
             view = discord.ui.View(timeout=None)
@@ -150,30 +151,47 @@ async def merge_candidates(podium: Podium, question: Question) -> list[Question]
     return [ranked.get(i) or await get_question(podium.db, i) for i in wanted]
 
 
-class NoteModal(PodiumModal):
+class NoteModal(PersistentForm, template=r"podium:form:note:(?P<action>reject|dismiss):(?P<question>\d+)"):
     def __init__(self, action: SetAside, question_id: int) -> None:
-        super().__init__(title=f"Why is #{question_id} set aside?", timeout=15 * 60)
+        super().__init__(
+            title=f"Why is #{question_id} set aside?",
+            timeout=15 * 60,
+            custom_id=check_custom_id(f"podium:form:note:{action}:{question_id}"),
+        )
         self.action, self.question_id = action, question_id
-        self.note = discord.ui.TextInput(label="Reason", max_length=moderation.NOTE_MAX)
+        self.note = discord.ui.TextInput(label="Reason", max_length=moderation.NOTE_MAX, custom_id="note")
         self.add_item(self.note)
+
+    @classmethod
+    def from_custom_id(cls, match: re.Match[str]) -> "NoteModal":
+        return cls(cast(SetAside, match["action"]), int(match["question"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await set_aside(interaction, self.action, self.question_id, ReasonCode.OTHER, self.note.value)
 
 
-class EditModal(PodiumModal):
+class EditModal(PersistentForm, template=r"podium:form:edit:(?P<question>\d+)"):
     """Reword a question; the asker's original wording is kept for the record."""
 
-    def __init__(self, question: Question) -> None:
-        super().__init__(title=f"Edit question #{question.id}", timeout=15 * 60)
-        self.question_id = question.id or 0
+    def __init__(self, question_id: int, text: str = "") -> None:
+        super().__init__(
+            title=f"Edit question #{question_id}",
+            timeout=15 * 60,
+            custom_id=check_custom_id(f"podium:form:edit:{question_id}"),
+        )
+        self.question_id = question_id
         self.text = discord.ui.TextInput(
             label="Question",
             style=discord.TextStyle.paragraph,
-            default=question.text[:TEXT_INPUT_MAX],
+            default=text[:TEXT_INPUT_MAX],
             max_length=TEXT_INPUT_MAX,
+            custom_id="text",
         )
         self.add_item(self.text)
+
+    @classmethod
+    def from_custom_id(cls, match: re.Match[str]) -> "EditModal":
+        return cls(int(match["question"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         moderator = actor_from(interaction)

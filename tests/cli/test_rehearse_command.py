@@ -27,16 +27,17 @@ OUTPUTS = {
 }
 
 
-def podium(*args, cwd=ROOT):
-    # No language model, whatever the machine's environment says: the extractive writer drafts.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+def podium(*args, cwd=ROOT, env=None):
+    # No language model and no database, whatever the machine's environment says: the extractive
+    # writer drafts, and the database is the command line's or the default; ``env`` adds settings.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "DATABASE_URL", "DISCORD_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot", *map(str, args)],
         capture_output=True,
         text=True,
         check=False,
         cwd=cwd,
-        env=environment | {"PYTHONPATH": str(ROOT)},
+        env=environment | {"PYTHONPATH": str(ROOT)} | (env or {}),
     )
 
 

@@ -47,7 +47,7 @@ async def test_resuming_a_paused_event_posts_no_second_panel(discord_bot):
 async def test_illegal_moves_are_explained(discord_bot):
     await discord_bot.send(slash(HOST, "event create", title="Town hall"))
     sent = await discord_bot.send(slash(HOST, "event close", event=1))
-    assert reply_text(sent) == "Event #1 is draft, so it cannot close."
+    assert reply_text(sent) == "Event #1 is a draft, so it cannot be closed."
 
 
 async def test_members_cannot_run_events(discord_bot):

@@ -20,7 +20,12 @@ class DiscordHarness:
     """A Podium bot logged in to a fake Discord, with the test server in its cache."""
 
     def __init__(
-        self, db: Database, *, card_edit_interval_s: float = 0.0, fake: FakeDiscord | RemoteFakeDiscord | None = None
+        self,
+        db: Database,
+        *,
+        card_edit_interval_s: float = 0.0,
+        fake: FakeDiscord | RemoteFakeDiscord | None = None,
+        **settings: Any,
     ) -> None:
         self.db = db
         self.fake = fake or FakeDiscord()
@@ -31,6 +36,7 @@ class DiscordHarness:
             # The bot's presenter screen on a free port, so test runs side by side never collide.
             presenter_port=0,
             presenter_public_url=None,
+            **settings,
         )
         self.bot: Any = None
 

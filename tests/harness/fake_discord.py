@@ -182,6 +182,21 @@ class FakeDiscord:
     # Discord's gateway too, for a bot that connects as a real one does (tests/harness/fake_gateway.py).
     gateway: "FakeGateway | None" = None
     rate_limits: RateLimits | None = None
+    # Channels where the bot may post only so many more messages before Discord answers 403
+    # Missing Permissions (a role changed, a channel locked): ``forbid(channel_id, after=n)``.
+    posts_allowed: dict[int, int] = field(default_factory=dict)
+
+    # Interactions (by token) whose follow-ups are never answered, nor recorded: a bot is then
+    # certainly in the middle of answering them (``holding``, once one has arrived).
+    held: set[str] = field(default_factory=set)
+    holding: set[str] = field(default_factory=set)
+
+    def forbid(self, channel_id: int, *, after: int = 0) -> None:
+        """From the ``after``-th next post on, refuse the bot's posts in the channel (403)."""
+        self.posts_allowed[channel_id] = after
+
+    def allow(self, channel_id: int) -> None:
+        self.posts_allowed.pop(channel_id, None)
 
     def __post_init__(self) -> None:
         self._limiter = _Limiter(self.rate_limits) if self.rate_limits else None
@@ -216,6 +231,7 @@ class FakeDiscord:
         self._loop.close()
 
     async def _startup(self) -> None:
+        self._stopping = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
         app.router.add_get("/attachments/{name}", self._attachment)
@@ -232,6 +248,7 @@ class FakeDiscord:
             self.gateway.started(self.port)
 
     async def _shutdown(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -269,6 +286,11 @@ class FakeDiscord:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await _read_body(request)
         path = "/" + request.match_info["tail"]
+        token = path.strip("/").split("/")[2:3]
+        if path.startswith("/webhooks/") and token and token[0] in self.held:
+            self.holding.add(token[0])
+            await self._stopping.wait()  # never answered while the fake runs
+            return web.Response(status=503)
         recorded = Request(request.method, path, dict(request.query), body, asyncio.get_running_loop().time())
         with self._lock:
             self.requests.append(recorded)
@@ -299,7 +321,12 @@ class FakeDiscord:
         if parts[0] == "webhooks" and method == "PATCH":
             return _json(self._store_message(None, body))
         if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "POST":
-            return _json(self._post_once(int(parts[1]), body))
+            channel_id = int(parts[1])
+            if self.posts_allowed.get(channel_id, 1) <= 0:
+                return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+            if channel_id in self.posts_allowed:
+                self.posts_allowed[channel_id] -= 1
+            return _json(self._post_once(channel_id, body))
         if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "PATCH":
             return _json(self._edit_message(int(parts[1]), int(parts[3]), body))
         if parts[0] == "channels" and "pins" in parts and method == "PUT":

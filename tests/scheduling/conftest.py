@@ -12,8 +12,10 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.clock import utcnow
+from bot.flows.port import Posted
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import Timing
+from bot.services.drafts.drafting import ApprovedRecap
 from bot.services.qa.events import create_event, schedule_event
 from bot.services.qa.guilds import update_guild_settings
 from db.engine import Database
@@ -57,9 +59,11 @@ class RecordingPublisher:
     async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
         return await self._record(channel_id, [f"{heading}\n\n{draft.text}"])
 
-    async def post_recap(self, channel_id: int, messages: Sequence[str], chart: bytes) -> bool:
+    async def post_recap(self, channel_id: int, recap: ApprovedRecap, chart: bytes, *, posted: Posted) -> bool:
         assert chart.startswith(b"\x89PNG"), "an approved recap is posted with the event's timeline chart"
-        return await self._record(channel_id, messages)
+        sent = await self._record(channel_id, recap.messages[recap.posted :])
+        await posted(len(recap.messages), True)
+        return sent
 
     async def _record(self, channel_id: int, messages: Sequence[str]) -> bool:
         if self.hold is not None:
@@ -103,9 +107,11 @@ async def scheduled_event(
     db: Database, *, starts_in: float, lasts: float, guild_id: int = GUILD_ID, title: str = "Housing report"
 ) -> Event:
     """A draft event scheduled to start ``starts_in`` seconds from now and last ``lasts`` seconds."""
-    event = await create_event(db, guild_id, host(), title=title, channel_id=QA_CHANNEL_ID)
+    event = await create_event(db, guild_id, host(guild_id), title=title, channel_id=QA_CHANNEL_ID)
     starts = utcnow() + timedelta(seconds=starts_in)
-    return await schedule_event(db, event.id, host(), starts_at=starts, ends_at=starts + timedelta(seconds=lasts))
+    return await schedule_event(
+        db, event.id, host(guild_id), starts_at=starts, ends_at=starts + timedelta(seconds=lasts)
+    )
 
 
 async def until(condition: Callable[[], object], *, within_s: float = 10.0) -> None:

@@ -44,6 +44,7 @@ from bot.services.drafts.facts import (
     ledger_summary,
     question_fact,
     report_urls,
+    shown_themes,
     with_passages,
 )
 from bot.services.drafts.model_calls import CallUsage
@@ -70,6 +71,8 @@ class ApprovedRecap:
     draft: Draft
     messages: list[str]
     ledger: LedgerSummary
+    # How many of the messages Discord has already been given (a post resumed after a failure).
+    posted: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,7 @@ async def _event_facts(db: Database, event_id: int, moderator: Actor) -> EventFa
 
     event, drafted, summary = await db.read(read)
     questions = [question for question in drafted if question.instruction is None]
+    questions = await asyncio.to_thread(shown_themes, questions)
     index = await report_index(db, event_id)
     themes, passages = await asyncio.to_thread(with_passages, index, questions, group_themes(questions))
     return EventFacts(
@@ -442,15 +446,26 @@ async def edit_recap(db: Database, draft_id: int, moderator: Actor, text: str, *
 
 async def approve_recap(db: Database, draft_id: int, moderator: Actor, *, now: datetime | None = None) -> ApprovedRecap:
     """Approve a recap for posting, once the event has closed: returns the messages to post,
-    each within Discord's 2,000 characters, ending with the moderation ledger's summary."""
+    each within Discord's 2,000 characters, ending with the moderation ledger's summary.
+
+    A recap approved but not all posted (Discord refused, or the bot stopped halfway) may be
+    approved again: the same messages come back, with how many are out already, so posting
+    resumes where it stopped, keeping every edit, and nothing is posted twice.
+    """
     now = now or utcnow()
 
     def approve(session: Session) -> ApprovedRecap:
+        draft, event = _open_draft(session, draft_id, moderator, for_update=True)
+        summary = ledger_summary(session, event)
+        if draft.kind is DraftKind.RECAP and draft.status is DraftStatus.APPROVED and draft.approved_text:
+            if draft.posted_at is not None:
+                raise InvalidTransition(f"Recap #{draft_id} is posted already.")
+            return ApprovedRecap(draft, split_message(draft.approved_text), summary, posted=draft.posted_parts)
         draft, event = _recap_for_decision(session, draft_id, moderator)
         if event.state not in (EventState.CLOSED, EventState.ARCHIVED):
             raise InvalidTransition("A recap can be posted once the event has closed.")
-        summary = ledger_summary(session, event)
         draft.status, draft.approved_by, draft.approved_at = DraftStatus.APPROVED, moderator.user_id, now
+        draft.approved_text = f"{draft.text}\n\n{render_ledger(summary)}"
         session.add(draft)
         record(
             session,
@@ -461,8 +476,23 @@ async def approve_recap(db: Database, draft_id: int, moderator: Actor, *, now: d
             at=now,
             note=f"recap #{draft_id}",
         )
-        return ApprovedRecap(
-            draft=draft, messages=split_message(f"{draft.text}\n\n{render_ledger(summary)}"), ledger=summary
-        )
+        return ApprovedRecap(draft=draft, messages=split_message(draft.approved_text), ledger=summary)
 
     return await db.write(approve)
+
+
+async def recap_posted(db: Database, draft_id: int, parts: int, *, complete: bool, now: datetime | None = None) -> None:
+    """Remember that the first ``parts`` messages of an approved recap are posted (all of them,
+    when ``complete``), so that posting it again resumes after them."""
+    now = now or utcnow()
+
+    def remember(session: Session) -> None:
+        draft = session.get(Draft, draft_id, with_for_update=True)
+        if draft is None:
+            raise NotFound(f"There is no draft #{draft_id}.")
+        draft.posted_parts = max(draft.posted_parts, parts)
+        if complete:
+            draft.posted_at = now
+        session.add(draft)
+
+    await db.write(remember)

@@ -5,6 +5,7 @@ Writers (a model or the extractive templates) only put prose around these; what 
 is never left to a model.
 """
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from bot.llm.validate import LINK, MENTION, Sources, links_in
 from bot.services.qa.instructions import instruction_in
 from bot.services.qa.text import normalise
 from bot.services.reports.retrieval import PassageHit, PassageIndex
+from bot.services.sense.themes import label_groups
 from db.models import Event, LedgerEntry, Question
 
 # Questions a draft speaks about: the ones the audience can see, and the ones answered.
@@ -153,6 +155,32 @@ def drafted_questions(session: Session, event_id: int) -> list[QuestionFact]:
         .order_by(col(Question.score).desc(), col(Question.created_at), col(Question.id))
     )
     return [question_fact(question) for question in session.exec(query).all()]
+
+
+def shown_themes(questions: Sequence[QuestionFact]) -> list[QuestionFact]:
+    """The questions with each theme's label kept only if its questions here say its words.
+
+    A label was stored over the queue as it was, set-aside questions included, and could quote
+    words a moderator dismissed; such a label is made again from the words of the theme's shown
+    questions alone, so nothing a draft publishes comes from a question set aside.
+    """
+    grouped: dict[str, list[int]] = {}
+    for position, question in enumerate(questions):
+        if question.theme != OTHER_THEME:
+            grouped.setdefault(question.theme, []).append(position)
+    stale = [
+        (label, members)
+        for label, members in grouped.items()
+        if not _words(label) <= set().union(*(_words(questions[n].text) for n in members))
+    ]
+    relabelled = label_groups([question.text for question in questions], [members for _, members in stale])
+    renamed = {old: new or OTHER_THEME for (old, _), new in zip(stale, relabelled, strict=True)}
+    return [replace(q, theme=renamed.get(q.theme, q.theme)) for q in questions]
+
+
+def _words(text: str) -> set[str]:
+    # Plurals folded, so that the label "Rent" is said by a question about rents.
+    return {word.removesuffix("s") for word in re.findall(r"\w+", text.casefold())}
 
 
 def group_themes(questions: Sequence[QuestionFact]) -> list[ThemeFact]:

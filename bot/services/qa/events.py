@@ -18,12 +18,29 @@ from bot.domain.errors import InvalidInput, InvalidTransition, NotFound
 from bot.domain.transitions import EVENT_TRANSITIONS
 from bot.services.qa.guilds import load_guild_settings, require_moderator
 from bot.services.qa.ledger import record
-from bot.services.qa.text import normalise
+from bot.services.qa.text import normalise, normalise_block
 from db.engine import Database
 from db.models import Event, EventSettings
 
 State = EventState
 
+
+# How a refused transition reads: "Event #1 is a draft, so it cannot be closed."
+_STATE_WORDS = {
+    State.DRAFT: "a draft",
+    State.SCHEDULED: "scheduled",
+    State.OPEN: "open",
+    State.PAUSED: "paused",
+    State.CLOSED: "closed",
+    State.ARCHIVED: "archived",
+}
+_VERBS = {
+    "schedule": "be scheduled",
+    "open": "be opened",
+    "pause": "be paused",
+    "close": "be closed",
+    "archive": "be archived",
+}
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 1000
@@ -174,7 +191,9 @@ async def update_event(
 ) -> Event:
     """Change an event's title, description, channel or any of its ``EventSettings``.
 
-    Archived events cannot change; a value out of range is refused with what is allowed.
+    Archived events cannot change; a value out of range is refused with what is allowed. With no
+    ``changes`` it reads the event's rules, which only its moderators may see either (the rate
+    limit and the profanity policy are what an abuser would tune against).
     """
     now = now or utcnow()
     settings_fields = set(EventSettings.model_fields)
@@ -187,8 +206,10 @@ async def update_event(
         changes["description"] = _check_description(changes["description"])
 
     def update(session: Session) -> Event:
-        event = load_event(session, event_id, for_update=True)
+        event = load_event(session, event_id, for_update=bool(changes))
         require_moderator(session, event.guild_id, actor)
+        if not changes:
+            return event
         if event.state is State.ARCHIVED:
             raise InvalidTransition(f"Event #{event.id} is archived; it can no longer change.")
         current = {name: getattr(event, name) for name in settings_fields}
@@ -212,7 +233,7 @@ async def update_event(
         )
         return event
 
-    return await db.write(update)
+    return await (db.write if changes else db.read)(update)
 
 
 async def _transition(
@@ -225,7 +246,7 @@ async def _transition(
         event = load_event(session, event_id, for_update=True)
         require_moderator(session, event.guild_id, actor)
         if event.state not in allowed_from:
-            raise InvalidTransition(f"Event #{event.id} is {event.state.value}, so it cannot {action}.")
+            raise InvalidTransition(f"Event #{event.id} is {_STATE_WORDS[event.state]}, so it cannot {_VERBS[action]}.")
         for name, value in fields.items():
             setattr(event, name, value)
         if target is State.OPEN and event.starts_at is None:
@@ -251,7 +272,7 @@ def _check_title(title: str) -> str:
 
 
 def _check_description(description: str) -> str:
-    description = description.strip()
+    description = normalise_block(description)
     if len(description) > DESCRIPTION_MAX:
         raise InvalidInput(
             f"Event descriptions can be at most {DESCRIPTION_MAX} characters; this one has {len(description)}."

@@ -17,7 +17,7 @@ from bot.services.qa.guilds import require_moderator
 from bot.services.qa.ledger import record
 from bot.services.qa.questions import describe_status, load_question
 from bot.services.qa.ranking import queue_order
-from bot.services.qa.text import check_question_text
+from bot.services.qa.text import check_question_text, normalise
 from db.engine import Database
 from db.models import Event, EventBan, Question
 
@@ -427,7 +427,7 @@ def _check_reason(reason: ReasonCode, note: str | None) -> str | None:
 
 
 def _check_note(note: str | None) -> str | None:
-    note = " ".join(note.split()) if note else None
+    note = normalise(note) if note else None
     if note and len(note) > NOTE_MAX:
         raise InvalidInput(f"Notes can be at most {NOTE_MAX} characters; this one has {len(note)}.")
     return note or None

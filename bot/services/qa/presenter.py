@@ -91,7 +91,10 @@ async def presented_event(db: Database, token: str) -> Event:
         raise NotFound("There is no presenter screen at this address.")
 
     def read(session: Session) -> Event:
-        query = select(Event).join(PresenterToken).where(PresenterToken.token == token)
+        # An archived event is put away: its link stops serving, and open pages are told it is gone.
+        query = (
+            select(Event).join(PresenterToken).where(PresenterToken.token == token, Event.state != EventState.ARCHIVED)
+        )
         event = session.exec(query).first()
         if event is None:
             raise NotFound("There is no presenter screen at this address.")

@@ -1,9 +1,11 @@
 """The audience's side of questions: asking, withdrawing, and seeing your own."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain.actors import Actor
@@ -17,10 +19,12 @@ from bot.domain.errors import (
     RateLimited,
 )
 from bot.services.qa.events import load_event
+from bot.services.qa.guilds import is_moderator, load_guild_settings
 from bot.services.qa.ledger import record
 from bot.services.qa.text import check_question_text, is_profane, normalise
 from bot.services.sense.similarity import Match, SimilarityIndex
 from db.engine import Database
+from db.locks import hold_lock
 from db.models import Event, EventBan, Question
 
 Status = QuestionStatus
@@ -31,6 +35,16 @@ WITHDRAWABLE = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED})
 LINKABLE = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED, Status.LIVE, Status.ANSWERED})
 # How many close questions are considered for the link, in case the closest was set aside.
 LINK_CANDIDATES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """Someone else's chat message sent to the panel: who sent it on (``by``), the channel it was
+    posted in, and whether a bot or a webhook wrote it."""
+
+    by: Actor
+    channel_id: int | None
+    from_bot: bool = False
 
 
 def load_question(session: Session, question_id: int, *, for_update: bool = False) -> Question:
@@ -56,7 +70,7 @@ async def submit_question(
     text: str,
     *,
     anonymous: bool = False,
-    forwarded_by: Actor | None = None,
+    forwarded: Forwarded | None = None,
     similar: SimilarityIndex | None = None,
     now: datetime | None = None,
 ) -> Question:
@@ -65,28 +79,43 @@ async def submit_question(
     The text is normalised and checked; banned askers, closed or paused events and askers over
     the event's rate limit are refused with a message saying why (and, for the rate limit, when
     they may ask again). The question is published at once unless the event pre-moderates or the
-    profanity filter flags it, in which case it waits for review. ``forwarded_by`` is the member
-    who sent someone else's chat message to the panel: the question is credited to ``author``
-    and the ledger records who forwarded it.
+    profanity filter flags it, in which case it waits for review.
+
+    ``forwarded`` is set when a member sends someone else's chat message to the panel: the
+    question is credited to ``author``, who may withdraw it, but it is the forwarder's ask: they
+    must not be banned, it counts towards their rate limit, and the ledger records them. Only a
+    member's message from the event's own channel may be forwarded, never a bot's or a
+    moderator's (it would be published as "asked by" them), nor a banned member's; and unless a
+    moderator forwarded it, it waits for review, since its author never chose to ask it.
 
     With ``similar`` (the bot's ``SimilarityIndex``), the question is compared with the event's
     others: the closest one above the index's link threshold is kept as ``similar_to`` (with its
     ``similarity``) for moderators, and the new question joins the index.
     """
     now = now or utcnow()
+    if forwarded is not None and forwarded.by.user_id == author.user_id and not forwarded.from_bot:
+        forwarded = None  # their own message: an ask like any other
+    asker = forwarded.by if forwarded is not None else author
     probe, closest = None, []
     if similar is not None:
         probe = await similar.probe(db, event_id, normalise(text))
         closest = await similar.matches(probe, threshold=similar.link_threshold, limit=LINK_CANDIDATES)
 
     def submit(session: Session) -> Question:
-        event = load_event(session, event_id, guild_id=author.guild_id)
+        event = load_event(session, event_id)
+        if not asker.acts_in(event.guild_id):
+            raise NotFound(f"There is no event #{event_id} in this server.")
         _check_open_for_questions(event)
         if anonymous and not event.allow_anonymous:
             raise InvalidInput("This event does not take anonymous questions; ask under your name instead.")
         checked = check_question_text(text, max_length=event.max_question_length)
-        _check_not_banned(session, event, author)
-        _check_rate_limit(session, event, author, now)
+        _check_not_banned(session, event, asker)
+        review = event.premoderation
+        if forwarded is not None:
+            review = _check_forwardable(session, event, author, forwarded) or review
+        # Held until commit: a burst of simultaneous asks is counted one after another.
+        hold_lock(session, "asks", event.id, asker.user_id)
+        _check_rate_limit(session, event, asker, now)
         flagged = event.profanity is not ProfanityPolicy.OFF and is_profane(checked)
         if flagged and event.profanity is ProfanityPolicy.REFUSE:
             raise InvalidInput("Your question contains words this event does not accept. Please rephrase it.")
@@ -94,10 +123,11 @@ async def submit_question(
             event_id=event_id,
             author_id=author.user_id,
             author_name=author.display_name,
+            forwarded_by=forwarded.by.user_id if forwarded is not None else None,
             anonymous=anonymous,
             text=checked,
             created_at=now,
-            status=Status.PENDING_REVIEW if event.premoderation or flagged else Status.PUBLISHED,
+            status=Status.PENDING_REVIEW if review or flagged else Status.PUBLISHED,
             flagged=flagged,
         )
         link = _first_linkable(session, closest)
@@ -105,13 +135,13 @@ async def submit_question(
             question.similar_to, question.similarity = link.question_id, round(link.score, 4)
         session.add(question)
         session.flush()
-        if forwarded_by is not None:
+        if forwarded is not None:
             record(
                 session,
                 guild_id=event.guild_id,
                 event_id=event_id,
                 question_id=question.id,
-                actor=forwarded_by,
+                actor=forwarded.by,
                 action=LedgerAction.FORWARD,
                 subject_user_id=author.user_id,
                 at=now,
@@ -122,6 +152,20 @@ async def submit_question(
     if similar is not None and probe is not None:
         await similar.add(probe, question.id)
     return question
+
+
+def _check_forwardable(session: Session, event: Event, author: Actor, forwarded: Forwarded) -> bool:
+    """Refuse a message that may not be forwarded; otherwise whether it must wait for review."""
+    if forwarded.from_bot:
+        raise NotAllowed("Only members' messages can be sent to the panel; this one was posted by a bot.")
+    if event.channel_id is not None and forwarded.channel_id != event.channel_id:
+        raise NotAllowed(f"Only messages posted in the channel of “{event.title}” can be sent to its panel.")
+    settings = load_guild_settings(session, event.guild_id)
+    if is_moderator(settings, author):
+        raise NotAllowed("A moderator's message cannot be sent to the panel as a question; they can ask it themselves.")
+    if session.get(EventBan, (event.id, author.user_id)) is not None:
+        raise NotAllowed("A moderator has stopped the author of that message from asking in this event.")
+    return not is_moderator(settings, forwarded.by)
 
 
 async def withdraw_question(db: Database, question_id: int, asker: Actor) -> Question:
@@ -218,7 +262,11 @@ def _check_rate_limit(session: Session, event: Event, author: Actor, now: dateti
             select(Question.created_at)
             .where(
                 Question.event_id == event.id,
-                Question.author_id == author.user_id,
+                # The member's own asks and the messages they forwarded; not others' forwards of theirs.
+                sa.or_(
+                    sa.and_(Question.author_id == author.user_id, col(Question.forwarded_by).is_(None)),
+                    Question.forwarded_by == author.user_id,
+                ),
                 col(Question.created_at) > now - window,
             )
             .order_by(col(Question.created_at).desc())

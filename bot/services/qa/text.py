@@ -11,18 +11,29 @@ from better_profanity import profanity
 
 from bot.domain.errors import InvalidInput
 
-# Invisible characters that only hide or disguise text. ZWJ (U+200D) is kept between emoji,
-# where it joins sequences such as 👩‍💻, and dropped elsewhere.
+# Characters that show nothing, or change how the text around them reads, and only hide or
+# disguise text: a question, a name or a title made of them looks blank; one inside a word slips it
+# past the profanity filter; tag characters (U+E0000-E007F) carry text a model reads but people do
+# not see. Every format character (Unicode category Cf: zero-width spaces and joiners, bidirectional
+# controls, tags, invisible operators) goes too, except ZWJ (U+200D) between emoji, where it joins
+# sequences such as 👩‍💻; and these, which are letters or marks by category but draw nothing:
 _INVISIBLE = {
-    "\u200b",  # zero width space
-    "\u200c",  # zero width non-joiner
-    "\u2060",  # word joiner
-    "\ufeff",  # zero width no-break space / BOM
-    "\u180e",  # Mongolian vowel separator
-    "\u00ad",  # soft hyphen
+    "\u034f",  # combining grapheme joiner
+    "\u115f",  # Hangul choseong filler
+    "\u1160",  # Hangul jungseong filler
+    "\u17b4",  # Khmer vowel inherent aq
+    "\u17b5",  # Khmer vowel inherent aa
+    "\u180b",  # Mongolian free variation selectors
+    "\u180c",
+    "\u180d",
+    "\u180f",
+    "\u2800",  # Braille pattern blank
+    "\u3164",  # Hangul filler
+    "\uffa0",  # halfwidth Hangul filler
 }
-_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _ZWJ = "\u200d"
+# Variation selectors 17-256: no emoji uses them, so outside an ideographic variation they hide text.
+_VARIATION_SUPPLEMENT = range(0xE0100, 0xE01F0)
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@everyone|@here", re.IGNORECASE)
 _LINK = re.compile(r"(?:https?://|www\.)\S+|discord\.gg/\S+", re.IGNORECASE)
@@ -33,12 +44,16 @@ def _is_emoji_part(char: str) -> bool:
 
 
 def valid_unicode(text: str) -> str:
-    """The text with every lone UTF-16 surrogate dropped, so that it can be encoded as UTF-8.
+    """The text with every lone UTF-16 surrogate and NUL dropped: text that encodes as UTF-8 and
+    that every database Podium runs on can store.
 
-    A JSON string may carry one as an escape (``"\\ud800"``); Python decodes it to a ``str`` that
-    no UTF-8 codec accepts and that native code (hashing, drivers) may crash on. A surrogate pair
-    written as two escapes is joined into its character first, as the JSON it came from meant.
+    A JSON string may carry a surrogate as an escape (``"\\ud800"``); Python decodes it to a ``str``
+    that no UTF-8 codec accepts and that native code (hashing, drivers) may crash on. A surrogate
+    pair written as two escapes is joined into its character first, as the JSON it came from meant.
+    PostgreSQL refuses a NUL in any text value, so one in a name or a report would fail the write.
     """
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if text.isascii():
         return text
     try:
@@ -61,8 +76,19 @@ def valid_payload(value: object) -> object:
 
 
 def normalise(text: str) -> str:
-    """Drop lone surrogates, NFC-normalise, drop control and zero-width characters, collapse
+    """Drop lone surrogates, NFC-normalise, drop control and invisible characters, collapse
     whitespace, trim."""
+    return " ".join(_visible(text).split())
+
+
+def normalise_block(text: str) -> str:
+    """Text of several lines (a description, a reason, a moderator's edit) normalised as question
+    text is, but keeping its line breaks; blank lines at either end are trimmed."""
+    lines = [" ".join(line.split()) for line in _visible(text, keep_newlines=True).split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def _visible(text: str, *, keep_newlines: bool = False) -> str:
     text = unicodedata.normalize("NFC", valid_unicode(text))
     kept: list[str] = []
     for i, char in enumerate(text):
@@ -71,15 +97,19 @@ def normalise(text: str) -> str:
             if kept and _is_emoji_part(kept[-1]) and nxt and _is_emoji_part(nxt):
                 kept.append(char)
             continue
-        if char in _INVISIBLE or char in _BIDI_CONTROLS:
+        category = unicodedata.category(char)
+        if category == "Cf" or char in _INVISIBLE or ord(char) in _VARIATION_SUPPLEMENT:
             continue
-        if unicodedata.category(char) == "Cc":
-            # Tabs and newlines become spaces (and then collapse); other controls vanish.
-            if char.isspace():
+        if category == "Cc" or char in "\u2028\u2029":
+            # Line breaks stay where asked; tabs and other breaks become spaces (and then
+            # collapse); other controls vanish.
+            if keep_newlines and char in "\n\r\u2028\u2029":
+                kept.append("\n" if char != "\r" or text[i + 1 : i + 2] != "\n" else "")
+            elif char.isspace():
                 kept.append(" ")
             continue
         kept.append(char)
-    return " ".join("".join(kept).split())
+    return "".join(kept)
 
 
 def check_question_text(text: str, *, max_length: int) -> str:
@@ -101,5 +131,7 @@ def check_question_text(text: str, *, max_length: int) -> str:
 
 
 def is_profane(text: str) -> bool:
-    """Whether the profanity filter (better-profanity's word list) flags the text."""
-    return profanity.contains_profanity(text)
+    """Whether the profanity filter (better-profanity's word list) flags the text, as written or
+    with lookalike letters (fullwidth, ligatures, superscripts) folded to plain ones."""
+    folded = unicodedata.normalize("NFKC", normalise(text))
+    return profanity.contains_profanity(text) or profanity.contains_profanity(folded)

@@ -8,7 +8,7 @@ unless the export is asked for authors (``include_authors``).
 import csv
 import io
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -215,17 +215,36 @@ def render(export: EventExport, export_format: ExportFormat) -> str:
 
 def to_csv(export: EventExport) -> str:
     """The questions, one row each, with exactly the ``COLUMNS``."""
+    rows = (
+        ["" if values[name] is None else values[name] for name in COLUMNS] for values in map(asdict, export.questions)
+    )
+    return csv_text(COLUMNS, rows)
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(...) leaks
+# what is around it; =cmd|... runs a program in old Excel), whoever typed it.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    """A CSV file of ``rows`` under ``header``, every file Podium writes for spreadsheets.
+
+    Text that a spreadsheet would run as a formula is written with a leading apostrophe, which
+    spreadsheets show as text (OWASP's advice); numbers stay numbers, booleans are lower case.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in export.questions:
-        values = asdict(row)
-        writer.writerow(["" if values[name] is None else _cell(values[name]) for name in COLUMNS])
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 
 def _cell(value: Any) -> Any:
-    return str(value).lower() if isinstance(value, bool) else value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def to_json(export: EventExport) -> str:

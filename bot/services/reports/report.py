@@ -1,6 +1,5 @@
 """The event's report: adding it (a moderator decision, in the ledger) and reading its passages."""
 
-import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +16,9 @@ from bot.services.qa.events import load_event
 from bot.services.qa.guilds import require_moderator
 from bot.services.qa.ledger import record
 from bot.services.qa.text import valid_unicode
-from bot.services.reports.passages import PassageText, split_passages
-from bot.services.reports.report_files import read_report, report_format
+from bot.services.reports.passages import PassageText
+from bot.services.reports.report_files import report_format
+from bot.services.reports.report_reader import DEFAULT_LIMITS, ReadLimits, read_passages
 from db.engine import Database
 from db.models import Event, Passage, QuestionTriage, Report
 
@@ -44,12 +44,14 @@ async def add_report(
     filename: str,
     data: bytes,
     *,
+    limits: ReadLimits = DEFAULT_LIMITS,
     now: datetime | None = None,
 ) -> AddedReport:
     """Attach the event's report (PDF, Markdown, plain text or HTML), replacing any earlier one.
 
-    The file is read into passages with citation ids; files too large, empty, encrypted or not
-    what their name says are refused with a message saying so. Questions' triage tags are reset,
+    The file is read into passages with citation ids, in a process of its own within ``limits``
+    (``report_reader``); files too large, empty, encrypted, not what their name says, or too
+    costly to read are refused with a message saying so. Questions' triage tags are reset,
     since they were measured against the old report.
     """
     now = now or utcnow()
@@ -63,8 +65,8 @@ async def add_report(
         )
     # Permission first, so a non-moderator's upload is refused before any parsing is paid for.
     await db.read(_check_can_add, event_id, actor)
-    parsed = await asyncio.to_thread(read_report, filename, data)
-    passages = await asyncio.to_thread(split_passages, parsed.blocks)
+    parsed = await read_passages(filename, data, limits)
+    passages = parsed.passages
     digest = hashlib.sha256(data).hexdigest()
 
     def add(session: Session) -> AddedReport:

@@ -127,17 +127,24 @@ async def unmerge_question(db: Database, question_id: int, moderator: Actor, *, 
 
 async def askers(db: Database, question_ids: Sequence[int]) -> dict[int, list[Asker]]:
     """Who asked each question: its own asker first, then the askers of the questions merged into it
-    (and into those), each person once. ``len(...)`` is the card's "asked by N people"."""
+    (and into those), each person once under each face they asked with. ``len(...)`` is the card's
+    "asked by N people".
+
+    A member who asked one question anonymously and another under their name is credited twice:
+    once by name, once as an anonymous asker. Collapsed into one named credit, "asked by Sam" on a
+    question that an anonymous one was merged into would tell everyone who asked that one.
+    """
     return await db.read(lambda session: {qid: credited_askers(session, qid) for qid in question_ids})
 
 
 def credited_askers(session: Session, question_id: int) -> list[Asker]:
     """``askers`` for one question, inside the caller's session."""
-    people: dict[int, Asker] = {}
+    people: dict[tuple[int, bool], Asker] = {}
     rows = session.exec(select(Question).where(Question.id == question_id)).all()
     while rows:
         for row in rows:
-            people.setdefault(row.author_id, Asker(row.author_id, row.author_name, row.anonymous, row.id))
+            face = (row.author_id, row.anonymous)
+            people.setdefault(face, Asker(row.author_id, row.author_name, row.anonymous, row.id))
         merged_in = select(Question).where(col(Question.merged_into).in_([row.id for row in rows]))
         rows = session.exec(merged_in.order_by(col(Question.created_at), col(Question.id))).all()
     return list(people.values())

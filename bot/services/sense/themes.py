@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -64,8 +65,27 @@ def cluster_themes(texts: Sequence[str], *, distance_threshold: float) -> list[t
     for position, group in enumerate(labels):
         groups.setdefault(int(group), []).append(position)
     themes = sorted((members for members in groups.values() if len(members) > 1), key=lambda m: (-len(m), m[0]))
+    return list(zip(_labels(weights, keywords, themes), themes, strict=True))
+
+
+def label_groups(texts: Sequence[str], groups: Sequence[Sequence[int]]) -> list[str]:
+    """A label for each group of positions in ``texts``, from those texts' words alone ("" for a
+    group whose texts have no keyword).
+
+    For what is published (a recap): a label stored while the queue held questions that were set
+    aside since may name their words; this one cannot, given only the questions still shown.
+    """
+    if not groups:
+        return []
+    weights, keywords = tfidf(texts, partial(word_ngrams, longest=2, stop_words=ENGLISH_STOP_WORDS))
+    if not keywords:  # nothing but stop words: nothing to name the groups by
+        return [""] * len(groups)
+    return _labels(weights, keywords, groups)
+
+
+def _labels(weights: Any, keywords: list[str], groups: Sequence[Sequence[int]]) -> list[str]:
     taken: set[str] = set()
-    return [(_label(weights[members].sum(axis=0).A1, keywords, taken), members) for members in themes]
+    return [_label(weights[list(members)].sum(axis=0).A1, keywords, taken) for members in groups]
 
 
 def _label(weight: np.ndarray, keywords: list[str], taken: set[str]) -> str:

@@ -42,7 +42,7 @@ async def asked(db, event, moderator):
     await add_report(db, event.id, moderator, "housing.md", HOUSING_MD.encode())
     questions = await ask_questions(db, event, QUESTIONS)
     await cast_vote(db, questions[1].id, member(50))
-    await set_themes(db, {questions[0].id: "Rent", questions[1].id: "Rent", questions[2].id: "Transit"})
+    await set_themes(db, {questions[0].id: "Rent", questions[1].id: "Rent", questions[2].id: "Bus lanes"})
     return questions
 
 
@@ -95,7 +95,7 @@ async def test_a_digest_lists_themes_with_counts_and_representative_questions(db
     digest = await drafting.draft_digest(db, event.id, moderator)
     assert digest.text.splitlines()[0] == "**Digest: Launch of the Housing Report**: 4 questions, 0 answered, 3 themes"
     rent = digest.text.index("**Rent**: 2 questions, 1 vote")
-    transit = digest.text.index("**Transit**: 1 question, 0 votes")
+    transit = digest.text.index("**Bus lanes**: 1 question, 0 votes")
     assert rent < transit
     # The most voted question of a theme comes first.
     assert digest.text.index(f"[Q{asked[1].id}]", rent) < digest.text.index(f"[Q{asked[0].id}]", rent)
@@ -108,7 +108,7 @@ async def test_drafts_are_stored_with_their_inputs_for_audit(db, asked, moderato
     stored = await drafting.get_draft(db, digest.id, moderator)
     facts = stored.inputs["facts"]
     assert next(q["id"] for q in facts["questions"]) == asked[1].id
-    assert [t["name"] for t in facts["themes"]] == ["Rent", "Transit", "Other questions"]
+    assert [t["name"] for t in facts["themes"]] == ["Rent", "Bus lanes", "Other questions"]
     assert stored.inputs["sources"]["urls"] == ["https://example.org/housing-data"]
     assert stored.usage == {
         "calls": 0,
@@ -171,8 +171,15 @@ async def test_approving_a_recap_returns_messages_that_fit_discord_with_the_ledg
     assert (approved.draft.status, approved.draft.approved_by) == (DraftStatus.APPROVED, moderator.user_id)
     actions = [e.action for e in await event_ledger(db, event.id)]
     assert actions[-2:] == [LedgerAction.RECAP_EDIT, LedgerAction.RECAP_APPROVE]
-    with pytest.raises(InvalidTransition, match="approved; it can no longer change"):
+    # Approved again before all of it is posted: the same messages, to post the rest.
+    await drafting.recap_posted(db, recap.id, 1, complete=False)
+    again = await drafting.approve_recap(db, recap.id, moderator)
+    assert (again.messages, again.posted) == (approved.messages, 1)
+    await drafting.recap_posted(db, recap.id, len(approved.messages), complete=True)
+    with pytest.raises(InvalidTransition, match="is posted already"):
         await drafting.approve_recap(db, recap.id, moderator)
+    with pytest.raises(InvalidTransition, match="approved; it can no longer change"):
+        await drafting.edit_recap(db, recap.id, moderator, long_text)
 
 
 async def test_a_recap_is_posted_only_after_the_event_closes(db, asked, moderator, event):

@@ -100,7 +100,7 @@ async def test_legal_transitions_move_the_event_and_are_recorded(db, moderator, 
 )
 async def test_every_illegal_transition_is_refused_and_changes_nothing(db, moderator, state, action):
     event = await event_in(db, moderator, state)
-    with pytest.raises(InvalidTransition, match=f"is {state.value}, so it cannot {action}"):
+    with pytest.raises(InvalidTransition, match=f"is {events._STATE_WORDS[state]}, so it cannot be {action}"):
         await act(db, event.id, moderator, action)
     assert (await events.get_event(db, event.id)).state is state
 

@@ -9,7 +9,14 @@ from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, RateL
 from bot.services.qa.events import close_event, create_event, pause_event, update_event
 from bot.services.qa.ledger import event_ledger
 from bot.services.qa.moderation import ban_asker, mark_live
-from bot.services.qa.questions import get_question, my_questions, set_card_message, submit_question, withdraw_question
+from bot.services.qa.questions import (
+    Forwarded,
+    get_question,
+    my_questions,
+    set_card_message,
+    submit_question,
+    withdraw_question,
+)
 from tests.factories import GUILD_ID, make_event, member
 
 T0 = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)
@@ -116,7 +123,7 @@ async def test_the_profanity_filter_can_refuse(db, moderator, asker):
 async def test_a_forwarded_message_is_credited_to_its_author_and_the_forwarder_is_recorded(db, event):
     author, forwarder = member(2), member(3)
     question = await submit_question(
-        db, event.id, author, "From the chat: what about students?", forwarded_by=forwarder
+        db, event.id, author, "From the chat: what about students?", forwarded=Forwarded(forwarder, channel_id=None)
     )
     assert question.author_id == author.user_id
     entry = (await event_ledger(db, event.id))[-1]
