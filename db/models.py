@@ -258,6 +258,11 @@ class Draft(SQLModel, table=True):
     output: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     dropped: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     usage: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # The draft as a structured document (bot.domain.documents), rendered per medium; ``text`` is its
+    # Markdown, which a moderator may edit.
+    document: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False, server_default="{}")
+    )
     generated_text: str = Field(sa_type=sa.Text)
     text: str = Field(sa_type=sa.Text)
     replaces: int | None = Field(default=None, foreign_key="draft.id", ondelete="SET NULL")

@@ -4,7 +4,7 @@
 import asyncio
 import io
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -12,9 +12,10 @@ import discord
 from bot.discord import embeds, safe
 from bot.discord.buttons import ask_button, decision_buttons, recap_buttons
 from bot.discord.cards import CardBoard
-from bot.discord.render import quote, split_content
+from bot.domain.documents import Document
 from bot.domain.enums import DraftKind
 from bot.domain.transitions import Decision
+from bot.render import discord as render_discord
 from db.engine import Database
 from db.models import Draft, Event, Question
 
@@ -62,9 +63,9 @@ class DiscordPublisher:
             await safe.post(self._channel(channel_id), heading, embed=embeds.draft_embed(draft), view=view) is not None
         )
 
-    async def post_recap(self, channel_id: int, messages: Sequence[str], chart: bytes) -> bool:
-        # The recap's text is data (a model wrote most of it): made inert, then split again to fit.
-        chunks = split_content(quote("\n".join(messages)))
+    async def post_recap(self, channel_id: int, recap: Document, chart: bytes) -> bool:
+        # The renderer has quoted the recap's data and added the markup: its messages go out as they are.
+        chunks = render_discord.messages(recap)
         for number, chunk in enumerate(chunks, start=1):
             file = discord.File(io.BytesIO(chart), filename="timeline.png") if number == len(chunks) else None
             if await safe.post(self._channel(channel_id), chunk, file=file) is None:

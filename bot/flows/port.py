@@ -4,9 +4,9 @@ The bot implements it on Discord (``bot.discord.publisher``); tests and rehearsa
 Every method returns once the effect is out (or refused); none raises for a refusal by Discord.
 """
 
-from collections.abc import Sequence
 from typing import Protocol
 
+from bot.domain.documents import Document
 from db.models import Draft, Event, Question
 
 
@@ -41,6 +41,6 @@ class Publisher(Protocol):
         Approve / Regenerate / Edit buttons); True if posted."""
         ...
 
-    async def post_recap(self, channel_id: int, messages: Sequence[str], chart: bytes) -> bool:
-        """Post an approved recap's messages in order, the chart attached to the last; True if all went out."""
+    async def post_recap(self, channel_id: int, recap: Document, chart: bytes) -> bool:
+        """Post an approved recap, rendered for the medium, the chart attached to its end; True if all went out."""
         ...

@@ -33,5 +33,5 @@ async def approve_and_post(
     if channel_id is None:
         return PostedRecap(approved.draft, None, posted=False)
     chart = await timeline_chart(db, event_id)
-    posted = await publisher.post_recap(channel_id, approved.messages, chart)
+    posted = await publisher.post_recap(channel_id, approved.document, chart)
     return PostedRecap(approved.draft, channel_id, posted=posted)

@@ -67,7 +67,7 @@ class EditRecapModal(PodiumModal):
         super().__init__(title=f"Edit recap #{draft.id}", timeout=30 * 60)
         self.draft_id = draft.id or 0
         self.text = discord.ui.TextInput(
-            label="Recap (keep the [Q12] and [p4] citations)",
+            label="Recap (keep its #12 and (p. 4, …) citations)",
             style=discord.TextStyle.paragraph,
             default=draft.text[:TEXT_INPUT_MAX],
             max_length=TEXT_INPUT_MAX,

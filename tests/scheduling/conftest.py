@@ -12,6 +12,8 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.clock import utcnow
+from bot.domain.documents import Document
+from bot.render import discord as render_discord
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import Timing
 from bot.services.qa.events import create_event, schedule_event
@@ -57,9 +59,9 @@ class RecordingPublisher:
     async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
         return await self._record(channel_id, [f"{heading}\n\n{draft.text}"])
 
-    async def post_recap(self, channel_id: int, messages: Sequence[str], chart: bytes) -> bool:
+    async def post_recap(self, channel_id: int, recap: Document, chart: bytes) -> bool:
         assert chart.startswith(b"\x89PNG"), "an approved recap is posted with the event's timeline chart"
-        return await self._record(channel_id, messages)
+        return await self._record(channel_id, render_discord.messages(recap))
 
     async def _record(self, channel_id: int, messages: Sequence[str]) -> bool:
         if self.hold is not None:
