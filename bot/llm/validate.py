@@ -81,6 +81,12 @@ def cited_ids(text: str) -> list[str]:
     return [ident for group in _CITATION_GROUP.finditer(text) for ident in _ID_RE.findall(group.group(1))]
 
 
+def without_citations(text: str) -> str:
+    """``text`` with its bracketed citations taken out, and no space left before punctuation."""
+    words = " ".join(_CITATION_GROUP.sub(" ", text).split())
+    return re.sub(r"\s+([.,;:!?])", r"\1", words)
+
+
 def links_in(text: str) -> set[str]:
     """The links in ``text``, without trailing punctuation."""
     return {match.rstrip(".,;:!?'\"") for match in LINK.findall(text)}

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from bot.domain.documents import Block, Citation, Document, Line, bullets, heading, paragraph, question
 from bot.domain.enums import DraftWriter
 from bot.llm.outputs import BriefOutput, DigestOutput, RecapOutput
-from bot.llm.validate import _CITATION_GROUP, _ID_RE
+from bot.llm.validate import cited_ids, without_citations
 from bot.services.drafts.facts import OTHER_THEME, BriefFacts, EventFacts, LedgerSummary, QuestionFact, quote
 
 # A digest stays within one screen: so many themes, open questions and flagged ones at most.
@@ -65,10 +65,8 @@ class _Citations:
         return Citation(where=where(ident), heading=self.headings.get(ident, ""))
 
     def line(self, text: str) -> Line:
-        ids = [ident for group in _CITATION_GROUP.finditer(text) for ident in _ID_RE.findall(group.group(1))]
-        words = " ".join(_CITATION_GROUP.sub(" ", text).split())
-        words = re.sub(r"\s+([.,;:!?])", r"\1", words)
-        return Line(words, tuple(self.cite(ident) for ident in dict.fromkeys(ids)))
+        ids = dict.fromkeys(cited_ids(text))
+        return Line(without_citations(text), tuple(self.cite(ident) for ident in ids))
 
     def lines(self, texts: Sequence[str]) -> list[Line]:
         return [self.line(text) for text in texts]
