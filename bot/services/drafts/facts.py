@@ -17,7 +17,7 @@ from bot.domain.enums import LedgerAction, QuestionStatus
 from bot.llm.validate import LINK, MENTION, Sources, links_in
 from bot.services.qa.instructions import instruction_in
 from bot.services.qa.text import normalise
-from bot.services.reports.retrieval import PassageHit, PassageIndex, terms
+from bot.services.reports.retrieval import PassageHit, PassageIndex, report_covers, terms
 from db.models import Event, LedgerEntry, Question
 
 # Questions a draft speaks about: the ones the audience can see, and the ones answered.
@@ -281,11 +281,13 @@ def excerpt(hit: PassageHit, question: str) -> str:
 
 
 def pointers(index: PassageIndex | None, questions: Sequence[QuestionFact]) -> dict[int, Pointer]:
-    """For each question, the passage that bears on it most, if any does."""
+    """For each question, the passage that bears on it most, if the report covers it (the brief's
+    reading: the passage holds most of the question's words); a nearest passage that does not
+    would be quoted as the report's answer to a question it never takes up."""
     found = {}
     for question in questions if index else []:
         hits = index.search(question.text, 1)  # type: ignore[union-attr]
-        if hits:
+        if report_covers(hits):
             found[question.id] = Pointer(hits[0].citation, hits[0].heading, excerpt(hits[0], question.text))
     return found
 
