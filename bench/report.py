@@ -24,6 +24,7 @@ SECTIONS = {
     "dedup_latency": "Similar-question check on submit",
     "themes": "Theme clustering",
     "drafts": "Reports and drafts",
+    "briefs": "Briefs: verdict and supporting passage on a labelled set from CRS reports",
     "presenter": "Presenter screen: service call to page change",
     "rehearse": "Rehearsal of a 100,000-line script",
 }
@@ -92,6 +93,11 @@ def render(results: dict[str, Any]) -> str:
         BEGIN,
         f"Measured {results['measured_at']} on {machine['cpus']} CPUs, Python {machine['python']}, "
         f"SQLite {machine['sqlite']} ({machine['platform']}).",
+        *(
+            [f"Rerun alone since: {', '.join(f'{name} at {at}' for name, at in results['rerun'].items())}."]
+            if results.get("rerun")
+            else []
+        ),
         "",
         f"**Ranking**: a page of {ranking['page']} from one event with {ranking['questions']:,} questions "
         f"and {ranking['votes']:,} votes (`rank_questions`).",

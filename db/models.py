@@ -262,6 +262,11 @@ class Draft(SQLModel, table=True):
     output: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     dropped: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     usage: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # The draft as a structured document (bot.domain.documents), rendered per medium; ``text`` is its
+    # Markdown, which a moderator may edit.
+    document: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False, server_default="{}")
+    )
     generated_text: str = Field(sa_type=sa.Text)
     text: str = Field(sa_type=sa.Text)
     replaces: int | None = Field(default=None, foreign_key="draft.id", ondelete="SET NULL")
@@ -272,7 +277,8 @@ class Draft(SQLModel, table=True):
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A recap's text as approved (with the ledger's summary), and how many of its messages are
     # posted: a post that failed halfway resumes from there, with the same words.
-    approved_text: str | None = Field(default=None, sa_type=sa.Text)
+    # The recap as approved (its document, ledger included), and how much of it is posted.
+    approved_document: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     posted_parts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

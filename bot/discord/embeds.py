@@ -6,6 +6,8 @@ import discord
 from bot.discord.moderators import question_embed
 from bot.discord.render import EMBED_DESCRIPTION_MAX, clip, quote
 from bot.domain.enums import DraftWriter
+from bot.llm.validate import held_back
+from bot.render import markdown
 from db.models import Draft, Event, Question
 
 # The preview shows the start of a long recap; the whole of it is posted on approval.
@@ -25,7 +27,9 @@ def draft_embed(draft: Draft) -> discord.Embed:
     """A draft as moderators see it: model text shown as data, with how it was written."""
     writer = "written by the model" if draft.writer is DraftWriter.MODEL else "extractive (no model)"
     embed = discord.Embed(title=f"{draft.kind.value.capitalize()} #{draft.id} · {writer}", colour=discord.Colour.teal())
-    text = quote(draft.text)
+    # The draft's text is Markdown whose data the renderer already quoted (or a moderator's own
+    # Markdown): quoting it again would show every heading's asterisks escaped.
+    text = markdown.as_written(draft.text)
     if len(text) > PREVIEW_MAX:
         text = clip(text, PREVIEW_MAX) + f"\n\n*…{len(draft.text):,} characters in all; all of it is posted.*"
     embed.description = clip(text, EMBED_DESCRIPTION_MAX)
@@ -34,8 +38,12 @@ def draft_embed(draft: Draft) -> discord.Embed:
         notes.append(
             f"The extractive writer drafted this because the language model could not: {draft.fallback_reason}"
         )
-    if draft.dropped:
-        notes.append(f"{len(draft.dropped)} line(s) dropped by the citation check")
+    held = held_back(draft.dropped)
+    if held:
+        unsupported = sum(1 for d in held if d["reason"].startswith("unsupported: "))
+        notes.append(f"{len(held)} line(s) held back by the check ({unsupported} with unsupported claims)")
+    if len(held) < len(draft.dropped):
+        notes.append(f"{len(draft.dropped) - len(held)} line(s) kept without the ids they invented")
     if notes:
         embed.set_footer(text=" · ".join(notes))
     return embed

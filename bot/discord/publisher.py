@@ -12,10 +12,10 @@ import discord
 from bot.discord import embeds, safe
 from bot.discord.buttons import ask_button, decision_buttons, recap_buttons
 from bot.discord.cards import CardBoard
-from bot.discord.render import quote, split_content
 from bot.domain.enums import DraftKind
 from bot.domain.transitions import Decision
 from bot.flows.port import Posted
+from bot.render import discord as render_discord
 from bot.services.drafts.drafting import ApprovedRecap
 from db.engine import Database
 from db.models import Draft, Event, Question
@@ -65,10 +65,10 @@ class DiscordPublisher:
         )
 
     async def post_recap(self, channel_id: int, recap: ApprovedRecap, chart: bytes, *, posted: Posted) -> bool:
-        # The recap's text is data (a model wrote most of it): made inert, then split again to fit.
-        # Each message carries a nonce, so one Discord took before a failure is not posted twice.
+        # The renderer has quoted the recap's data and added the markup: its messages go out as they
+        # are. Each carries a nonce, so one Discord took before a failure is not posted twice.
         draft_id = recap.draft.id or 0
-        chunks = split_content(quote("\n".join(recap.messages)))
+        chunks = render_discord.messages(recap.document)
         for number, chunk in enumerate(chunks, start=1):
             if number <= recap.posted:
                 continue

@@ -66,9 +66,25 @@ class Dropped:
         return asdict(self)
 
 
+# The reason given for a line kept once its invented citations were removed; every other reason
+# held the line back.
+REPAIRED = "removed citations of "
+
+
+def held_back(dropped: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """The recorded changes (``Dropped.as_dict``) that held a line back, not those that repaired one."""
+    return [d for d in dropped if not d["reason"].startswith(REPAIRED)]
+
+
 def cited_ids(text: str) -> list[str]:
     """Every id cited in ``text``, in order, repeats included."""
     return [ident for group in _CITATION_GROUP.finditer(text) for ident in _ID_RE.findall(group.group(1))]
+
+
+def without_citations(text: str) -> str:
+    """``text`` with its bracketed citations taken out, and no space left before punctuation."""
+    words = " ".join(_CITATION_GROUP.sub(" ", text).split())
+    return re.sub(r"\s+([.,;:!?])", r"\1", words)
 
 
 def links_in(text: str) -> set[str]:
@@ -112,7 +128,7 @@ def unsupported(line: str, cited: Iterable[str], sources: Sources) -> list[str]:
     missing = []
     for claim in claims(line):
         # A bare number is held by the same number given as a percentage, not the reverse.
-        number = claim[:1].isdigit()
+        number = bool(re.fullmatch(r"[\d.,]+%?", claim))
         held = (claim in numbers or f"{claim}%" in numbers) if number else _words(claim.rstrip("…")) in words
         if not held:
             missing.append(claim)
@@ -145,7 +161,7 @@ def check_line(line: str, sources: Sources) -> tuple[str | None, str | None]:
     missing = unsupported(repaired, cited_ids(repaired), sources)
     if missing:
         return None, f"unsupported: {', '.join(missing)} (in none of the sources it cites)"
-    return repaired, f"removed citations of {', '.join(unknown)}, not in its input" if unknown else None
+    return repaired, f"{REPAIRED}{', '.join(unknown)}, not in its input" if unknown else None
 
 
 def check_lines(lines: Iterable[str], sources: Sources, section: str) -> tuple[list[str], list[Dropped]]:

@@ -18,6 +18,7 @@ from bot.llm.client import ModelClient
 from bot.rehearsal.outputs import FILES, write_outputs
 from bot.rehearsal.replay import Rehearsal, rehearse
 from bot.rehearsal.script import Line, read_plan, read_script
+from bot.render import markdown
 from bot.services.drafts.draft_text import plural, render_ledger
 from bot.services.records.exports import EventExport
 from bot.settings import Settings
@@ -142,5 +143,5 @@ def show_summary(console: Console, rehearsal: Rehearsal, export: EventExport, ou
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
-    console.print(Markdown(render_ledger(export.ledger)))
+    console.print(Markdown(markdown.render(render_ledger(export.ledger))))
     console.print(f"Results in {out}/: {', '.join(FILES)}")

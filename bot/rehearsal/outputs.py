@@ -2,9 +2,9 @@
 
 ``questions.csv`` and ``questions.json`` (every question, refs as the script named them, anonymous
 askers as ``anonymous``), ``queue.md`` (the queue as ranked at the end, then what was answered
-and the rest), ``digest.md`` and ``recap.md`` (the drafts; the recap as it would be posted, with
-the ledger's summary), ``ledger.json`` (that summary and every ledger entry), ``refused.csv`` (the
-lines the bot refused, and why), ``timeline.png`` and ``themes.png``.
+and the rest), ``digest.md`` and ``recap.md`` (the drafts; the recap rendered from the same
+document as the Discord post, with the ledger's account), ``ledger.json`` (that summary and
+every ledger entry), ``refused.csv`` (the lines the bot refused, and why), ``timeline.png`` and ``themes.png``.
 """
 
 import asyncio
@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.rehearsal.replay import Rehearsal
+from bot.render import markdown
 from bot.services.records.charts import themes_chart, timeline_chart
 from bot.services.records.exports import (
     EventExport,
@@ -49,7 +50,7 @@ async def write_outputs(db: Database, rehearsal: Rehearsal, out: Path) -> EventE
         "questions.json": to_json(export),
         "queue.md": to_markdown(export),
         "digest.md": rehearsal.digest.text + "\n",
-        "recap.md": "\n".join(rehearsal.recap.messages) + "\n",
+        "recap.md": markdown.render(rehearsal.recap.document) + "\n",
         "ledger.json": json.dumps(
             {"summary": ledger_document(export.ledger), "entries": [asdict(row) for row in ledger]},
             indent=2,

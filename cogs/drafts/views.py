@@ -71,7 +71,7 @@ class EditRecapModal(PersistentForm, template=r"podium:form:recap:(?P<draft>\d+)
         )
         self.draft_id = draft_id
         self.text = discord.ui.TextInput(
-            label="Recap (keep the [Q12] and [p4] citations)",
+            label="Recap (keep its #12 and (p. 4, …) citations)",
             style=discord.TextStyle.paragraph,
             default=text[:TEXT_INPUT_MAX],
             max_length=TEXT_INPUT_MAX,

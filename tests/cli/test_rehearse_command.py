@@ -83,7 +83,7 @@ def test_its_recap_ends_with_the_public_ledger(example):
     out, _ = example
     recap = (out / "recap.md").read_text()
     assert recap.startswith("**Recap: Keeping the Network Whole: report launch and Q&A**")
-    assert "_Extractive draft" in recap
+    assert "Assembled by Podium from the questions and the report, without a language model." in recap
     summary = json.loads((out / "ledger.json").read_text())["summary"]
     assert summary["rejected"] == {"already_answered": 1, "inappropriate": 2, "off_topic": 1, "other": 1}
     assert recap.rstrip().endswith(summary["text"])

@@ -2,8 +2,12 @@
 
 import re
 
+from bot.domain.documents import Document
+from bot.render import markdown
+from bot.services.drafts.drafting import get_draft
 from bot.services.reports.report import get_report
 from tests.cogs.steps import ask, open_event, set_up_server
+from tests.factories import host
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
 from tests.harness.payloads import (
     HOST,
@@ -73,6 +77,7 @@ async def test_the_recap_is_posted_only_when_a_moderator_approves_it(discord_bot
     sent = await discord_bot.send(slash(MODERATOR, "recap"))
     [preview] = replies(sent)
     assert preview["embeds"][0]["title"].startswith("Recap #")
+    assert preview["embeds"][0]["description"].startswith("**Recap: Launch of the Housing Report**\n\n")
     draft_id = int(re.search(r"Recap #(\d+)", preview["embeds"][0]["title"]).group(1))
     assert custom_ids(preview) == [f"podium:recap:{a}:{draft_id}" for a in ("approve", "regenerate", "edit")]
     assert posted(sent, QA_CHANNEL_ID) == [], "nothing public before approval"
@@ -89,6 +94,18 @@ async def test_the_recap_is_posted_only_when_a_moderator_approves_it(discord_bot
     assert public[-1]["uploaded"] == ["timeline.png"], "the timeline chart goes with the recap"
     assert "@everyone" not in "".join(m["content"] for m in public)
     assert f"Recap #{draft_id} approved and posted" in reply_text(sent)
+    # What members read: bold headings and bullets, citations they can follow, nothing escaped.
+    text = "\n".join(m["content"] for m in public)
+    assert text.startswith("**Recap: Launch of the Housing Report**")
+    assert "\\*" not in text
+    assert "\\:" not in text
+    assert "**Left open (2), and what the report says**" in text
+    assert re.search(r"^- “How is the programme funded\?” #\d+", text, re.MULTILINE), "the mention is gone"
+    assert "(§2, 2. Funding)" in text
+    assert text.rstrip().endswith("2 questions received, 2 published, 0 answered, 0 merged, 0 withdrawn.")
+    # The rehearsal's recap.md is rendered from the same document: the same Markdown, in one piece.
+    approved = await get_draft(discord_bot.db, draft_id, host())
+    assert "\n\n".join(m["content"] for m in public).startswith(markdown.render(Document.from_dict(approved.document)))
 
 
 async def test_the_recap_can_be_edited_before_approval(discord_bot):
@@ -100,14 +117,13 @@ async def test_the_recap_can_be_edited_before_approval(discord_bot):
     draft_id = int(re.search(r"Recap #(\d+)", preview["embeds"][0]["title"]).group(1))
     buttons = {**chat_message(MODERATOR, ""), "components": preview["components"]}
     form = callback(await discord_bot.send(click(MODERATOR, buttons, f"podium:recap:edit:{draft_id}")))["data"]
+    label = form["components"][0]["components"][0]["label"]
+    assert label == "Recap (keep its #12 and (p. 4, …) citations)"
     sent = await discord_bot.send(
-        modal_submit(
-            MODERATOR,
-            form,
-            {form["components"][0]["components"][0]["label"]: "The audience asked how it is funded [Q1]."},
-        )
+        modal_submit(MODERATOR, form, {label: "**Funding**\n- The audience asked how it is funded #1."})
     )
-    assert "The audience asked how it is funded \\[Q1\\]" in reply_text(sent)
+    # The moderator's Markdown stands as written: bold heading, bullet, the board's citation.
+    assert "**Funding**\n- The audience asked how it is funded #1." in reply_text(sent)
 
 
 async def test_the_queue_shows_how_each_question_stands_against_the_report(discord_bot):

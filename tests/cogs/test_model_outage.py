@@ -111,8 +111,7 @@ async def test_with_the_model_down_a_moderator_gets_the_extractive_draft(discord
     assert is_ephemeral(follow_up)
     [embed] = follow_up["embeds"]
     assert re.fullmatch(r"(Brief|Digest|Recap) #\d+ · extractive \(no model\)", embed["title"])
-    assert "Extractive draft" in embed["description"]
-    assert "without a language model" in embed["description"]
+    assert "Assembled by Podium from the questions and the report, without a language model." in embed["description"]
     footer = embed["footer"]["text"]
     assert footer.startswith("The extractive writer drafted this because the language model could not")
     assert outage.reason in footer

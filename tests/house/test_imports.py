@@ -70,3 +70,10 @@ def test_cogs_are_independent_of_each_other():
 
 def test_the_discord_side_never_imports_a_cog():
     assert offending(layer("bot.discord", "bot.app", "bot.flows", "bot.scheduling", "bot.web"), "cogs") == {}
+
+
+def test_renderers_read_only_documents():
+    # A renderer turns the domain's documents into a medium; it decides nothing and stores nothing.
+    assert {m: sorted(podium_imports(m) - set(layer("bot.domain", "bot.render"))) for m in layer("bot.render")} == {
+        m: [] for m in layer("bot.render")
+    }

@@ -9,6 +9,7 @@ import pytest
 from bot.domain.enums import DraftWriter, EventState
 from bot.rehearsal.replay import Refusal, member, moderator, person_id, rehearse
 from bot.rehearsal.script import EventPlan, parse_script
+from bot.render import markdown
 from bot.services.records.exports import export_event, ledger_rows
 from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
 from db.models import EventSettings
@@ -129,11 +130,13 @@ async def test_people_of_the_script_act_as_members_and_moderators_of_the_rehears
 async def test_the_digest_and_the_recap_are_drafted_and_the_recap_carries_the_ledger(db, rehearsed):
     assert rehearsed.digest.writer is DraftWriter.EXTRACTIVE
     assert rehearsed.digest.text.startswith("**Digest: Launch of the Housing Report**")
-    recap = "\n".join(rehearsed.recap.messages)
+    recap = markdown.render(rehearsed.recap.document)
     assert recap.startswith("**Recap: Launch of the Housing Report**")
+    # The ledger's account says why fewer questions were published than received.
     assert recap.endswith(
-        "**Moderation ledger**: 4 questions received, 3 published, 1 answered, 1 merged, 0 withdrawn; "
-        "set aside: 1 inappropriate."
+        "**Moderation ledger**\n\n4 questions received, 3 published, 1 answered, 1 merged, 0 withdrawn. "
+        "Of the 1 question not published: 1 set aside in review. "
+        "Set aside by the moderators, in review or after: 1 inappropriate."
     )
     ledger = rehearsed.recap.ledger
     assert (ledger.received, ledger.answered, ledger.merged, ledger.rejected) == (4, 1, 1, {"inappropriate": 1})

@@ -13,6 +13,7 @@ import pytest
 
 from bot.domain.clock import utcnow
 from bot.flows.port import Posted
+from bot.render import discord as render_discord
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import Timing
 from bot.services.drafts.drafting import ApprovedRecap
@@ -61,8 +62,9 @@ class RecordingPublisher:
 
     async def post_recap(self, channel_id: int, recap: ApprovedRecap, chart: bytes, *, posted: Posted) -> bool:
         assert chart.startswith(b"\x89PNG"), "an approved recap is posted with the event's timeline chart"
-        sent = await self._record(channel_id, recap.messages[recap.posted :])
-        await posted(len(recap.messages), True)
+        messages = render_discord.messages(recap.document)
+        sent = await self._record(channel_id, messages[recap.posted :])
+        await posted(len(messages), True)
         return sent
 
     async def _record(self, channel_id: int, messages: Sequence[str]) -> bool:

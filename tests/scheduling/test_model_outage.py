@@ -29,7 +29,7 @@ async def test_with_the_model_down_the_clock_still_delivers_the_digest_and_the_r
     [digest] = publisher.messages(MODERATORS_CHANNEL_ID, "**Digest**")
     [recap] = publisher.messages(MODERATORS_CHANNEL_ID, "**Recap**")
     for delivered in (digest, recap):
-        assert "_Extractive draft: assembled from the questions and the report" in delivered.text
+        assert "Assembled by Podium from the questions and the report, without a language model." in delivered.text
     drafts = await db.read(lambda session: session.exec(select(Draft).where(Draft.event_id == event.id)).all())
     assert sorted(draft.kind for draft in drafts) == [DraftKind.DIGEST, DraftKind.RECAP]
     for draft in drafts:

@@ -136,6 +136,19 @@ def assert_inert(sent: Iterable[Any]) -> None:
     assert not found, "\n".join(found)
 
 
+def assert_data_quoted(rendered: str, stored: str) -> None:
+    """``rendered`` is ``stored`` as a document's renderer quotes a data field (rule 3 for one line):
+    every character markdown reads escaped, except parentheses and a colon outside "://" (Discord
+    reads a parenthesis only after a masked link's ``]``, a colon only in a bare link or in a
+    custom emoji, which needs ``<``: all escaped); unescaping gives back the text as stored, its
+    whitespace run into single spaces and bidirectional controls dropped."""
+    reading = live(rendered)
+    assert not ((_INLINE_MARKUP - set(":()")) & set(reading)), f"unescaped markup in {rendered!r}"
+    assert "://" not in reading, f"a live link in {rendered!r}"
+    assert not _LINE_START_MARKUP.match(reading), f"unescaped line-start markup in {rendered!r}"
+    assert unescape(rendered) == " ".join(BIDI_CONTROLS.sub("", stored).split()), (rendered, stored)
+
+
 def assert_quoted(rendered: str, stored: str) -> None:
     """``rendered`` shows ``stored`` only quoted (rule 3): all its markup escaped, nothing lost but
     a clipped tail."""

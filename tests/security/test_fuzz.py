@@ -15,6 +15,9 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
+from bot.discord.embeds import PREVIEW_MAX
+from bot.domain.documents import Document
+from bot.render import markdown
 from bot.services.drafts.drafting import get_draft
 from bot.services.qa.events import list_events
 from bot.services.reports.report import get_report
@@ -34,7 +37,7 @@ from tests.harness.payloads import (
     slash,
     with_attachment,
 )
-from tests.security.inert import assert_inert, assert_quoted
+from tests.security.inert import assert_data_quoted, assert_inert, assert_quoted
 from tests.security.strategies import TEXT_MAX, hostile_text
 
 APOLOGY = "something went wrong"
@@ -230,7 +233,13 @@ async def test_report_text_is_inert_in_the_briefs_that_cite_it_or_refused_polite
     [preview] = replies(sent)
     draft_id = int(re.search(r"#(\d+)", preview["embeds"][0]["title"]).group(1))
     draft = await get_draft(discord_bot.db, draft_id, host())
-    shown = re.sub(
-        r"\n\n\*…[\d,]+ characters in all; all of it is posted\.\*$", "", preview["embeds"][0]["description"]
-    )
-    assert_quoted(shown, draft.text)
+    shown = preview["embeds"][0]["description"]
+    # The brief is its document's Markdown: Podium's headings stand bold, and every data field
+    # (the question, the report's words and headings) is quoted in it, as the renderer quotes it.
+    document = Document.from_dict(draft.document)
+    data = [line.text for block in document.blocks for line in block.lines]
+    data += [c.heading for block in document.blocks for line in block.lines for c in line.citations]
+    for text in data:
+        assert_data_quoted(markdown.inert(text), text)
+        # A line's citations go before its closing full stop: "… this question #1."
+        assert markdown.inert(text).rstrip(".!?") in shown or len(draft.text) > PREVIEW_MAX, text

@@ -221,7 +221,7 @@ FORMS: dict[str, Form] = {
     "NoteModal": Form(_click("podium:reason:dismiss:{question}", ["other"]), {"Reason": "asked in the wrong event"}),
     "EditRecapModal": Form(
         _click("podium:recap:edit:{draft}"),
-        {"Recap (keep the [Q12] and [p4] citations)": "The audience asked how the cap is funded [Q1]."},
+        {"Recap (keep its #12 and (p. 4, …) citations)": "The audience asked how the cap is funded #1."},
         prepare=_recap,
     ),
 }

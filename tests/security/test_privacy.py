@@ -95,7 +95,7 @@ async def test_an_anonymous_askers_name_and_id_appear_nowhere_the_audience_looks
 
     public = [body for body in message_bodies(sent) if not is_ephemeral(body)]
     recap = "\n".join(body["content"] for body in posted(approved, QA_CHANNEL_ID))
-    assert "Q1" in recap, "the recap was posted and speaks of the question"
+    assert "#1" in recap, "the recap was posted and speaks of the question"
     assert any(body.get("embeds") and body["embeds"][0].get("title") == "Question #1" for body in public)
     assert found_in(str(public), ASKER) == [], "an audience-facing message names the asker"
     assert found_in(html_live + screen_live + html_after + screen_after, ASKER) == []

@@ -6,27 +6,13 @@ It fills the same structured outputs a model would, so its drafts render and val
 way; they are labelled as extractive.
 """
 
-import re
-
 from bot.llm.outputs import BriefOutput, DigestOutput, RecapOutput, ThemeLines
-from bot.services.drafts.draft_text import plural
-from bot.services.drafts.facts import BriefFacts, EventFacts, QuestionFact, ThemeFact, quote
-from bot.services.reports.retrieval import PassageHit, report_covers, terms
-
-THEMES_IN_OVERVIEW = 3
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+from bot.services.drafts.facts import BriefFacts, EventFacts, ThemeFact, excerpt, quote
+from bot.services.reports.retrieval import report_covers
 
 
 def _cite(*ids: str) -> str:
     return "".join(f"[{ident}]" for ident in dict.fromkeys(ids))
-
-
-def excerpt(hit: PassageHit, question: str) -> str:
-    """The passage's sentence sharing most words with the question, fit to quote."""
-    wanted = set(terms(question))
-    sentences = _SENTENCES.split(hit.text) or [hit.text]
-    best = max(sentences, key=lambda sentence: len(wanted & set(terms(sentence))))
-    return quote(best)
 
 
 def write_brief(facts: BriefFacts) -> BriefOutput:
@@ -62,60 +48,20 @@ def write_brief(facts: BriefFacts) -> BriefOutput:
     )
 
 
-def _overview(facts: EventFacts, opening: str) -> str:
-    top = [facts.questions[0].ref] if facts.questions else []
-    names = ", ".join(f"“{quote(theme.name)}”" for theme in facts.themes[:THEMES_IN_OVERVIEW])
-    themes = f" Most asked about: {names}." if names else ""
-    return f"{opening}{themes} {_cite(*top, *(f'Q{t.question_ids[0]}' for t in facts.themes[:THEMES_IN_OVERVIEW]))}"
-
-
 def _theme_line(theme: ThemeFact) -> list[str]:
     top = [f"Q{qid}" for qid in theme.question_ids[:3]]
     if theme.citations:
-        return [f"The report bears on these questions in {', '.join(f'[{c}]' for c in theme.citations)} {_cite(*top)}."]
+        return [f"The report bears on these questions {_cite(*top, *theme.citations)}."]
     return [f"No passage of the report matches these questions {_cite(*top)}."]
 
 
 def write_digest(facts: EventFacts) -> DigestOutput:
-    if not facts.questions:
-        return DigestOutput()
-    answered = len(facts.answered)
-    opening = (
-        f"{plural(len(facts.questions), 'question')} so far, {answered:,} answered, "
-        f"in {plural(len(facts.themes), 'theme')}."
-    )
-    return DigestOutput(
-        overview=[_overview(facts, opening)],
-        themes=[ThemeLines(theme=theme.name, lines=_theme_line(theme)) for theme in facts.themes],
-    )
-
-
-def _first(questions: list[QuestionFact]) -> str:
-    return f"“{quote(questions[0].text)}” {_cite(questions[0].ref)}"
+    """A line per theme on where the report bears on it; the counts, questions and pointers are
+    laid out by the code around it."""
+    return DigestOutput(themes=[ThemeLines(theme=theme.name, lines=_theme_line(theme)) for theme in facts.themes])
 
 
 def write_recap(facts: EventFacts) -> RecapOutput:
-    if not facts.questions:
-        return RecapOutput()
-    answered, unanswered = facts.answered, facts.unanswered
-    opening = (
-        f"The audience asked {plural(facts.ledger.received, 'question')}; "
-        f"{plural(len(facts.questions), 'question')} reached the panel's queue."
-    )
-    return RecapOutput(
-        overview=[_overview(facts, opening)],
-        answered=[f"The panel answered {plural(len(answered), 'question')}, starting with {_first(answered)}."]
-        if answered
-        else [],
-        unanswered=[
-            f"{plural(len(unanswered), 'question')} {'was' if len(unanswered) == 1 else 'were'} left open; "
-            f"the most supported was {_first(unanswered)}."
-        ]
-        if unanswered
-        else [],
-        themes=[
-            f"“{quote(theme.name)}”: {plural(theme.count, 'question')}, {plural(theme.votes, 'vote')} "
-            f"{_cite(*(f'Q{qid}' for qid in theme.question_ids[:3]), *theme.citations)}."
-            for theme in facts.themes
-        ],
-    )
+    """Nothing to add in prose: the recap's overview, answered and open questions, the report's
+    pointers and the themes are all laid out by the code from the facts."""
+    return RecapOutput()

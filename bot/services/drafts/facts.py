@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -16,7 +17,7 @@ from bot.domain.enums import LedgerAction, QuestionStatus
 from bot.llm.validate import LINK, MENTION, Sources, links_in
 from bot.services.qa.instructions import instruction_in
 from bot.services.qa.text import normalise
-from bot.services.reports.retrieval import PassageHit, PassageIndex
+from bot.services.reports.retrieval import PassageHit, PassageIndex, report_covers, terms
 from bot.services.sense.themes import label_groups
 from db.models import Event, LedgerEntry, Question
 
@@ -25,6 +26,7 @@ DRAFTED = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE, QuestionStat
 OTHER_THEME = "Other questions"
 PASSAGES_PER_THEME = 2
 QUOTE_MAX = 180
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,16 @@ class PassageFact:
 
 
 @dataclass(frozen=True, slots=True)
+class Pointer:
+    """What the report says about a question: the passage that bears on it, and its sentence
+    sharing most words with the question."""
+
+    citation: str
+    heading: str
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerSummary:
     """What happened to the event's questions, as the moderation ledger records it."""
 
@@ -68,6 +80,18 @@ class LedgerSummary:
     merged: int
     withdrawn: int
     rejected: dict[str, int] = field(default_factory=dict)  # reason -> questions set aside
+    rejected_in_review: int = 0  # of those, set aside before they were ever published
+    waiting_review: int = 0  # still held for review
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed on the board since the moderators' last digest."""
+
+    minutes_ago: int
+    new: int  # questions on the board now that were not then
+    answered: list[int]  # questions answered since, by number
+    rising: list[tuple[str, int]]  # named themes that grew, by how many questions, most first
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +105,9 @@ class EventFacts:
     report_urls: list[str]
     # Questions that are instructions to a model: shown to moderators, never summarised.
     flagged: list[QuestionFact] = field(default_factory=list)
+    pointers: dict[int, Pointer] = field(default_factory=dict)  # for the top open questions
+    waiting_review: int = 0  # questions held for a moderator's review
+    since: Changes | None = None  # for a digest after an earlier one
 
     def by_id(self) -> dict[int, QuestionFact]:
         return {question.id: question for question in self.questions}
@@ -105,6 +132,8 @@ class EventFacts:
         counts += [ledger.received, ledger.published, ledger.answered, ledger.merged, ledger.withdrawn]
         counts += [n for theme in self.themes for n in (theme.count, theme.votes)]
         counts += [*ledger.rejected.values(), *(question.votes for question in self.questions)]
+        if self.since:
+            counts += [self.since.new, len(self.since.answered), *(n for _, n in self.since.rising)]
         figures = {str(n) for n in counts} | {theme.name for theme in self.themes} | {self.title}
         return Sources(ids=frozenset(texts), urls=frozenset(self.report_urls), texts=texts, figures=frozenset(figures))
 
@@ -225,6 +254,8 @@ def ledger_summary(session: Session, event: Event) -> LedgerSummary:
         merged=statuses[QuestionStatus.MERGED],
         withdrawn=statuses[QuestionStatus.WITHDRAWN],
         rejected=dict(sorted(reasons.items())),
+        rejected_in_review=len(latest) - dismissed_after_publishing,
+        waiting_review=statuses[QuestionStatus.PENDING_REVIEW],
     )
 
 
@@ -243,6 +274,49 @@ def with_passages(
             chosen.setdefault(hit.citation, PassageFact(citation=hit.citation, heading=hit.heading, text=hit.text))
         placed.append(replace(theme, citations=[hit.citation for hit in hits]))
     return placed, list(chosen.values())
+
+
+def changes_since(
+    earlier: dict[str, Any], questions: Sequence[QuestionFact], minutes_ago: int, rising_shown: int = 3
+) -> Changes:
+    """What changed between the facts an earlier digest was written from (as stored with it) and
+    the questions on the board now."""
+    then = {q["id"]: q for q in earlier.get("questions", [])}
+    answered = [
+        q.id for q in questions if q.status == QuestionStatus.ANSWERED and then.get(q.id, {}).get("status") != q.status
+    ]
+    before = Counter(q["theme"] for q in then.values())
+    now = Counter(q.theme for q in questions)
+    grown = sorted(
+        ((name, n - before[name]) for name, n in now.items() if name != OTHER_THEME and n > before[name]),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    return Changes(
+        minutes_ago=minutes_ago,
+        new=sum(1 for q in questions if q.id not in then),
+        answered=answered,
+        rising=grown[:rising_shown],
+    )
+
+
+def excerpt(hit: PassageHit, question: str) -> str:
+    """The passage's sentence sharing most words with the question, fit to quote."""
+    wanted = set(terms(question))
+    sentences = _SENTENCES.split(hit.text) or [hit.text]
+    best = max(sentences, key=lambda sentence: len(wanted & set(terms(sentence))))
+    return quote(best)
+
+
+def pointers(index: PassageIndex | None, questions: Sequence[QuestionFact]) -> dict[int, Pointer]:
+    """For each question, the passage that bears on it most, if the report covers it (the brief's
+    reading: the passage holds most of the question's words); a nearest passage that does not
+    would be quoted as the report's answer to a question it never takes up."""
+    found = {}
+    for question in questions if index else []:
+        hits = index.search(question.text, 1)  # type: ignore[union-attr]
+        if report_covers(hits):
+            found[question.id] = Pointer(hits[0].citation, hits[0].heading, excerpt(hits[0], question.text))
+    return found
 
 
 def report_urls(index: PassageIndex | None) -> list[str]:

@@ -7,21 +7,24 @@ chart can be drawn in a worker thread while the bot runs.
 
 import asyncio
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from sqlmodel import Session, col, select
 
-from bot.services.drafts.facts import DRAFTED
+from bot.services.drafts.facts import DRAFTED, OTHER_THEME
 from bot.services.qa.events import load_event
 from db.engine import Database
 from db.models import Question, Vote
 
-THEMES_SHOWN = 15
-LABEL_MAX = 40
+THEMES_SHOWN = 15  # named themes drawn; the smaller ones are counted with the other questions
+LABEL_WIDTH = 32
+TITLE_WIDTH = 70
 DPI = 110
 
 
@@ -32,7 +35,7 @@ class Timeline:
     title: str
     asked: list[float]
     voted: list[float]
-    answered: list[float]
+    answered: list[tuple[float, int]]  # (seconds, question number), in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +52,31 @@ async def timeline_chart(db: Database, event_id: int) -> bytes:
 
 
 async def themes_chart(db: Database, event_id: int) -> bytes:
-    """The event's largest themes by questions (the queue's and those answered), as a PNG."""
+    """Every question on the board by theme (the queue's and those answered), as a PNG."""
     title, counts = await db.read(_read_themes, event_id)
     return await asyncio.to_thread(draw_themes, title, counts)
+
+
+async def theme_counts(db: Database, event_id: int) -> list[ThemeCount]:
+    """The themes the chart draws: the largest first, every other question counted in
+    "Other questions", last."""
+    _, counts = await db.read(_read_themes, event_id)
+    return counts
 
 
 def _read_timeline(session: Session, event_id: int) -> Timeline:
     event = load_event(session, event_id)
     questions = session.exec(
-        select(Question.created_at, Question.answered_offset_s).where(Question.event_id == event_id)
+        select(Question.created_at, Question.answered_offset_s, Question.id).where(Question.event_id == event_id)
     ).all()
     # A vote carried over by a merge is a copy of one already counted on the merged question.
     votes = session.exec(select(Vote.cast_at).where(Vote.event_id == event_id, col(Vote.merged_from).is_(None))).all()
-    start = event.starts_at or min((created for created, _ in questions), default=event.created_at)
+    start = event.starts_at or min((created for created, _, _ in questions), default=event.created_at)
     return Timeline(
         title=event.title,
-        asked=[(created - start).total_seconds() for created, _ in questions],
+        asked=[(created - start).total_seconds() for created, _, _ in questions],
         voted=[(cast - start).total_seconds() for cast in votes],
-        answered=sorted(offset for _, offset in questions if offset is not None),
+        answered=sorted((offset, qid or 0) for _, offset, qid in questions if offset is not None),
     )
 
 
@@ -74,11 +84,18 @@ def _read_themes(session: Session, event_id: int) -> tuple[str, list[ThemeCount]
     event = load_event(session, event_id)
     rows = session.exec(
         select(Question.theme, sa.func.count(), sa.func.sum(Question.score))
-        .where(Question.event_id == event_id, col(Question.status).in_(DRAFTED), col(Question.theme).is_not(None))
+        .where(Question.event_id == event_id, col(Question.status).in_(DRAFTED))
         .group_by(col(Question.theme))
     ).all()
-    counts = [ThemeCount(label or "", int(n), int(votes or 0)) for label, n, votes in rows]
-    return event.title, sorted(counts, key=lambda c: (-c.questions, -c.votes, c.label))
+    named = sorted(
+        (ThemeCount(label, int(n), int(votes or 0)) for label, n, votes in rows if label and label != OTHER_THEME),
+        key=lambda c: (-c.questions, -c.votes, c.label),
+    )
+    unthemed = [(int(n), int(votes or 0)) for label, n, votes in rows if not label or label == OTHER_THEME]
+    # Every question is counted: those in no theme, or in a theme too small to draw, are "other", last.
+    rest = [(c.questions, c.votes) for c in named[THEMES_SHOWN:]] + unthemed
+    other = ThemeCount(OTHER_THEME, sum(n for n, _ in rest), sum(votes for _, votes in rest))
+    return event.title, named[:THEMES_SHOWN] + ([other] if other.questions else [])
 
 
 def per_minute(seconds: Sequence[float], minutes: int) -> np.ndarray:
@@ -88,8 +105,14 @@ def per_minute(seconds: Sequence[float], minutes: int) -> np.ndarray:
 
 
 def draw_timeline(timeline: Timeline) -> bytes:
-    """The timeline chart: votes per minute above, questions per minute below, answers as lines."""
-    last = max([*timeline.asked, *timeline.voted, *timeline.answered], default=0.0)
+    """The timeline chart as a PNG."""
+    return _png(timeline_figure(timeline))
+
+
+def timeline_figure(timeline: Timeline) -> Figure:
+    """Votes per minute above, questions per minute below, each answer a line labelled with its
+    question's number; whole numbers on every axis."""
+    last = max([*timeline.asked, *timeline.voted, *(at for at, _ in timeline.answered)], default=0.0)
     minutes = int(last // 60) + 1
     x = np.arange(minutes)
     figure = Figure(figsize=(10, 5.5), dpi=DPI, layout="constrained")
@@ -100,47 +123,72 @@ def draw_timeline(timeline: Timeline) -> bytes:
     questions_axes.set_ylabel("questions per minute")
     questions_axes.set_xlabel("minutes from the start of the event")
     for axes in (votes_axes, questions_axes):
-        for position, answered in enumerate(timeline.answered):
+        for position, (answered, _) in enumerate(timeline.answered):
             axes.axvline(
                 answered / 60, color="#38a169", linewidth=0.9, alpha=0.7, label="answered" if not position else None
             )
         axes.set_xlim(-0.5, max(minutes - 0.5, 1))
         axes.set_ylim(bottom=0)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(axis="y", alpha=0.3)
         axes.legend(loc="upper right", fontsize="small")
+    # Which question each line is: its number, as on the board, at the top of the votes panel.
+    for answered, number in timeline.answered:
+        votes_axes.annotate(
+            f"#{number}",
+            (answered / 60, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -2),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            fontsize="x-small",
+            color="#276749",
+        )
     figure.suptitle(
-        f"{_short(timeline.title, 80)}: {len(timeline.asked):,} questions, {len(timeline.voted):,} votes, "
-        f"{len(timeline.answered):,} answered"
+        _wrapped(
+            f"{timeline.title}: {len(timeline.asked):,} questions, {len(timeline.voted):,} votes, "
+            f"{len(timeline.answered):,} answered",
+            TITLE_WIDTH,
+        )
     )
-    return _png(figure)
+    return figure
 
 
 def draw_themes(title: str, counts: Sequence[ThemeCount]) -> bytes:
-    """The themes chart: the largest themes by questions, each bar labelled with its votes."""
-    shown = list(counts[:THEMES_SHOWN])
-    figure = Figure(figsize=(10, 1.2 + 0.4 * max(len(shown), 3)), dpi=DPI, layout="constrained")
+    """The themes chart as a PNG."""
+    return _png(themes_figure(title, counts))
+
+
+def themes_figure(title: str, counts: Sequence[ThemeCount]) -> Figure:
+    """One bar per theme in the order given (``theme_counts``: largest first, "other" last), each
+    labelled with its votes; names shown whole, wrapped; whole numbers of questions."""
+    shown = list(counts)
+    lines = sum(len(_wrapped(c.label, LABEL_WIDTH).splitlines()) for c in shown)
+    figure = Figure(figsize=(10, 1.4 + 0.3 * max(lines, 4)), dpi=DPI, layout="constrained")
     axes = figure.subplots()
     if not shown:
         axes.text(0.5, 0.5, "No themes yet: too few questions alike.", ha="center", va="center")
         axes.set_axis_off()
     else:
         positions = np.arange(len(shown))[::-1]
-        bars = axes.barh(positions, [c.questions for c in shown], color="#805ad5")
-        axes.set_yticks(positions, [_short(c.label, LABEL_MAX) for c in shown])
+        # "Other questions" is no theme: grey, so it does not read as the largest concern.
+        colours = ["#a0aec0" if c.label == OTHER_THEME else "#805ad5" for c in shown]
+        bars = axes.barh(positions, [c.questions for c in shown], color=colours)
+        axes.set_yticks(positions, [_wrapped(c.label, LABEL_WIDTH) for c in shown])
         axes.bar_label(bars, [f"{c.votes:+,} votes" for c in shown], padding=4, fontsize="small")
         axes.set_xlabel("questions")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.margins(x=0.15)
-        hidden = len(counts) - len(shown)
-        if hidden > 0:
-            axes.set_title(f"the {len(shown)} largest of {len(counts)} themes", fontsize="small")
-    figure.suptitle(f"Themes: {_short(title, 80)}")
-    return _png(figure)
+        axes.set_title(f"{sum(c.questions for c in shown):,} questions in all", fontsize="small")
+    figure.suptitle(_wrapped(f"Themes: {title}", TITLE_WIDTH))
+    return figure
 
 
-def _short(text: str, limit: int) -> str:
-    """Text shortened to ``limit`` and shown as typed: a ``$`` would otherwise start mathtext."""
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return text.replace("$", r"\$")
+def _wrapped(text: str, width: int) -> str:
+    """Text whole, wrapped at ``width``, shown as typed: a ``$`` would otherwise start mathtext."""
+    return textwrap.fill(text, width).replace("$", r"\$")
 
 
 def _png(figure: Figure) -> bytes:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain.enums import EventState, QuestionStatus
+from bot.render import markdown
 from bot.services.drafts.draft_text import render_ledger
 from bot.services.drafts.facts import LedgerSummary, ledger_summary
 from bot.services.qa.events import load_event
@@ -265,7 +266,7 @@ def to_json(export: EventExport) -> str:
 
 def ledger_document(summary: LedgerSummary) -> dict[str, Any]:
     """The ledger summary as data, with the sentence a recap posts under it."""
-    return asdict(summary) | {"text": render_ledger(summary)}
+    return asdict(summary) | {"text": markdown.render(render_ledger(summary))}
 
 
 def to_markdown(export: EventExport) -> str:
@@ -277,7 +278,7 @@ def to_markdown(export: EventExport) -> str:
     in_queue = {row.id for row in export.queue}
     others = [row for row in export.questions if row.id not in in_queue and row.status != QuestionStatus.ANSWERED]
     lines = [f"# {_escape(export.title)}", "", f"Event #{export.event_id}, {export.state.value}.", ""]
-    lines += [render_ledger(export.ledger), ""]
+    lines += [markdown.render(render_ledger(export.ledger)), ""]
     lines += [f"## Queue ({len(export.queue):,})", ""]
     lines += _table(export.queue, ("rank", "ref", "question", "votes", "theme", "asked by"), _queue_cells)
     lines += ["", f"## Answered ({len(answered):,})", ""]

@@ -1,5 +1,5 @@
 """hardening: who forwarded a question (bans and rate limits hold for the forwarder); a recap's
-approved text and how much of it is posted (a failed post resumes)
+approved document and how much of it is posted (a failed post resumes)
 
 Revision ID: 5c1d0e7a9b42
 Revises: 972b6f5f5633
@@ -24,7 +24,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("forwarded_by", sa.BigInteger(), nullable=True))
         batch_op.create_index("ix_question_forwarder", ["event_id", "forwarded_by", "created_at"], unique=False)
     with op.batch_alter_table("draft", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("approved_text", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("approved_document", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("posted_parts", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("posted_at", UTCDateTime(), nullable=True))
 
@@ -33,7 +33,7 @@ def downgrade() -> None:
     with op.batch_alter_table("draft", schema=None) as batch_op:
         batch_op.drop_column("posted_at")
         batch_op.drop_column("posted_parts")
-        batch_op.drop_column("approved_text")
+        batch_op.drop_column("approved_document")
     with op.batch_alter_table("question", schema=None) as batch_op:
         batch_op.drop_index("ix_question_forwarder")
         batch_op.drop_column("forwarded_by")

@@ -58,7 +58,10 @@ async def test_json_holds_the_event_its_ledger_and_its_queue(db, event, moderato
     assert document["event"]["title"] == "Launch of the Housing Report"
     assert document["queue"] == [f"Q{secret.id}", f"Q{buses.id}"]
     assert document["ledger"]["rejected"] == {"off_topic": 1}
-    assert document["ledger"]["text"].startswith("**Moderation ledger**: 5 questions received, 5 published")
+    assert document["ledger"]["text"] == (
+        "**Moderation ledger**\n\n5 questions received, 5 published, 1 answered, 1 merged, 0 withdrawn. "
+        "Set aside by the moderators, in review or after: 1 off topic."
+    )
     assert [question["author"] for question in document["questions"]][-1] == "anonymous"
 
 
