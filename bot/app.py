@@ -68,7 +68,12 @@ class PodiumMixin:
         # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
         await self.presenter.start()
         settings = self.settings
-        self.publisher = DiscordPublisher(self, self.db, card_edit_interval_s=settings.card_edit_interval_s)  # type: ignore[arg-type]
+        self.publisher = DiscordPublisher(
+            self,  # type: ignore[arg-type]
+            self.db,
+            card_edit_interval_s=settings.card_edit_interval_s,
+            board_edit_interval_s=settings.board_edit_interval_s,
+        )
         self.podium = Podium(
             db=self.db,
             similar=similarity_index(settings),

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     shard_ids: list[int] | None = None
     # A question's public card is edited at most once per this many seconds, whatever the votes.
     card_edit_interval_s: float = Field(default=2.0, ge=0)
+    # An event's board is edited at most once per this many seconds (votes on it are answered by
+    # redrawing it, free of the channel's limit); its order moves calmly (services/qa/board.py).
+    board_edit_interval_s: float = Field(default=1.0, ge=0)
 
     # The presenter screen's web server, started with the bot (or alone by `podium present`). Bound to
     # this machine only by default; PRESENTER_PUBLIC_URL is the address people open when a reverse

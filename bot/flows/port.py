@@ -16,6 +16,10 @@ class Publisher(Protocol):
         ``votes_only``: nothing but its counts changed."""
         ...
 
+    def event_changed(self, event_id: int) -> None:
+        """Bring the event's public face (its board) up to date soon: its state, rules or recap changed."""
+        ...
+
     async def publish(self, question: Question) -> None:
         """Show a newly published question to the audience."""
         ...
@@ -29,7 +33,8 @@ class Publisher(Protocol):
         ...
 
     async def open_panel(self, channel_id: int, event: Event) -> bool:
-        """Post (and pin) the event's panel with its "Ask a question" button; True if posted."""
+        """Post (and pin) the event's panel, its board: the questions to vote on and its "Ask a question"
+        button; True if posted."""
         ...
 
     async def remind(self, channel_id: int, event: Event) -> bool:

@@ -34,4 +34,5 @@ async def approve_and_post(
         return PostedRecap(approved.draft, None, posted=False)
     chart = await timeline_chart(db, event_id)
     posted = await publisher.post_recap(channel_id, approved.messages, chart)
+    publisher.event_changed(event_id)  # the board links to the recap
     return PostedRecap(approved.draft, channel_id, posted=posted)

@@ -95,8 +95,8 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
     @app_commands.command(name="pause", description="Stop taking new questions for a while (votes still count)")
     @app_commands.autocomplete(event=event_autocomplete)
     async def pause_command(self, interaction: discord.Interaction, event: int) -> None:
-        paused = await events.pause_event(
-            podium_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
+        paused = await event_flows.pause_event(
+            podium_of(interaction), await self._event_id(interaction, event), actor_from(interaction)
         )
         await safe.reply(interaction, f"{describe(paused)}: questions are paused.")
 
@@ -143,6 +143,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         self_votes="Allow askers to vote on their own questions",
         profanity="What the profanity filter does",
         trending_half_life_minutes="How fast votes fade in the trending order",
+        cards="Also post a card per question (small events; the board shows the top questions anyway)",
     )
     @app_commands.autocomplete(event=event_autocomplete)
     async def settings_command(
@@ -158,6 +159,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         self_votes: bool | None = None,
         profanity: ProfanityPolicy | None = None,
         trending_half_life_minutes: app_commands.Range[int, 1, 1440] | None = None,
+        cards: bool | None = None,
     ) -> None:
         changes = {
             "premoderation": premoderation,
@@ -169,6 +171,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             "allow_self_votes": self_votes,
             "profanity": profanity,
             "trending_half_life_s": trending_half_life_minutes * 60 if trending_half_life_minutes else None,
+            "question_cards": cards,
         }
         changes = {name: value for name, value in changes.items() if value is not None}
         podium = podium_of(interaction)
@@ -178,6 +181,8 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             if changes
             else await events.get_event(podium.db, event_id)
         )
+        if changes:
+            podium.publisher.event_changed(event_id)
         lines = [
             f"Pre-moderation: {'on' if updated.premoderation else 'off'}",
             f"Anonymous questions: {'allowed' if updated.allow_anonymous else 'not allowed'}",
@@ -187,6 +192,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             f"Self-votes: {'on' if updated.allow_self_votes else 'off'}",
             f"Profanity filter: {updated.profanity.value}",
             f"Trending half-life: {updated.trending_half_life_s // 60} min",
+            f"A card per question: {'on' if updated.question_cards else 'off (the board only)'}",
         ]
         await safe.reply(interaction, f"{describe(updated)}\n" + "\n".join(lines))
 

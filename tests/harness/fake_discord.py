@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tests.harness.limits import IS_COMPONENTS_V2, layout_problems
+
 if TYPE_CHECKING:
     from tests.harness.fake_gateway import FakeGateway
 
@@ -294,6 +296,12 @@ class FakeDiscord:
             return _json(self.gateway.gateway_bot())
         if parts[0] == "interactions" and parts[-1] == "callback":
             return self._interaction_callback(parts[1], parts[2], body)
+        carries_message = method in ("POST", "PATCH") and (
+            parts[0] == "webhooks" or (parts[0] == "channels" and parts[2:3] == ["messages"])
+        )
+        refusal = self._refuse_layout(method == "POST", parts, body) if carries_message else None
+        if refusal is not None:
+            return refusal
         if parts[0] == "webhooks" and method == "POST":
             return _json(self._store_message(None, body, flags=(body or {}).get("flags", 0)))
         if parts[0] == "webhooks" and method == "PATCH":
@@ -308,9 +316,29 @@ class FakeDiscord:
             return _json([{**c, "id": str(snowflake()), "application_id": str(APPLICATION_ID)} for c in body])
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
+    def _refuse_layout(self, creates: bool, parts: list[str], body: Any) -> web.Response | None:
+        """Discord's 400 for a message it would not take with (or without) layout components."""
+        if not isinstance(body, dict):
+            return None
+        was_layout = False
+        if not creates and parts[-1].isdigit():
+            with self._lock:
+                was_layout = bool(self.messages.get(int(parts[-1]), {}).get("flags", 0) & IS_COMPONENTS_V2)
+        problems = layout_problems(body, creates=creates, was_layout=was_layout)
+        if not problems:
+            return None
+        return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+
     def _interaction_callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:
         kind = body["type"]
         data = body.get("data") or {}
+        if kind in (4, 7):
+            on = message_of(token) if kind == 7 else None
+            with self._lock:
+                was_layout = on is not None and bool(self.messages.get(on, {}).get("flags", 0) & IS_COMPONENTS_V2)
+            problems = layout_problems(data, creates=on is None, was_layout=was_layout)
+            if problems:
+                return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
         result: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}}
         on_message = message_of(token)
         if kind == 7 and on_message is not None:
@@ -327,6 +355,7 @@ class FakeDiscord:
 
     def _store_message(self, channel_id: int | None, body: dict[str, Any] | None, *, flags: int = 0) -> dict[str, Any]:
         body = body or {}
+        flags |= body.get("flags") or 0
         message = {
             **_blank_message(channel_id or 0),
             "content": body.get("content") or "",
@@ -356,6 +385,8 @@ class FakeDiscord:
         with self._lock:
             message = self.messages.setdefault(message_id, {**_blank_message(channel_id), "id": str(message_id)})
             message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+            # Discord keeps a message's IS_COMPONENTS_V2 once it has it.
+            message["flags"] = message.get("flags", 0) | ((body.get("flags") or 0) & IS_COMPONENTS_V2)
             message["edited_timestamp"] = datetime.now(UTC).isoformat()
             return dict(message)
 

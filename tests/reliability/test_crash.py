@@ -31,7 +31,7 @@ from db.engine import Database
 from db.models import ScheduleRun, Vote
 from tests.factories import GUILD_ID, host, member
 from tests.harness.bot_process import TOKEN, BotProcess, bot_process, connected_bot, new_fake_discord, until
-from tests.harness.driver import custom_ids, reply_text
+from tests.harness.driver import custom_ids, reply_text, use_question_cards
 from tests.harness.fake_discord import FakeDiscord, Request
 from tests.harness.payloads import HOST, QA_CHANNEL_ID, Person, audience, click, slash
 
@@ -163,6 +163,7 @@ async def test_a_bot_killed_mid_burst_keeps_what_it_acknowledged_and_runs_its_cl
     try:
         with bot_process(environment, tmp_path, "before") as before:
             await until(lambda: discord.gateway.identified(), what="the bot to identify", bot=before)
+            await use_question_cards(db)  # this test follows each question's card
             text = await discord.command(before, HOST, "event create", title="Launch of the Housing Report")
             assert "Created #1" in text
             assert "is taking questions" in await discord.command(before, HOST, "event open", event=1)

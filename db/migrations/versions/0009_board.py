@@ -1,0 +1,38 @@
+"""board: the event's board message, per-question cards as an event rule, members' notice settings
+
+Revision ID: 0009_board
+Revises: 972b6f5f5633
+Create Date: 2026-12-01 16:05:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from db.types import UTCDateTime
+
+revision: str = "0009_board"
+down_revision: str | None = "972b6f5f5633"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("event") as event:
+        event.add_column(sa.Column("board_message_id", sa.BigInteger(), nullable=True))
+        event.add_column(sa.Column("question_cards", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_table(
+        "member_settings",
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("notify", sa.Boolean(), nullable=False, server_default=sa.true()),
+        sa.Column("dm_refused_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("user_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("member_settings")
+    with op.batch_alter_table("event") as event:
+        event.drop_column("question_cards")
+        event.drop_column("board_message_id")
