@@ -134,3 +134,33 @@ async def test_the_board_fits_discords_limits_at_any_size(db, count):
     assert_within_limits(Request("POST", f"/channels/{QA_CHANNEL_ID}/messages", {}, body, 0.0))
     assert len(components(body)) <= 40
     assert view.content_length() <= 4000
+
+
+async def test_a_server_can_choose_a_card_per_question_for_its_new_events(board_bot):
+    sent = await board_bot.send(slash(HOST, "podium-setup", cards=True))
+    assert "A card per question in new events: on" in reply_text(sent)
+    await open_event(board_bot)
+    sent = await board_bot.send(slash(audience(1), "ask", text="How will the rent cap be funded?"))
+    [card] = posted(sent, QA_CHANNEL_ID)
+    assert card["embeds"][0]["title"] == "Question #1"
+
+
+def test_the_fake_refuses_what_discord_refuses_in_a_layout_message():
+    text = {"type": 10, "content": "x" * 2001}
+    section = {"type": 9, "components": [text], "accessory": {"type": 2, "style": 1, "label": "▲", "custom_id": "a"}}
+    assert layout_problems({"components": [text]}, creates=True) == [
+        "layout components without the IS_COMPONENTS_V2 flag"
+    ]
+    flagged = {"flags": IS_COMPONENTS_V2, "content": "hi", "components": [section, section]}
+    assert layout_problems(flagged, creates=True) == [
+        "content or embeds beside IS_COMPONENTS_V2",
+        "4002 characters of text displays, more than 4000",
+        "two components with the same custom_id",
+    ]
+    many = {"flags": IS_COMPONENTS_V2, "components": [{"type": 10, "content": "x"}] * 41}
+    assert layout_problems(many, creates=True) == ["41 components, more than 40"]
+    assert layout_problems({"flags": 0, "components": []}, creates=False, was_layout=True) == [
+        "IS_COMPONENTS_V2 cannot be removed from a message"
+    ]
+    bare = {"flags": IS_COMPONENTS_V2, "components": [{"type": 9, "components": [{"type": 10, "content": "x"}]}]}
+    assert layout_problems(bare, creates=True) == ["a section without its accessory"]
