@@ -13,10 +13,12 @@ from bot.discord import embeds, safe
 from bot.discord.board import BoardKeeper
 from bot.discord.buttons import ask_button, decision_buttons, recap_buttons
 from bot.discord.cards import CardBoard
+from bot.discord.notices import Notifier
 from bot.discord.render import quote, split_content
 from bot.domain.enums import DraftKind
 from bot.domain.transitions import Decision
 from bot.services.qa.events import get_event
+from bot.services.qa.notices import News
 from bot.services.qa.questions import get_question
 from db.engine import Database
 from db.models import Draft, Event, Question
@@ -36,6 +38,7 @@ class DiscordPublisher:
         self.client, self.db = client, db
         self.cards = CardBoard(client, db, interval_s=card_edit_interval_s)
         self.boards = BoardKeeper(client, db, interval_s=board_edit_interval_s)
+        self.notices = Notifier(client, db)
         self._posting: set[asyncio.Task[None]] = set()
         # Which event each question belongs to (it never moves), and which events also give
         # each question a card of its own (re-read whenever the event changes).
@@ -52,6 +55,9 @@ class DiscordPublisher:
     def event_changed(self, event_id: int) -> None:
         self._cards_in.pop(event_id, None)
         self._in_background(self._event_changed(event_id))
+
+    def notify(self, question_id: int, news: News) -> None:
+        self._in_background(self.notices.send(question_id, news))
 
     async def publish(self, question: Question) -> None:
         event_id = question.event_id

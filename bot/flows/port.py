@@ -7,6 +7,7 @@ Every method returns once the effect is out (or refused); none raises for a refu
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.services.qa.notices import News
 from db.models import Draft, Event, Question
 
 
@@ -18,6 +19,10 @@ class Publisher(Protocol):
 
     def event_changed(self, event_id: int) -> None:
         """Bring the event's public face (its board) up to date soon: its state, rules or recap changed."""
+        ...
+
+    def notify(self, question_id: int, news: News) -> None:
+        """Tell the question's asker what happened to it (by DM, if they allow it), in the background."""
         ...
 
     async def publish(self, question: Question) -> None:

@@ -13,6 +13,7 @@ from bot.discord.render import quote
 from bot.flows import audience
 from bot.services.qa.questions import my_questions
 from cogs.audience.board import BoardVoteButton, BrowseButton, BrowsePageButton, BrowseSelect, MineButton
+from cogs.audience.notices import Notices
 from cogs.audience.views import AskButton, VoteButton, ask, open_ask_modal
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
@@ -81,3 +82,4 @@ async def setup(bot: commands.Bot) -> None:
         VoteButton, AskButton, BoardVoteButton, BrowseButton, MineButton, BrowsePageButton, BrowseSelect
     )
     await bot.add_cog(Audience(bot))
+    await bot.add_cog(Notices(bot))

@@ -184,11 +184,14 @@ class FakeDiscord:
     # Discord's gateway too, for a bot that connects as a real one does (tests/harness/fake_gateway.py).
     gateway: "FakeGateway | None" = None
     rate_limits: RateLimits | None = None
+    # Members who do not accept direct messages from the bot: Discord answers 50007.
+    closed_dms: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._limiter = _Limiter(self.rate_limits) if self.rate_limits else None
         self._lock = threading.Lock()
         self._nonces: dict[str, int] = {}  # message nonce -> the message it created
+        self._dm_recipients: dict[int, int] = {}  # DM channel -> the member it reaches
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -294,6 +297,10 @@ class FakeDiscord:
             return _json(_application())
         if path == "/gateway/bot" and self.gateway is not None:
             return _json(self.gateway.gateway_bot())
+        if path == "/users/@me/channels" and method == "POST":
+            return _json(self._dm_channel(int(body["recipient_id"])))
+        if parts[0] == "channels" and method == "POST" and self._dm_recipients.get(int(parts[1])) in self.closed_dms:
+            return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
         if parts[0] == "interactions" and parts[-1] == "callback":
             return self._interaction_callback(parts[1], parts[2], body)
         carries_message = method in ("POST", "PATCH") and (
@@ -366,6 +373,21 @@ class FakeDiscord:
         with self._lock:
             self.messages[int(message["id"])] = message
         return message
+
+    def _dm_channel(self, recipient_id: int) -> dict[str, Any]:
+        """Create DM: the bot's DM channel with a member (type 1), the same one every time."""
+        with self._lock:
+            found = next((c for c, r in self._dm_recipients.items() if r == recipient_id), None)
+            channel_id = found or snowflake()
+            self._dm_recipients[channel_id] = recipient_id
+        recipient = {"id": str(recipient_id), "username": "member", "discriminator": "0", "avatar": None}
+        return {"id": str(channel_id), "type": 1, "last_message_id": None, "recipients": [recipient]}
+
+    def dms_to(self, user_id: int) -> list[dict[str, Any]]:
+        """The direct messages the bot sent a member."""
+        with self._lock:
+            channels = {str(c) for c, r in self._dm_recipients.items() if r == user_id}
+            return [m for m in self.messages.values() if m["channel_id"] in channels]
 
     def _post_once(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
         """Create Message with ``enforce_nonce``: a nonce seen before returns that message (Discord

@@ -46,7 +46,7 @@ BANNED = audience(9)
 REPORT = b"# Housing\n\n## Funding\n\nThe programme is funded by a land value levy.\n"
 
 # What the audience may do; everything else in the tree is a moderator's (or the owner's).
-AUDIENCE_COMMANDS = {"ask", "my-questions", "withdraw", "Ask the panel", "event list"}
+AUDIENCE_COMMANDS = {"ask", "my-questions", "withdraw", "notify", "Ask the panel", "event list"}
 AUDIENCE_COMPONENTS = {
     buttons.VOTE,
     buttons.ASK,
