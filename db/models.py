@@ -86,6 +86,12 @@ class Event(EventSettings, table=True):
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The event's board: one message in its channel, posted when it opens and kept current.
     board_message_id: int | None = _discord_id(nullable=True)
+    # Where the panel speaks, for Discord's own event: a Stage or voice channel, or a place
+    # elsewhere (``location``); and the Guild Scheduled Event kept in step with this one.
+    venue_channel_id: int | None = _discord_id(nullable=True)
+    venue_is_stage: bool = False
+    location: str | None = Field(default=None, max_length=100)
+    discord_event_id: int | None = _discord_id(nullable=True)
     created_by: int = _discord_id()
     created_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -13,9 +13,10 @@ from bot.discord import embeds, safe
 from bot.discord.board import BoardKeeper
 from bot.discord.buttons import ask_button, decision_buttons, recap_buttons
 from bot.discord.cards import CardBoard
+from bot.discord.guild_events import GuildEvents
 from bot.discord.notices import Notifier
 from bot.discord.render import quote, split_content
-from bot.domain.enums import DraftKind
+from bot.domain.enums import DraftKind, EventState
 from bot.domain.transitions import Decision
 from bot.services.qa.events import get_event
 from bot.services.qa.notices import News
@@ -39,6 +40,7 @@ class DiscordPublisher:
         self.cards = CardBoard(client, db, interval_s=card_edit_interval_s)
         self.boards = BoardKeeper(client, db, interval_s=board_edit_interval_s)
         self.notices = Notifier(client, db)
+        self.guild_events = GuildEvents(client, db)
         self._posting: set[asyncio.Task[None]] = set()
         # Which event each question belongs to (it never moves), and which events also give
         # each question a card of its own (re-read whenever the event changes).
@@ -58,6 +60,12 @@ class DiscordPublisher:
 
     def notify(self, question_id: int, news: News) -> None:
         self._in_background(self.notices.send(question_id, news))
+
+    async def schedule_in_discord(self, event: Event) -> str | None:
+        return await self.guild_events.keep_in_step(event)
+
+    async def end_in_discord(self, event: Event, before: EventState) -> None:
+        await self.guild_events.end(event, before)
 
     async def publish(self, question: Question) -> None:
         event_id = question.event_id

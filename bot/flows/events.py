@@ -1,10 +1,12 @@
 """An event's life as the audience sees it: opening posts its board, and every change of state
 shows there (asking and voting disabled, with the reason)."""
 
+from datetime import datetime
+
 from bot.domain.actors import Actor
 from bot.domain.enums import EventState
 from bot.flows.context import Podium
-from bot.services.qa import events
+from bot.services.qa import events, venues
 from db.models import Event
 
 
@@ -26,6 +28,26 @@ async def pause_event(podium: Podium, event_id: int, actor: Actor) -> Event:
     return paused
 
 
+async def schedule_event(
+    podium: Podium,
+    event_id: int,
+    actor: Actor,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    venue_channel_id: int | None = None,
+    on_stage: bool = False,
+    location: str | None = None,
+) -> tuple[Event, str | None]:
+    """Set when the event runs and where the panel speaks, and keep the server's own Events in
+    step; the second value says what Discord refused, if it did (the event is scheduled anyway)."""
+    await events.schedule_event(podium.db, event_id, actor, starts_at=starts_at, ends_at=ends_at)
+    scheduled = await venues.set_venue(
+        podium.db, event_id, actor, channel_id=venue_channel_id, stage=on_stage, location=location
+    )
+    return scheduled, await podium.publisher.schedule_in_discord(scheduled)
+
+
 async def close_event(podium: Podium, event_id: int, actor: Actor) -> Event:
     """End the Q&A; the event's similar-question index leaves memory with it."""
     closed = await events.close_event(podium.db, event_id, actor)
@@ -36,7 +58,9 @@ async def close_event(podium: Podium, event_id: int, actor: Actor) -> Event:
 
 async def archive_event(podium: Podium, event_id: int, actor: Actor) -> Event:
     """Put the event away (or call it off); its similar-question index leaves memory too."""
+    before = await events.get_event(podium.db, event_id)
     archived = await events.archive_event(podium.db, event_id, actor)
     podium.similar.forget(event_id)
     podium.publisher.event_changed(event_id)
+    await podium.publisher.end_in_discord(archived, before.state)
     return archived

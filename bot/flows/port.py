@@ -7,6 +7,7 @@ Every method returns once the effect is out (or refused); none raises for a refu
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.domain.enums import EventState
 from bot.services.qa.notices import News
 from db.models import Draft, Event, Question
 
@@ -23,6 +24,15 @@ class Publisher(Protocol):
 
     def notify(self, question_id: int, news: News) -> None:
         """Tell the question's asker what happened to it (by DM, if they allow it), in the background."""
+        ...
+
+    async def schedule_in_discord(self, event: Event) -> str | None:
+        """Create (or move) the event's entry in the server's own Events; None if done, else a
+        sentence saying what Discord refused (a permission to grant)."""
+        ...
+
+    async def end_in_discord(self, event: Event, before: EventState) -> None:
+        """End the event's entry in the server's Events (cancelled if it never ran)."""
         ...
 
     async def publish(self, question: Question) -> None:

@@ -69,20 +69,38 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         await safe.reply(interaction, f"Created {describe(event)}. Open it with `/event open` when you are ready.")
 
     @app_commands.command(name="schedule", description="Set when the event starts and ends")
-    @app_commands.describe(event="Which event", start="e.g. 2026-12-01 18:30", end="e.g. 2026-12-01 20:00")
+    @app_commands.describe(
+        event="Which event",
+        start="e.g. 2026-12-01 18:30",
+        end="e.g. 2026-12-01 20:00",
+        venue="The Stage or voice channel the panel speaks in (for the server's Events)",
+        location="Or where it happens, if not in a channel here (for the server's Events)",
+    )
     @app_commands.autocomplete(event=event_autocomplete)
-    async def schedule_command(self, interaction: discord.Interaction, event: int, start: str, end: str) -> None:
+    async def schedule_command(
+        self,
+        interaction: discord.Interaction,
+        event: int,
+        start: str,
+        end: str,
+        venue: discord.StageChannel | discord.VoiceChannel | None = None,
+        location: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
         podium = podium_of(interaction)
         timezone = (await guild_settings(podium.db, interaction.guild_id or 0)).timezone
-        scheduled = await events.schedule_event(
-            podium.db,
+        scheduled, refused = await event_flows.schedule_event(
+            podium,
             await self._event_id(interaction, event),
             actor_from(interaction),
             starts_at=parse_time(start, timezone),
             ends_at=parse_time(end, timezone),
+            venue_channel_id=venue.id if venue is not None else None,
+            on_stage=isinstance(venue, discord.StageChannel),
+            location=location,
         )
         planned = await client_of(interaction).clock.follow(scheduled)
-        await safe.reply(interaction, f"Scheduled {describe(scheduled)}.\n{describe_jobs(planned)}")
+        note = f"\n{refused}" if refused else "\nIt is in the server's Events too, for members to mark Interested."
+        await safe.reply(interaction, f"Scheduled {describe(scheduled)}.\n{describe_jobs(planned)}{note}")
 
     @app_commands.command(name="open", description="Open the event for questions (or resume it)")
     @app_commands.autocomplete(event=event_autocomplete)

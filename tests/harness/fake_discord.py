@@ -186,6 +186,10 @@ class FakeDiscord:
     rate_limits: RateLimits | None = None
     # Members who do not accept direct messages from the bot: Discord answers 50007.
     closed_dms: set[int] = field(default_factory=set)
+    # The server's Events (Guild Scheduled Events) the bot made, and whether it lacks the
+    # permission to make them (Discord answers 50013).
+    scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
+    events_forbidden: bool = False
 
     def __post_init__(self) -> None:
         self._limiter = _Limiter(self.rate_limits) if self.rate_limits else None
@@ -297,6 +301,8 @@ class FakeDiscord:
             return _json(_application())
         if path == "/gateway/bot" and self.gateway is not None:
             return _json(self.gateway.gateway_bot())
+        if parts[0] == "guilds" and parts[2:3] == ["scheduled-events"] and method in ("POST", "PATCH"):
+            return self._scheduled_event(int(parts[1]), int(parts[3]) if len(parts) > 3 else None, body)
         if path == "/users/@me/channels" and method == "POST":
             return _json(self._dm_channel(int(body["recipient_id"])))
         if parts[0] == "channels" and method == "POST" and self._dm_recipients.get(int(parts[1])) in self.closed_dms:
@@ -374,6 +380,25 @@ class FakeDiscord:
             self.messages[int(message["id"])] = message
         return message
 
+    def _scheduled_event(self, guild_id: int, event_id: int | None, body: dict[str, Any]) -> web.Response:
+        """Create or Modify Guild Scheduled Event, with the field rules of Discord's documentation."""
+        if self.events_forbidden:
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        with self._lock:
+            earlier = self.scheduled_events.get(event_id) if event_id is not None else None
+        if event_id is not None and earlier is None:
+            return _json({"message": "Unknown Guild Scheduled Event", "code": 10070}, status=404)
+        event = {**(earlier or {}), **body}
+        problems = scheduled_event_problems(event, earlier)
+        if problems:
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+        event.setdefault("id", str(snowflake()))
+        event.setdefault("status", 1)
+        event["guild_id"] = str(guild_id)
+        with self._lock:
+            self.scheduled_events[int(event["id"])] = event
+        return _json(event)
+
     def _dm_channel(self, recipient_id: int) -> dict[str, Any]:
         """Create DM: the bot's DM channel with a member (type 1), the same one every time."""
         with self._lock:
@@ -411,6 +436,40 @@ class FakeDiscord:
             message["flags"] = message.get("flags", 0) | ((body.get("flags") or 0) & IS_COMPONENTS_V2)
             message["edited_timestamp"] = datetime.now(UTC).isoformat()
             return dict(message)
+
+
+# Guild Scheduled Event: entity types, and the status changes Discord allows.
+_STAGE, _VOICE, _EXTERNAL = 1, 2, 3
+_MOVES = {(1, 2), (2, 3), (1, 4)}
+
+
+def scheduled_event_problems(event: dict[str, Any], earlier: dict[str, Any] | None) -> list[str]:
+    """What Discord would refuse in a scheduled event as it would stand after this request."""
+    problems = []
+    if not 0 < len(event.get("name") or "") <= 100:
+        problems.append("name: 1 to 100 characters")
+    if event.get("privacy_level") != 2:
+        problems.append("privacy_level must be GUILD_ONLY (2)")
+    if not event.get("scheduled_start_time"):
+        problems.append("scheduled_start_time is required")
+    kind = event.get("entity_type")
+    if kind == _EXTERNAL:
+        location = (event.get("entity_metadata") or {}).get("location") or ""
+        if event.get("channel_id") is not None:
+            problems.append("channel_id must be null for EXTERNAL")
+        if not 0 < len(location) <= 100:
+            problems.append("entity_metadata.location: 1 to 100 characters for EXTERNAL")
+        if not event.get("scheduled_end_time"):
+            problems.append("scheduled_end_time is required for EXTERNAL")
+    elif kind in (_STAGE, _VOICE):
+        if event.get("channel_id") is None:
+            problems.append("channel_id is required for STAGE_INSTANCE and VOICE")
+    else:
+        problems.append(f"entity_type {kind!r}")
+    moved = earlier is not None and (earlier.get("status", 1), event.get("status")) not in _MOVES
+    if moved and event.get("status") != earlier.get("status", 1):
+        problems.append(f"status cannot go from {earlier.get('status')} to {event.get('status')}")
+    return problems
 
 
 def _blank_message(channel_id: int) -> dict[str, Any]:

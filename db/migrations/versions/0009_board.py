@@ -1,4 +1,5 @@
-"""board: the event's board message, per-question cards as an event rule, members' notice settings
+"""board: the event's board message, per-question cards as an event rule, members' notice
+settings, the event's venue and its Discord scheduled event
 
 Revision ID: 0009_board
 Revises: 972b6f5f5633
@@ -8,6 +9,7 @@ Create Date: 2026-12-01 16:05:00.000000
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 from db.types import UTCDateTime
@@ -22,6 +24,10 @@ def upgrade() -> None:
     with op.batch_alter_table("event") as event:
         event.add_column(sa.Column("board_message_id", sa.BigInteger(), nullable=True))
         event.add_column(sa.Column("question_cards", sa.Boolean(), nullable=False, server_default=sa.false()))
+        event.add_column(sa.Column("venue_channel_id", sa.BigInteger(), nullable=True))
+        event.add_column(sa.Column("venue_is_stage", sa.Boolean(), nullable=False, server_default=sa.false()))
+        event.add_column(sa.Column("location", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
+        event.add_column(sa.Column("discord_event_id", sa.BigInteger(), nullable=True))
     op.create_table(
         "member_settings",
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -34,5 +40,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("member_settings")
     with op.batch_alter_table("event") as event:
-        event.drop_column("question_cards")
+        for column in ("discord_event_id", "location", "venue_is_stage", "venue_channel_id", "question_cards"):
+            event.drop_column(column)
         event.drop_column("board_message_id")
