@@ -27,7 +27,7 @@ from typing import Any
 import discord
 
 from bot.discord import safe
-from bot.discord.buttons import board_buttons, board_vote_button
+from bot.discord.buttons import ARROWS, board_buttons, board_vote_button, vote_custom_id
 from bot.discord.cards import asked_by
 from bot.discord.render import clip, quote
 from bot.domain.enums import EventState
@@ -89,6 +89,12 @@ def render_board(board: Board) -> discord.ui.LayoutView:
     return view
 
 
+def _find_button(view: discord.ui.LayoutView, custom_id: str) -> discord.ui.Button | None:
+    return next(
+        (i for i in view.walk_children() if isinstance(i, discord.ui.Button) and i.custom_id == custom_id), None
+    )
+
+
 def drawing(view: discord.ui.LayoutView) -> list[dict[str, Any]]:
     """What a board shows, comparable with what it showed before."""
     return view.to_components()
@@ -100,6 +106,7 @@ class BoardKeeper:
     def __init__(self, client: discord.Client, db: Database, *, interval_s: float) -> None:
         self.client, self.db, self.interval_s = client, db, interval_s
         self._boards: dict[int, Board] = {}  # the board last drawn, per event
+        self._views: dict[int, discord.ui.LayoutView] = {}  # and its drawing, which votes update
         self._shown: dict[int, list[dict[str, Any]]] = {}  # what the message shows, when known
         self._drawing_now: dict[int, int] = {}
         self._overlapped: set[int] = set()
@@ -124,7 +131,7 @@ class BoardKeeper:
             if event.board_message_id is not None:
                 ok = await safe.edit_layout(channel.get_partial_message(event.board_message_id), view)
                 if ok:
-                    self._remember(event_id, board, drawing(view), sorted_=True)
+                    self._remember(event_id, board, view, sorted_=True)
                     return True
             # One nonce per event: a board posted by a bot that died before storing its id is
             # returned rather than posted twice.
@@ -132,7 +139,7 @@ class BoardKeeper:
             if message is None:
                 return False
             await set_board_message(self.db, event_id, message.id)
-            self._remember(event_id, board, drawing(view), sorted_=True)
+            self._remember(event_id, board, view, sorted_=True)
         await safe.pin(message)
         return True
 
@@ -143,21 +150,21 @@ class BoardKeeper:
     async def answer_vote(self, interaction: discord.Interaction, event_id: int, tally: VoteTally) -> None:
         """Answer a vote clicked on the board by redrawing it with the new count, in place."""
         self.clicked(event_id)
-        board = self._boards.get(event_id)
-        if board is None or tally.question_id not in {q.id for q in board.questions}:
+        custom_id = vote_custom_id(event_id, tally.question_id)
+        view = self._views.get(event_id)
+        button = _find_button(view, custom_id) if view is not None else None
+        if view is None or button is None:
             board = await read_board(self.db, event_id, shown=self._shown_ids(event_id), resort=False)
-        questions = [
-            q.model_copy(update={"votes_up": tally.votes_up, "votes_down": tally.votes_down, "score": tally.score})
-            if q.id == tally.question_id
-            else q
-            for q in board.questions
-        ]
-        board = Board(board.event, board.live, questions, board.sorted, board.waiting, board.recap_channel_id)
-        view = render_board(board)
+            self._boards[event_id], view = board, render_board(board)
+            self._views[event_id] = view
+            button = _find_button(view, custom_id)
+        # The board as last drawn, with this one count changed: in a burst, building a new
+        # drawing for every click costs more than everything else a vote does.
+        if button is not None:
+            button.label = f"{ARROWS['up']} {tally.votes_up}"
         async with self._drawing_of(event_id) as shows:
             if await safe.update_layout(interaction, view):
                 shows(drawing(view))
-                self._boards[event_id] = board
         self.refresh(event_id)
 
     def refresh(self, event_id: int, *, at: float | None = None) -> None:
@@ -173,7 +180,7 @@ class BoardKeeper:
 
     def forget(self, event_id: int) -> None:
         """Drop what is remembered of a board (its event was archived)."""
-        for memory in (self._boards, self._shown, self._sorted_at, self._clicked_at, self._last_look):
+        for memory in (self._boards, self._views, self._shown, self._sorted_at, self._clicked_at, self._last_look):
             memory.pop(event_id, None)
 
     async def flush(self) -> None:
@@ -215,7 +222,7 @@ class BoardKeeper:
             async with self._lane(event_id), self._drawing_of(event_id) as shows:
                 if await safe.edit_layout(channel.get_partial_message(event.board_message_id), view):
                     shows(shown)
-        self._boards[event_id] = board
+        self._boards[event_id], self._views[event_id] = board, view
         if resort:
             self._sorted_at[event_id] = now
         if event_id not in self._shown:
@@ -228,8 +235,8 @@ class BoardKeeper:
         board = self._boards.get(event_id)
         return [q.id or 0 for q in board.questions] if board else []
 
-    def _remember(self, event_id: int, board: Board, shown: list[dict[str, Any]], *, sorted_: bool) -> None:
-        self._boards[event_id], self._shown[event_id] = board, shown
+    def _remember(self, event_id: int, board: Board, view: discord.ui.LayoutView, *, sorted_: bool) -> None:
+        self._boards[event_id], self._views[event_id], self._shown[event_id] = board, view, drawing(view)
         if sorted_:
             self._sorted_at[event_id] = time.monotonic()
 

@@ -138,12 +138,17 @@ def board_buttons(event_id: int, *, can_ask: bool) -> list[discord.ui.Button]:
     return [ask, browse, mine]
 
 
+def vote_custom_id(event_id: int, question_id: int) -> str:
+    """The custom_id of a question's vote button on its event's board."""
+    return check_custom_id(f"podium:board:{event_id}:up:{question_id}")
+
+
 def board_vote_button(event_id: int, question_id: int, *, count: int, disabled: bool) -> discord.ui.Button:
     """Upvote a question from the board; a second click takes the vote back."""
     return discord.ui.Button(
         label=f"{ARROWS['up']} {count}",
         style=discord.ButtonStyle.primary,
-        custom_id=check_custom_id(f"podium:board:{event_id}:up:{question_id}"),
+        custom_id=vote_custom_id(event_id, question_id),
         disabled=disabled,
     )
 

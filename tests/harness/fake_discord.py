@@ -370,7 +370,7 @@ class FakeDiscord:
         body = body or {}
         flags |= body.get("flags") or 0
         message = {
-            **_blank_message(channel_id or 0),
+            **blank_message(channel_id or 0),
             "content": body.get("content") or "",
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
@@ -430,7 +430,7 @@ class FakeDiscord:
 
     def _edit_message(self, channel_id: int, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            message = self.messages.setdefault(message_id, {**_blank_message(channel_id), "id": str(message_id)})
+            message = self.messages.setdefault(message_id, {**blank_message(channel_id), "id": str(message_id)})
             message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
             # Discord keeps a message's IS_COMPONENTS_V2 once it has it.
             message["flags"] = message.get("flags", 0) | ((body.get("flags") or 0) & IS_COMPONENTS_V2)
@@ -472,7 +472,7 @@ def scheduled_event_problems(event: dict[str, Any], earlier: dict[str, Any] | No
     return problems
 
 
-def _blank_message(channel_id: int) -> dict[str, Any]:
+def blank_message(channel_id: int) -> dict[str, Any]:
     """A message by the bot, as Discord returns it, before its content is filled in."""
     return {
         "id": str(snowflake()),
