@@ -336,7 +336,6 @@ async def board_burst(url: str) -> dict[str, Any]:
         "answered": sum(len(v) for v in latency.values()),
         **{
             f"{kind.replace(' ', '_')}_first_response_ms": {
-                "n": len(samples),
                 "p50": round(statistics.median(samples), 1),
                 "p99": round(_percentile(samples, 0.99), 1),
                 "max": round(max(samples), 1),

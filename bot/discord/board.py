@@ -107,7 +107,8 @@ class BoardKeeper:
         self.client, self.db, self.interval_s = client, db, interval_s
         self._boards: dict[int, Board] = {}  # the board last drawn, per event
         self._views: dict[int, discord.ui.LayoutView] = {}  # and its drawing, which votes update
-        self._shown: dict[int, list[dict[str, Any]]] = {}  # what the message shows, when known
+        # What the message shows, when known: a drawing, or the view a vote's response sent.
+        self._shown: dict[int, list[dict[str, Any]] | discord.ui.LayoutView] = {}
         self._drawing_now: dict[int, int] = {}
         self._overlapped: set[int] = set()
         self._sorted_at: dict[int, float] = {}
@@ -164,7 +165,9 @@ class BoardKeeper:
             button.label = f"{ARROWS['up']} {tally.votes_up}"
         async with self._drawing_of(event_id) as shows:
             if await safe.update_layout(interaction, view):
-                shows(drawing(view))
+                # The view itself, drawn only when a look compares: a later click changes it
+                # (and shows it) or, failing, makes the keeper forget what the board shows.
+                shows(view)
         self.refresh(event_id)
 
     def refresh(self, event_id: int, *, at: float | None = None) -> None:
@@ -217,7 +220,8 @@ class BoardKeeper:
             return
         view = render_board(board)
         shown = drawing(view)
-        if self._shown.get(event_id) != shown:
+        known = self._shown.get(event_id)
+        if (drawing(known) if isinstance(known, discord.ui.LayoutView) else known) != shown:
             channel = self.client.get_partial_messageable(event.channel_id)
             async with self._lane(event_id), self._drawing_of(event_id) as shows:
                 if await safe.edit_layout(channel.get_partial_message(event.board_message_id), view):
