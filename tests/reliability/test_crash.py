@@ -24,7 +24,7 @@ from bot.domain.clock import utcnow
 from bot.domain.enums import EventState
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import JobKind, Timing
-from bot.services.qa.events import create_event, get_event, open_event, schedule_event
+from bot.services.qa.events import create_event, get_event, open_event, schedule_event, update_event
 from bot.services.qa.questions import get_question, set_card_message, submit_question
 from bot.settings import Settings
 from db.engine import Database
@@ -242,6 +242,7 @@ async def test_the_cards_a_crash_left_unposted_are_posted_when_the_bot_is_back(d
     # What a crash can leave behind, once its askers were told "Question #N is published": #1 got
     # its card; #2 did not; #3's card was posted, but the bot died before remembering it.
     event = await create_event(db, GUILD_ID, host(), title="Town hall", channel_id=QA_CHANNEL_ID)
+    await update_event(db, event.id, host(), question_cards=True)  # an event with a card per question
     await open_event(db, event.id, host())
     remembered, unposted, forgotten = [
         await submit_question(db, event.id, member(n), question_text(n)) for n in (1, 2, 3)
