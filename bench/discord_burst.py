@@ -1,5 +1,12 @@
 """A burst through the real bot, under Discord's rate limits: 1,000 members ask 1,000 questions and
-cast 10,000 votes.
+cast 10,000 votes, once with the board (the default) and once with a card per question.
+
+With the board (``board_burst``), members vote on the board as the last look at it showed it (a
+long tail over its ten questions), and a fifth of the votes come from fifty members who opened
+Browse; measured besides: public messages per 1,000 questions, board edits, how long after the
+last vote the board showed the true top ten (order and counts), and the first response to a
+vote on the board and in Browse. ``python -m bench.discord_burst board`` (or ``cards``) runs one
+mode on SQLite alone.
 
 Every interaction is a raw Discord payload fed into discord.py's own dispatch (the harness in
 tests/harness), answered over real HTTP by the fake Discord in a process of its own, with the
@@ -32,9 +39,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from bench.common import fresh_database, scratch_sqlite_url
+from bot.domain.enums import QuestionStatus
+from bot.services.qa.board import BOARD_SIZE
+from bot.services.qa.ranking import queue_order
 from db.models import Question
-from tests.harness.driver import DiscordHarness
-from tests.harness.fake_discord import RateLimits, RemoteFakeDiscord
+from tests.harness.driver import DiscordHarness, components, custom_ids
+from tests.harness.fake_discord import RateLimits, RemoteFakeDiscord, blank_message
 from tests.harness.payloads import HOST, QA_CHANNEL_ID, audience, click, slash
 
 MEMBERS = 1_000
@@ -86,7 +96,9 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
     database = await fresh_database(url)
     fake = RemoteFakeDiscord(rate_limits=RateLimits())
     wall_started = time.monotonic()
-    async with DiscordHarness(database, card_edit_interval_s=card_edit_interval_s, fake=fake) as bot:
+    async with DiscordHarness(
+        database, card_edit_interval_s=card_edit_interval_s, question_cards=True, fake=fake
+    ) as bot:
         await bot.send(slash(HOST, "event create", title="Burst"))
         await bot.send(slash(HOST, "event settings", event=1, questions_per_window=5))
         await bot.send(slash(HOST, "event open", event=1))
@@ -144,6 +156,7 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
     posts = [r for r in requests if r.method == "POST" and r.path == channel and r.status == 200]
     edits = [r for r in requests if r.method == "PATCH" and r.path.startswith(channel) and r.status == 200]
     return {
+        "mode": "a card per question",
         "members": MEMBERS,
         "questions": QUESTIONS,
         "votes": VOTES,
@@ -198,15 +211,172 @@ def _cards(fake: RemoteFakeDiscord) -> list[tuple[int, dict[str, Any]]]:
     return found
 
 
-def _burst_in_child(url: str, results: Any) -> None:
-    results.put(asyncio.run(burst(url)))
+BROWSING_MEMBERS = 50
+BROWSE_VOTE_SHARE = 0.2
+EPHEMERAL_IDS = 1_000_000_000_000_000_000
 
 
-def _fresh_process_burst(url: str) -> dict[str, Any]:
+def _board(fake: RemoteFakeDiscord) -> dict[str, Any]:
+    [board] = [m for m in fake.messages_in(QA_CHANNEL_ID).values() if "podium:browse:1" in custom_ids(m)]
+    return board
+
+
+def _board_shows(board: dict[str, Any]) -> list[tuple[int, int]]:
+    """The questions on the board, in order, with the count each shows."""
+    return [
+        (int(c["custom_id"].rsplit(":", 1)[1]), int(c["label"].removeprefix("▲ ")))
+        for c in components(board)
+        if c.get("custom_id", "").startswith("podium:board:")
+    ]
+
+
+def _true_top(session: Session) -> list[tuple[int, int]]:
+    query = queue_order(sa.select(Question.id, Question.votes_up).where(Question.status == QuestionStatus.PUBLISHED))
+    return [tuple(row) for row in session.connection().execute(query.limit(BOARD_SIZE)).all()]
+
+
+async def _watch_board(fake: RemoteFakeDiscord, stop: asyncio.Event, seen: list[tuple[float, dict[str, Any]]]) -> None:
+    """Poll the board as a member's client would see it (off the loop) until stopped."""
+    while not stop.is_set():
+        seen.append((time.monotonic(), await asyncio.to_thread(_board, fake)))
+        await asyncio.sleep(CONVERGENCE_POLL_S)
+
+
+async def board_burst(url: str) -> dict[str, Any]:
+    """The same burst with the board (the default): votes clicked on the board as members see it
+    at that moment, a fifth of them in Browse by fifty members who opened it."""
+    rng = random.Random(7)
+    database = await fresh_database(url)
+    fake = RemoteFakeDiscord(rate_limits=RateLimits())
+    wall_started = time.monotonic()
+    async with DiscordHarness(database, board_edit_interval_s=1.0, fake=fake) as bot:
+        await bot.send(slash(HOST, "event create", title="Burst"))
+        await bot.send(slash(HOST, "event settings", event=1, questions_per_window=5))
+        await bot.send(slash(HOST, "event open", event=1))
+        mark = bot.fake.mark()
+        sent_at: dict[str, tuple[str, float]] = {}
+        stop, worst = asyncio.Event(), [0.0]
+        ticker = asyncio.create_task(_loop_lag(stop, worst))
+        watch_stop, seen = asyncio.Event(), []
+        watcher = asyncio.create_task(_watch_board(fake, watch_stop, seen))
+
+        def deliver(payload: dict[str, Any], kind: str) -> None:
+            sent_at[payload["id"]] = (kind, time.monotonic())
+            bot.deliver(payload)
+
+        started = time.monotonic()
+        ask_span = SPREAD_S * ASK_SHARE
+        for n in range(QUESTIONS):
+            await asyncio.sleep(max(0.0, started + ask_span * n / QUESTIONS - time.monotonic()))
+            deliver(
+                slash(audience(n % MEMBERS), "ask", text=f"Question {n}: what does the report say about {n}?"), "ask"
+            )
+        last_ask = time.monotonic()
+        await bot.settle(ignoring=(ticker, watcher))
+        # Fifty members open Browse (Popular); their page is the message they vote on.
+        pages = []
+        for n in range(BROWSING_MEMBERS):
+            member = audience(MEMBERS - 1 - n)
+            opened = bot.fake.mark()
+            bot.deliver(click(member, _board(fake), "podium:browse:1"))
+            await bot.settle(ignoring=(ticker, watcher))
+            [page] = [r.json["data"] for r in bot.fake.since(opened) if r.path.endswith("/callback")]
+            # An ephemeral message's id, as the member's client knows it (none the fake gave out).
+            message = {**blank_message(QA_CHANNEL_ID), **page, "id": str(EPHEMERAL_IDS + n)}
+            pages.append((member, message))
+        votes_start = time.monotonic()
+        for n in range(VOTES):
+            await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ask_span) * n / VOTES - time.monotonic()))
+            if rng.random() < BROWSE_VOTE_SHARE:
+                member, page = rng.choice(pages)
+                ids = [c for c in custom_ids(page) if ":vote" in c]
+                deliver(click(member, page, rng.choice(ids)), "browse vote")
+            else:
+                board = seen[-1][1]  # the board as it was drawn at the last look, as a member sees it
+                ids = [c for c in custom_ids(board) if c.startswith("podium:board:")]
+                weights = [1 / (rank + 1) for rank in range(len(ids))]
+                choice = rng.choices(ids, weights)[0]
+                deliver(click(audience(rng.randrange(MEMBERS - BROWSING_MEMBERS)), board, choice), "board vote")
+        last_vote = time.monotonic()
+        await bot.settle(ignoring=(ticker, watcher))
+        truth = await database.read(_true_top)
+        await asyncio.sleep(2 * CONVERGENCE_POLL_S)
+        watch_stop.set()
+        stop.set()
+        await asyncio.gather(ticker, watcher)
+        seen.append((time.monotonic(), await asyncio.to_thread(_board, fake)))
+        wall_s = time.monotonic() - wall_started
+        peak_rss_mb = _peak_rss_mb()
+        requests = bot.fake.since(mark, bodies=False)
+
+    first: dict[str, float] = {}
+    for request in requests:
+        if request.path.startswith("/interactions/"):
+            first.setdefault(request.path.split("/")[2], request.at)
+    latency: dict[str, list[float]] = {"ask": [], "board vote": [], "browse vote": []}
+    for interaction_id, (kind, at) in sent_at.items():
+        if interaction_id in first:
+            latency[kind].append((first[interaction_id] - at) * 1000)
+    channel = f"/channels/{QA_CHANNEL_ID}/messages"
+    posts = [r for r in requests if r.method == "POST" and r.path == channel and r.status == 200]
+    edits = [r for r in requests if r.method == "PATCH" and r.path.startswith(channel) and r.status == 200]
+    # A question is in Browse from its publication (Browse reads the database when opened); on the
+    # board, from the first look that showed it, for the questions that reached it.
+    confirmed = [r for r in requests if r.path.startswith("/webhooks/") and r.method == "POST"]
+    on_board: dict[int, float] = {}
+    for at, board in seen:
+        for qid, _ in _board_shows(board):
+            on_board.setdefault(qid, at)
+    return {
+        "mode": "the board",
+        "members": MEMBERS,
+        "questions": QUESTIONS,
+        "votes": VOTES,
+        "spread_s": SPREAD_S,
+        "answered": sum(len(v) for v in latency.values()),
+        **{
+            f"{kind.replace(' ', '_')}_first_response_ms": {
+                "p50": round(statistics.median(samples), 1),
+                "p99": round(_percentile(samples, 0.99), 1),
+                "max": round(max(samples), 1),
+            }
+            for kind, samples in latency.items()
+            if samples
+        },
+        "longest_loop_stall_ms": round(worst[0] * 1000, 1),
+        "public_messages": len(posts),
+        "public_messages_per_1000_questions": round(len(posts) * 1000 / QUESTIONS, 1),
+        "board_edits": len(edits),
+        "refused_429": sum(r.status == 429 for r in requests),
+        "questions_that_reached_the_board": len(on_board),
+        "asks_confirmed": len(confirmed),
+        "last_ask_to_board_settled_s": round(max(r.at for r in edits if r.at < votes_start) - last_ask, 2)
+        if any(r.at < votes_start for r in edits)
+        else None,
+        "last_vote_to_true_top_ten_s": _board_convergence(seen, truth, last_vote),
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "wall_s": round(wall_s, 1),
+    }
+
+
+def _board_convergence(seen: list[tuple[float, dict[str, Any]]], truth: list[tuple[int, int]], last_vote: float):
+    """Seconds from the last vote to the first look from which the board showed the true top ten
+    (order and counts) for good; None if the last look still differed."""
+    converged_at = None
+    for at, board in seen:
+        converged_at = (converged_at or at) if _board_shows(board) == truth else None
+    return None if converged_at is None else round(max(0.0, converged_at - last_vote), 2)
+
+
+def _burst_in_child(url: str, results: Any, mode: str) -> None:
+    results.put(asyncio.run(board_burst(url) if mode == "board" else burst(url)))
+
+
+def _fresh_process_burst(url: str, mode: str = "board") -> dict[str, Any]:
     """One burst in a process of its own, so its peak RSS is the bot's through that burst only."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    child = context.Process(target=_burst_in_child, args=(url, results))
+    child = context.Process(target=_burst_in_child, args=(url, results, mode))
     child.start()
     try:
         return results.get()
@@ -216,18 +386,27 @@ def _fresh_process_burst(url: str) -> dict[str, Any]:
 
 def run(postgresql: str | None = None) -> dict[str, Any]:
     """The burst on a fresh SQLite file, then on the PostgreSQL database named (its schema is reset)."""
-    url, folder = scratch_sqlite_url("burst.db")
-    try:
-        figures = {"sqlite": _fresh_process_burst(url)}
-    finally:
-        shutil.rmtree(folder)
-    figures["postgresql"] = (
-        _fresh_process_burst(postgresql) if postgresql else "not measured: set PODIUM_BENCH_DATABASE_URL"
-    )
+    figures: dict[str, Any] = {}
+    for mode in ("board", "cards"):
+        url, folder = scratch_sqlite_url("burst.db")
+        try:
+            figures[f"sqlite, {mode}"] = _fresh_process_burst(url, mode)
+        finally:
+            shutil.rmtree(folder)
+        figures[f"postgresql, {mode}"] = (
+            _fresh_process_burst(postgresql, mode) if postgresql else "not measured: set PODIUM_BENCH_DATABASE_URL"
+        )
     return figures
 
 
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(run(os.environ.get("PODIUM_BENCH_DATABASE_URL")), indent=2))
+    if sys.argv[1:] in (["board"], ["cards"]):
+        url, folder = scratch_sqlite_url("burst.db")
+        try:
+            print(json.dumps({f"sqlite, {sys.argv[1]}": _fresh_process_burst(url, sys.argv[1])}, indent=2))
+        finally:
+            shutil.rmtree(folder)
+    else:
+        print(json.dumps(run(os.environ.get("PODIUM_BENCH_DATABASE_URL")), indent=2))

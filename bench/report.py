@@ -32,14 +32,19 @@ SECTIONS = {
 
 BURST_FIGURES = [
     ("ask: first response p50 / p99 / max, ms", "ask_first_response_ms"),
-    ("vote: first response p50 / p99 / max, ms", "vote_first_response_ms"),
+    ("vote on a card: first response p50 / p99 / max, ms", "vote_first_response_ms"),
+    ("vote on the board: first response p50 / p99 / max, ms", "board_vote_first_response_ms"),
+    ("vote in Browse: first response p50 / p99 / max, ms", "browse_vote_first_response_ms"),
     ("longest event-loop stall, ms", "longest_loop_stall_ms"),
+    ("public messages per 1,000 questions", "public_messages_per_1000_questions"),
     ("card posts", "card_posts"),
     ("card edits (PATCH)", "card_edits"),
+    ("board edits (PATCH)", "board_edits"),
     ("requests refused by a rate limit (429)", "refused_429"),
     ("card posts drained, s after the last ask", "card_backlog_drained_s"),
     ("every card shows the true count, s after the last vote", "convergence_s"),
     ("cards not showing the true count at the end", "cards_wrong_at_end"),
+    ("the board shows the true top ten, s after the last vote", "last_vote_to_true_top_ten_s"),
     ("peak RSS of the bot's process, MB", "peak_rss_mb"),
     ("sentence-transformers imported", "sentence_transformers_imported"),
     ("wall time of the burst, s", "wall_s"),
@@ -47,30 +52,32 @@ BURST_FIGURES = [
 
 
 def _burst(burst: dict[str, Any]) -> list[str]:
-    """The burst's figures, one column per backend."""
-    backends = [name for name in ("sqlite", "postgresql") if isinstance(burst.get(name), dict)]
-    if not backends:
+    """The burst's figures, one column per backend and mode (the board, a card per question)."""
+    columns = [name for name, value in burst.items() if isinstance(value, dict)]
+    if not columns:
         return []
-    first = burst[backends[0]]
+    first = burst[columns[0]]
     rows = []
     for label, key in BURST_FIGURES:
+        if all(key not in burst[name] for name in columns):
+            continue
         cells = []
-        for name in backends:
-            value = burst[name].get(key)
+        for name in columns:
+            value = burst[name].get(key, "-")
             if isinstance(value, dict):
                 cells.append(" / ".join(str(v) for v in value.values()))
             else:
                 cells.append("not reached" if value is None else str(value))
         rows.append(f"| {label} | {' | '.join(cells)} |")
-    missing = [f"{name}: {burst[name]}" for name in ("sqlite", "postgresql") if isinstance(burst.get(name), str)]
+    missing = [f"{name}: {value}" for name, value in burst.items() if isinstance(value, str)]
     return [
         "",
         f"**Burst through the bot under Discord's rate limits**: {first['members']:,} members, "
         f"{first['questions']:,} questions, {first['votes']:,} votes over {first['spread_s']:.0f} s "
-        f"(cards edited at most once per {first['card_edit_interval_s']} s).",
+        "(cards edited at most once per 2.0 s, the board at most once per 1.0 s).",
         "",
-        f"| figure | {' | '.join(backends)} |",
-        f"|---|{'---|' * len(backends)}",
+        f"| figure | {' | '.join(columns)} |",
+        f"|---|{'---|' * len(columns)}",
         *rows,
         *(["", *missing] if missing else []),
     ]

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # a file that needs more is refused (bot/services/reports/report_reader.py).
     report_read_cpu_s: int = Field(default=DEFAULT_CPU_S, ge=1)
     report_read_memory_mb: int = Field(default=DEFAULT_MEMORY_MB, ge=256)
+    # An event's board is edited at most once per this many seconds (votes on it are answered by
+    # redrawing it, free of the channel's limit); its order moves calmly (services/qa/board.py).
+    board_edit_interval_s: float = Field(default=1.0, ge=0)
 
     # The presenter screen's web server, started with the bot (or alone by `podium present`). Bound to
     # this machine only by default; PRESENTER_PUBLIC_URL is the address people open when a reverse

@@ -58,6 +58,9 @@ class EventSettings(SQLModel):
     allow_self_votes: bool = False
     profanity: ProfanityPolicy = Field(default=ProfanityPolicy.REVIEW, sa_type=_enum(ProfanityPolicy))
     trending_half_life_s: int = Field(default=600, ge=1)
+    # A public card per published question, as well as the board (small events); off by default,
+    # since at scale cards flood the channel faster than Discord lets them be posted.
+    question_cards: bool = False
 
 
 class GuildSettings(SQLModel, table=True):
@@ -81,6 +84,14 @@ class Event(EventSettings, table=True):
     state: EventState = Field(default=EventState.DRAFT, sa_type=_enum(EventState))
     starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The event's board: one message in its channel, posted when it opens and kept current.
+    board_message_id: int | None = _discord_id(nullable=True)
+    # Where the panel speaks, for Discord's own event: a Stage or voice channel, or a place
+    # elsewhere (``location``); and the Guild Scheduled Event kept in step with this one.
+    venue_channel_id: int | None = _discord_id(nullable=True)
+    venue_is_stage: bool = False
+    location: str | None = Field(default=None, max_length=100)
+    discord_event_id: int | None = _discord_id(nullable=True)
     created_by: int = _discord_id()
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -321,3 +332,17 @@ class ScheduleRun(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, primary_key=True)
     claimed_by: str = Field(max_length=100)
     claimed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MemberSettings(SQLModel, table=True):
+    """What one member chose about Podium's direct messages, and whether Discord refused one.
+
+    ``dm_refused_at`` is set when Discord answered a DM with 50007 (the member does not accept
+    DMs from the bot); Podium does not try again until the member turns notices back on.
+    """
+
+    __tablename__ = "member_settings"
+
+    user_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    notify: bool = True
+    dm_refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -11,13 +11,24 @@ from typing import Literal
 
 import discord
 
-from bot.discord.render import check_custom_id
+from bot.discord.render import CUSTOM_ID_MAX, check_custom_id
 from bot.domain.transitions import Decision
 
 VOTE = r"podium:vote:(?P<question>\d+):(?P<direction>up|down)"
 ASK = r"podium:ask:(?P<event>\d+)"
 MODERATE = r"podium:mod:(?P<action>[a-z]+):(?P<question>\d+)"
 RECAP = r"podium:recap:(?P<action>approve|regenerate|edit):(?P<draft>\d+)"
+# Where a button sits is in its custom_id: a vote on the board is answered by redrawing the board.
+BOARD_VOTE = r"podium:board:(?P<event>\d+):up:(?P<question>\d+)"
+BROWSE = r"podium:browse:(?P<event>\d+)"
+MINE = r"podium:mine:(?P<event>\d+)"
+# A Browse page's controls carry the page's whole state (order, page, filter), so a page opened
+# before a restart still turns, sorts and votes. Buttons: vote<question>, go (to the page named),
+# find, clear; menus: sort, theme. ``filter`` is t=<a theme's first characters> or q=<words>.
+_BROWSE_STATE = r"podium:br:(?P<event>\d+):(?P<order>[ptr]):(?P<page>\d+):"
+_BROWSE_FILTER = r"(?::(?P<filter>[tq]=.*))?"
+BROWSE_PAGE = _BROWSE_STATE + r"(?P<action>vote|go|find|clear)(?P<question>\d*)" + _BROWSE_FILTER
+BROWSE_MENU = _BROWSE_STATE + r"(?P<action>sort|theme)(?P<question>)" + _BROWSE_FILTER
 
 Direction = Literal["up", "down"]
 RecapAction = Literal["approve", "regenerate", "edit"]
@@ -112,3 +123,39 @@ def recap_buttons(draft_id: int) -> discord.ui.View:
     for action in RECAP_BUTTONS:
         view.add_item(recap_button(action, draft_id))
     return view
+
+
+def board_buttons(event_id: int, *, can_ask: bool) -> list[discord.ui.Button]:
+    """The board's own row: ask (while the event takes questions), browse all, my questions."""
+    ask = ask_button(event_id)
+    ask.disabled = not can_ask
+    browse = discord.ui.Button(
+        label="Browse all", emoji="📋", style=discord.ButtonStyle.primary, custom_id=f"podium:browse:{event_id}"
+    )
+    mine = discord.ui.Button(
+        label="My questions", emoji="🙋", style=discord.ButtonStyle.secondary, custom_id=f"podium:mine:{event_id}"
+    )
+    return [ask, browse, mine]
+
+
+def vote_custom_id(event_id: int, question_id: int) -> str:
+    """The custom_id of a question's vote button on its event's board."""
+    return check_custom_id(f"podium:board:{event_id}:up:{question_id}")
+
+
+def board_vote_button(event_id: int, question_id: int, *, count: int, disabled: bool) -> discord.ui.Button:
+    """Upvote a question from the board; a second click takes the vote back."""
+    return discord.ui.Button(
+        label=f"{ARROWS['up']} {count}",
+        style=discord.ButtonStyle.primary,
+        custom_id=vote_custom_id(event_id, question_id),
+        disabled=disabled,
+    )
+
+
+def browse_custom_id(event_id: int, order: str, page: int, action: str, filter_: str | None = None) -> str:
+    """A Browse control's custom_id (see ``BROWSE_PAGE``); the filter is cut to fit Discord's 100."""
+    base = f"podium:br:{event_id}:{order}:{page}:{action}"
+    if not filter_:
+        return check_custom_id(base)
+    return check_custom_id(f"{base}:{filter_}"[:CUSTOM_ID_MAX])

@@ -143,6 +143,53 @@ async def edit(
     return True
 
 
+async def post_layout(
+    channel: discord.abc.Messageable, view: discord.ui.LayoutView, *, nonce: str | None = None
+) -> discord.Message | None:
+    """Post a message drawn with layout components (no content, no embeds: Discord refuses them
+    beside the IS_COMPONENTS_V2 flag, which discord.py sets for a ``LayoutView``)."""
+    try:
+        if nonce is None:
+            return await channel.send(view=view, allowed_mentions=NO_MENTIONS)
+        return await channel.send(view=view, allowed_mentions=NO_MENTIONS, nonce=nonce)
+    except discord.HTTPException as error:
+        _log_failure("post", error)
+        return None
+
+
+async def edit_layout(message: discord.PartialMessage, view: discord.ui.LayoutView) -> bool:
+    """Redraw one of Podium's layout messages (the board)."""
+    try:
+        await message.edit(view=view, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as error:
+        return _log_failure("edit", error)
+    return True
+
+
+async def update_layout(interaction: discord.Interaction, view: discord.ui.LayoutView) -> bool:
+    """Answer a click by redrawing the layout message it was on (the board, a Browse page)."""
+    try:
+        if interaction.response.is_done():
+            await interaction.edit_original_response(view=view, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.edit_message(view=view, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as error:
+        return _log_failure("update", error)
+    return True
+
+
+async def reply_layout(interaction: discord.Interaction, view: discord.ui.LayoutView) -> bool:
+    """Answer privately with a layout message (a Browse page, My questions)."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as error:
+        return _log_failure("reply", error)
+    return True
+
+
 async def pin(message: discord.Message) -> bool:
     try:
         await message.pin(reason="Podium event panel")

@@ -3,11 +3,12 @@
 from datetime import datetime
 
 from bot.domain.actors import Actor
-from bot.domain.enums import ReasonCode
+from bot.domain.enums import QuestionStatus, ReasonCode
 from bot.domain.transitions import Decision
 from bot.flows.context import Podium
 from bot.services.qa import moderation
 from bot.services.qa.moderation import AfterLive, LiveChange
+from bot.services.qa.notices import News
 from bot.services.qa.routing import event_channels
 from bot.services.sense.merges import Merge, merge_questions, unmerge_question
 from db.models import Question
@@ -45,7 +46,18 @@ async def decide(
         case _:
             raise ValueError(f"{decision} has a flow of its own")
     podium.publisher.question_changed(question_id)
+    if (news := _NEWS.get(decision)) is not None:
+        podium.publisher.notify(question_id, news)
     return question
+
+
+# The decisions an asker is told about (by DM, if they allow it).
+_NEWS = {
+    Decision.APPROVE: News.PUBLISHED,
+    Decision.REJECT: News.SET_ASIDE,
+    Decision.DISMISS: News.SET_ASIDE,
+    Decision.ANSWER: News.ANSWERED,
+}
 
 
 async def take_live(podium: Podium, question_id: int, moderator: Actor) -> LiveChange:
@@ -62,6 +74,7 @@ async def answer_live(podium: Podium, event_id: int, moderator: Actor) -> Questi
     """Mark the question being answered now as answered."""
     question = await moderation.answer_live(podium.db, event_id, moderator)
     podium.publisher.question_changed(question.id or 0)
+    podium.publisher.notify(question.id or 0, News.ANSWERED)
     return question
 
 
@@ -70,6 +83,7 @@ async def merge(podium: Podium, question_id: int, into_id: int, moderator: Actor
     merged = await merge_questions(podium.db, question_id, into_id, moderator)
     podium.publisher.question_changed(question_id)
     podium.publisher.question_changed(into_id)
+    podium.publisher.notify(question_id, News.MERGED)
     return merged
 
 
@@ -83,8 +97,11 @@ async def unmerge(podium: Podium, question_id: int, moderator: Actor) -> Merge:
 
 async def _announce(podium: Podium, change: LiveChange) -> LiveChange:
     podium.publisher.question_changed(change.live.id or 0)
+    podium.publisher.notify(change.live.id or 0, News.LIVE)
     if change.previous is not None:
         podium.publisher.question_changed(change.previous.id or 0)
+        if change.previous.status is QuestionStatus.ANSWERED:
+            podium.publisher.notify(change.previous.id or 0, News.ANSWERED)
     channel_id = (await event_channels(podium.db, change.live.event_id)).questions
     if channel_id is not None:
         await podium.publisher.announce_live(channel_id, change.live)

@@ -7,7 +7,9 @@ Every method returns once the effect is out (or refused); none raises for a refu
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from bot.domain.enums import EventState
 from bot.services.drafts.drafting import ApprovedRecap
+from bot.services.qa.notices import News
 from db.models import Draft, Event, Question
 
 # Told how many of a recap's messages are out, and whether that is all of them.
@@ -18,6 +20,23 @@ class Publisher(Protocol):
     def question_changed(self, question_id: int, *, votes_only: bool = False) -> None:
         """Bring the question's public face up to date soon (a card posted if it now needs one);
         ``votes_only``: nothing but its counts changed."""
+        ...
+
+    def event_changed(self, event_id: int) -> None:
+        """Bring the event's public face (its board) up to date soon: its state, rules or recap changed."""
+        ...
+
+    def notify(self, question_id: int, news: News) -> None:
+        """Tell the question's asker what happened to it (by DM, if they allow it), in the background."""
+        ...
+
+    async def schedule_in_discord(self, event: Event) -> str | None:
+        """Create (or move) the event's entry in the server's own Events; None if done, else a
+        sentence saying what Discord refused (a permission to grant)."""
+        ...
+
+    async def end_in_discord(self, event: Event, before: EventState) -> None:
+        """End the event's entry in the server's Events (cancelled if it never ran)."""
         ...
 
     async def publish(self, question: Question) -> None:
@@ -33,7 +52,8 @@ class Publisher(Protocol):
         ...
 
     async def open_panel(self, channel_id: int, event: Event) -> bool:
-        """Post (and pin) the event's panel with its "Ask a question" button; True if posted."""
+        """Post (and pin) the event's panel, its board: the questions to vote on and its "Ask a question"
+        button; True if posted."""
         ...
 
     async def remind(self, channel_id: int, event: Event) -> bool:

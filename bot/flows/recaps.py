@@ -40,4 +40,5 @@ async def approve_and_post(
         await recap_posted(db, draft_id, parts, complete=complete)
 
     posted = await publisher.post_recap(channel_id, approved, chart, posted=remember)
+    publisher.event_changed(event_id)  # the board links to the recap
     return PostedRecap(approved.draft, channel_id, posted=posted)

@@ -92,7 +92,10 @@ async def _remind(fire: _Fire) -> str:
 async def _open(fire: _Fire) -> str:
     if fire.event.ends_at is not None and fire.event.ends_at <= fire.now:
         return "not opened: its end has passed"
-    return await _transition(events.open_event, fire, "opened")
+    done = await _transition(events.open_event, fire, "opened")
+    if done == "opened" and fire.event.channel_id is not None:
+        await fire.context.publisher.open_panel(fire.event.channel_id, fire.event)
+    return done
 
 
 async def _close(fire: _Fire) -> str:
@@ -105,6 +108,7 @@ async def _transition(move: Callable[..., Awaitable[Event]], fire: _Fire, done: 
     except InvalidTransition as error:
         # A moderator moved the event between our read and this write.
         return f"not needed: {error.message}"
+    fire.context.publisher.event_changed(fire.event.id or 0)
     return done
 
 

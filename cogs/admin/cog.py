@@ -8,7 +8,7 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.client import podium_of
 from bot.services.qa.guilds import guild_settings, update_guild_settings
-from db.models import GuildSettings
+from db.models import EventSettings, GuildSettings
 
 
 def _channel(channel_id: int | None) -> str:
@@ -24,6 +24,7 @@ def describe(settings: GuildSettings) -> str:
             f"Moderators' channel: {_channel(settings.moderators_channel_id)}",
             f"Recap channel: {_channel(settings.recap_channel_id)}",
             f"Time zone: {settings.timezone}",
+            f"A card per question in new events: {'on' if settings.event_defaults.get('question_cards') else 'off'}",
         ]
     )
 
@@ -39,6 +40,7 @@ class Admin(commands.Cog):
         moderators_channel="Where questions wait for review",
         recap_channel="Where approved recaps are posted",
         timezone="The server's time zone, e.g. Europe/London",
+        cards="New events also post a card per question besides the board (for small events)",
     )
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
@@ -50,6 +52,7 @@ class Admin(commands.Cog):
         moderators_channel: discord.TextChannel | None = None,
         recap_channel: discord.TextChannel | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
+        cards: bool | None = None,
     ) -> None:
         podium, guild_id = podium_of(interaction), interaction.guild_id or 0
         current = await guild_settings(podium.db, guild_id)
@@ -66,8 +69,13 @@ class Admin(commands.Cog):
                 changes[name] = channel.id
         if timezone is not None:
             changes["timezone"] = timezone
-        if changes:
-            current = await update_guild_settings(podium.db, guild_id, actor_from(interaction), **changes)
+        defaults = None
+        if cards is not None:
+            defaults = EventSettings.model_validate({**current.event_defaults, "question_cards": cards})
+        if changes or defaults is not None:
+            current = await update_guild_settings(
+                podium.db, guild_id, actor_from(interaction), event_defaults=defaults, **changes
+            )
         await safe.reply(interaction, describe(current))
 
 

@@ -6,11 +6,14 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.actors import actor_from, member_actor
+from bot.discord.browse import my_questions_embed
 from bot.discord.client import podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.flows import audience
-from bot.services.qa.questions import Forwarded, describe_status, my_questions
+from bot.services.qa.questions import Forwarded, my_questions
+from cogs.audience.board import BoardVoteButton, BrowseButton, BrowsePageButton, BrowseSelect, MineButton
+from cogs.audience.notices import Notices
 from cogs.audience.views import AskButton, VoteButton, ask, open_ask_modal
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
@@ -59,15 +62,7 @@ class Audience(commands.Cog):
         if not questions:
             await safe.reply(interaction, f"You have not asked anything in “{quote(chosen.title)}” yet. Try `/ask`.")
             return
-        embed = discord.Embed(title=f"Your questions in {chosen.title}")
-        for question in questions:
-            anonymous = " (anonymous)" if question.anonymous else ""
-            embed.add_field(
-                name=f"#{question.id}: {describe_status(question)}{anonymous}",
-                value=quote(question.text),
-                inline=False,
-            )
-        await safe.reply(interaction, embed=embed)
+        await safe.reply(interaction, embed=my_questions_embed(chosen, list(questions)))
 
     @app_commands.command(name="withdraw", description="Take back one of your questions")
     @app_commands.describe(question="The number of your question, e.g. 12")
@@ -90,5 +85,8 @@ class Audience(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(VoteButton, AskButton)
+    bot.add_dynamic_items(
+        VoteButton, AskButton, BoardVoteButton, BrowseButton, MineButton, BrowsePageButton, BrowseSelect
+    )
     await bot.add_cog(Audience(bot))
+    await bot.add_cog(Notices(bot))

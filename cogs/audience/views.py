@@ -158,7 +158,7 @@ async def ask(
         await offer_instead(interaction, asked.suggestions, send)
         return
     if asked.status is QuestionStatus.PUBLISHED:
-        note = "Its card is posted for everyone to upvote."
+        note = "Everyone can see it and upvote it now."
     else:
         note = "A moderator will review it before it is published."
     credit = f" (credited to {quote(author.display_name)})" if author is not None else ""

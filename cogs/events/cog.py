@@ -72,24 +72,42 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         await safe.reply(interaction, f"Created {describe(event)}. Open it with `/event open` when you are ready.")
 
     @app_commands.command(name="schedule", description="Set when the event starts and ends")
-    @app_commands.describe(event="Which event", start="e.g. 2026-12-01 18:30", end="e.g. 2026-12-01 20:00")
+    @app_commands.describe(
+        event="Which event",
+        start="e.g. 2026-12-01 18:30",
+        end="e.g. 2026-12-01 20:00",
+        venue="The Stage or voice channel the panel speaks in (for the server's Events)",
+        location="Or where it happens, if not in a channel here (for the server's Events)",
+    )
     @app_commands.autocomplete(event=event_autocomplete)
-    async def schedule_command(self, interaction: discord.Interaction, event: int, start: str, end: str) -> None:
+    async def schedule_command(
+        self,
+        interaction: discord.Interaction,
+        event: int,
+        start: str,
+        end: str,
+        venue: discord.StageChannel | discord.VoiceChannel | None = None,
+        location: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
         podium = podium_of(interaction)
         actor = actor_from(interaction)
         event_id = await self._event_id(interaction, event)
         # Who may schedule is checked before anything typed is read, so a member learns nothing.
         await check_moderator(podium.db, interaction.guild_id or 0, actor)
         timezone = (await guild_settings(podium.db, interaction.guild_id or 0)).timezone
-        scheduled = await events.schedule_event(
-            podium.db,
+        scheduled, refused = await event_flows.schedule_event(
+            podium,
             event_id,
             actor,
             starts_at=parse_time(start, timezone, field="start"),
             ends_at=parse_time(end, timezone, field="end"),
+            venue_channel_id=venue.id if venue is not None else None,
+            on_stage=isinstance(venue, discord.StageChannel),
+            location=location,
         )
         planned = await client_of(interaction).clock.follow(scheduled)
-        await safe.reply(interaction, f"Scheduled {describe(scheduled)}.\n{describe_jobs(planned)}")
+        note = f"\n{refused}" if refused else "\nIt is in the server's Events too, for members to mark Interested."
+        await safe.reply(interaction, f"Scheduled {describe(scheduled)}.\n{describe_jobs(planned)}{note}")
 
     @app_commands.command(name="open", description="Open the event for questions (or resume it)")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -102,8 +120,8 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
     @app_commands.command(name="pause", description="Stop taking new questions for a while (votes still count)")
     @app_commands.autocomplete(event=event_autocomplete)
     async def pause_command(self, interaction: discord.Interaction, event: int) -> None:
-        paused = await events.pause_event(
-            podium_of(interaction).db, await self._event_id(interaction, event), actor_from(interaction)
+        paused = await event_flows.pause_event(
+            podium_of(interaction), await self._event_id(interaction, event), actor_from(interaction)
         )
         await safe.reply(interaction, f"{describe(paused)}: questions are paused.")
 
@@ -150,6 +168,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         self_votes="Allow askers to vote on their own questions",
         profanity="What the profanity filter does",
         trending_half_life_minutes="How fast votes fade in the trending order",
+        cards="Also post a card per question (small events; the board shows the top questions anyway)",
     )
     @app_commands.autocomplete(event=event_autocomplete)
     async def settings_command(
@@ -165,6 +184,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         self_votes: bool | None = None,
         profanity: ProfanityPolicy | None = None,
         trending_half_life_minutes: app_commands.Range[int, 1, 1440] | None = None,
+        cards: bool | None = None,
     ) -> None:
         changes = {
             "premoderation": premoderation,
@@ -176,11 +196,15 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             "allow_self_votes": self_votes,
             "profanity": profanity,
             "trending_half_life_s": trending_half_life_minutes * 60 if trending_half_life_minutes else None,
+            "question_cards": cards,
         }
         changes = {name: value for name, value in changes.items() if value is not None}
         podium = podium_of(interaction)
         event_id = await self._event_id(interaction, event)
+        # Always through the service, which refuses a member who is not a moderator even with no change.
         updated = await events.update_event(podium.db, event_id, actor_from(interaction), **changes)
+        if changes:
+            podium.publisher.event_changed(event_id)
         lines = [
             f"Pre-moderation: {'on' if updated.premoderation else 'off'}",
             f"Anonymous questions: {'allowed' if updated.allow_anonymous else 'not allowed'}",
@@ -190,6 +214,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             f"Self-votes: {'on' if updated.allow_self_votes else 'off'}",
             f"Profanity filter: {updated.profanity.value}",
             f"Trending half-life: {updated.trending_half_life_s // 60} min",
+            f"A card per question: {'on' if updated.question_cards else 'off (the board only)'}",
         ]
         await safe.reply(interaction, f"{describe(updated)}\n" + "\n".join(lines))
 

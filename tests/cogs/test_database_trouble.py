@@ -23,7 +23,9 @@ QUESTION = "Will the rent cap apply to student rooms?"
 @pytest.fixture
 async def discord_bot(db):
     """A Podium bot on the test database, retrying for half a second instead of ten."""
-    async with DiscordHarness(Database(db.url.render_as_string(hide_password=False), retries=QUICK)) as harness:
+    async with DiscordHarness(
+        Database(db.url.render_as_string(hide_password=False), retries=QUICK), question_cards=True
+    ) as harness:
         yield harness
 
 
@@ -67,7 +69,9 @@ async def test_a_vote_while_the_database_stays_locked_is_answered_within_discord
     """A vote is answered without deferring, so the member must hear back within 3 s: the
     database gives up in time for that, however long its own budget."""
     patient = Retries(budget_s=60, wait_s=0.2, pause_s=0.05, pause_max_s=0.2)
-    async with DiscordHarness(Database(db.url.render_as_string(hide_password=False), retries=patient)) as bot:
+    async with DiscordHarness(
+        Database(db.url.render_as_string(hide_password=False), retries=patient), question_cards=True
+    ) as bot:
         await open_event(bot)
         question_id = await ask(bot, audience(1), QUESTION)
         lock = SQLiteWriteLock(sqlite_path(bot.db))

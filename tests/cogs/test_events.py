@@ -4,7 +4,7 @@ from bot.domain.enums import EventState
 from bot.services.qa.events import get_event
 from bot.services.qa.guilds import guild_settings
 from tests.cogs.steps import open_event, set_up_server
-from tests.harness.driver import callback, custom_ids, posted, reply_text
+from tests.harness.driver import callback, custom_ids, posted, reply_text, texts
 from tests.harness.payloads import (
     GUILD_ID,
     HOST,
@@ -21,9 +21,9 @@ async def test_the_life_of_an_event(discord_bot):
     sent = await discord_bot.send(slash(HOST, "event create", title="Town hall", description="Budget questions"))
     assert "Created #1 **Town hall** (draft)" in reply_text(sent)
     sent = await discord_bot.send(slash(HOST, "event open", event=1))
-    [panel] = posted(sent, QA_CHANNEL_ID)
-    assert panel["embeds"][0]["title"] == "Ask the panel: Town hall"
-    assert custom_ids(panel) == ["podium:ask:1"]
+    [board] = posted(sent, QA_CHANNEL_ID)
+    assert texts(board).startswith("## Town hall\n🟢 Taking questions")
+    assert custom_ids(board) == ["podium:ask:1", "podium:browse:1", "podium:mine:1"]
     assert any("pins" in r.path for r in sent)
     for command, state in (
         ("pause", EventState.PAUSED),

@@ -32,7 +32,7 @@ def refused(fake: FakeDiscord) -> list[str]:
 
 @pytest.fixture
 async def limited_bot(db):
-    async with DiscordHarness(db, fake=FakeDiscord(rate_limits=RateLimits())) as harness:
+    async with DiscordHarness(db, question_cards=True, fake=FakeDiscord(rate_limits=RateLimits())) as harness:
         yield harness
 
 
@@ -56,7 +56,7 @@ async def test_a_flurry_of_card_posts_and_edits_in_one_channel_is_never_refused(
 async def test_the_asker_hears_back_before_a_card_that_waits_for_the_channel(db):
     # One post per channel per second: the event's panel leaves the channel's bucket empty.
     fake = FakeDiscord(rate_limits=RateLimits(bucket_limit=1))
-    async with DiscordHarness(db, fake=fake) as bot:
+    async with DiscordHarness(db, question_cards=True, fake=fake) as bot:
         await open_event(bot)
         sent = await bot.send(slash(audience(1), "ask", text="Who pays for the new homes?"))
     routes = [r.route for r in sent]

@@ -8,12 +8,15 @@ import discord
 from discord.http import Route
 
 from bot.app import create_bot
+from bot.domain.actors import Actor
+from bot.services.qa.guilds import update_guild_settings
 from bot.settings import Settings
 from bot.web.server import SERVER_TASK
 from db.engine import Database
+from db.models import EventSettings
 from tests.harness.fake_discord import FakeDiscord, RemoteFakeDiscord, Request
 from tests.harness.limits import assert_within_limits
-from tests.harness.payloads import guild_create
+from tests.harness.payloads import GUILD_ID, HOST, guild_create
 
 
 class DiscordHarness:
@@ -24,15 +27,20 @@ class DiscordHarness:
         db: Database,
         *,
         card_edit_interval_s: float = 0.0,
+        board_edit_interval_s: float = 0.0,
+        question_cards: bool = False,
         fake: FakeDiscord | RemoteFakeDiscord | None = None,
         **settings: Any,
     ) -> None:
         self.db = db
         self.fake = fake or FakeDiscord()
+        # The server's choice of a card per question besides the board (``/podium-setup cards``).
+        self.question_cards = question_cards
         self.settings = Settings(
             database_url=str(db.url),
             discord_token="fake-token",
             card_edit_interval_s=card_edit_interval_s,
+            board_edit_interval_s=board_edit_interval_s,
             # The bot's presenter screen on a free port, so test runs side by side never collide.
             presenter_port=0,
             presenter_public_url=None,
@@ -47,6 +55,8 @@ class DiscordHarness:
         try:
             await self.bot.login("fake-token")  # runs setup_hook: migrations, cogs, dynamic items
             self.bot._connection.parse_guild_create(guild_create())
+            if self.question_cards:
+                await use_question_cards(self.db)
             await self.settle()
         except BaseException:
             await self.__aexit__()
@@ -93,6 +103,16 @@ class DiscordHarness:
         """A message the bot posted, as it is now (after any edits)."""
         return self.fake.messages[int(message_id)]
 
+    def board(self, event_id: int) -> dict[str, Any]:
+        """The public board of an event (the one message with its Browse button)."""
+        boards = [
+            m
+            for m in self.fake.messages.values()
+            if f"podium:browse:{event_id}" in custom_ids(m) and not is_ephemeral(m) and int(m["channel_id"])
+        ]
+        assert len(boards) == 1, f"expected one board for event #{event_id}, found {len(boards)}"
+        return boards[0]
+
     def card(self, question_id: int) -> dict[str, Any]:
         """The public card of a question."""
         title = f"Question #{question_id}"
@@ -103,6 +123,12 @@ class DiscordHarness:
         ]
         assert len(cards) == 1, f"expected one card for #{question_id}, found {len(cards)}"
         return cards[0]
+
+
+async def use_question_cards(db: Database) -> None:
+    """The server's owner chooses a public card per question for its events (as ``/podium-setup``)."""
+    host = Actor(user_id=HOST.user_id, display_name=HOST.name, guild_id=GUILD_ID, manages_guild=True)
+    await update_guild_settings(db, GUILD_ID, host, event_defaults=EventSettings(question_cards=True))
 
 
 def _idle(task: asyncio.Task) -> bool:
@@ -142,9 +168,35 @@ def is_ephemeral(body: dict[str, Any]) -> bool:
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
-    return [
-        c["custom_id"] for row in message.get("components", []) for c in row.get("components", []) if "custom_id" in c
-    ]
+    """Every custom_id on a message, in the order drawn, however deep (rows, containers, sections)."""
+    return [c["custom_id"] for c in components(message) if "custom_id" in c]
+
+
+def components(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every component of a message, nested ones included, in the order drawn."""
+    found: list[dict[str, Any]] = []
+
+    def walk(component: dict[str, Any]) -> None:
+        found.append(component)
+        for child in component.get("components") or []:
+            walk(child)
+        if component.get("accessory"):
+            walk(component["accessory"])
+
+    for component in message.get("components") or []:
+        walk(component)
+    return found
+
+
+def button(message: dict[str, Any], custom_id: str) -> dict[str, Any]:
+    """The component with this custom_id on the message."""
+    [found] = [c for c in components(message) if c.get("custom_id") == custom_id]
+    return found
+
+
+def texts(message: dict[str, Any]) -> str:
+    """All the text of a layout message's text displays."""
+    return "\n".join(c["content"] for c in components(message) if c.get("type") == 10)
 
 
 def posted(sent: list[Request], channel_id: int) -> list[dict[str, Any]]:

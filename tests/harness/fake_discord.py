@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tests.harness.limits import IS_COMPONENTS_V2, layout_problems
+
 if TYPE_CHECKING:
     from tests.harness.fake_gateway import FakeGateway
 
@@ -198,10 +200,18 @@ class FakeDiscord:
     def allow(self, channel_id: int) -> None:
         self.posts_allowed.pop(channel_id, None)
 
+    # Members who do not accept direct messages from the bot: Discord answers 50007.
+    closed_dms: set[int] = field(default_factory=set)
+    # The server's Events (Guild Scheduled Events) the bot made, and whether it lacks the
+    # permission to make them (Discord answers 50013).
+    scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
+    events_forbidden: bool = False
+
     def __post_init__(self) -> None:
         self._limiter = _Limiter(self.rate_limits) if self.rate_limits else None
         self._lock = threading.Lock()
         self._nonces: dict[str, int] = {}  # message nonce -> the message it created
+        self._dm_recipients: dict[int, int] = {}  # DM channel -> the member it reaches
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -314,8 +324,20 @@ class FakeDiscord:
             return _json(_application())
         if path == "/gateway/bot" and self.gateway is not None:
             return _json(self.gateway.gateway_bot())
+        if parts[0] == "guilds" and parts[2:3] == ["scheduled-events"] and method in ("POST", "PATCH"):
+            return self._scheduled_event(int(parts[1]), int(parts[3]) if len(parts) > 3 else None, body)
+        if path == "/users/@me/channels" and method == "POST":
+            return _json(self._dm_channel(int(body["recipient_id"])))
+        if parts[0] == "channels" and method == "POST" and self._dm_recipients.get(int(parts[1])) in self.closed_dms:
+            return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
         if parts[0] == "interactions" and parts[-1] == "callback":
             return self._interaction_callback(parts[1], parts[2], body)
+        carries_message = method in ("POST", "PATCH") and (
+            parts[0] == "webhooks" or (parts[0] == "channels" and parts[2:3] == ["messages"])
+        )
+        refusal = self._refuse_layout(method == "POST", parts, body) if carries_message else None
+        if refusal is not None:
+            return refusal
         if parts[0] == "webhooks" and method == "POST":
             return _json(self._store_message(None, body, flags=(body or {}).get("flags", 0)))
         if parts[0] == "webhooks" and method == "PATCH":
@@ -335,9 +357,29 @@ class FakeDiscord:
             return _json([{**c, "id": str(snowflake()), "application_id": str(APPLICATION_ID)} for c in body])
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
+    def _refuse_layout(self, creates: bool, parts: list[str], body: Any) -> web.Response | None:
+        """Discord's 400 for a message it would not take with (or without) layout components."""
+        if not isinstance(body, dict):
+            return None
+        was_layout = False
+        if not creates and parts[-1].isdigit():
+            with self._lock:
+                was_layout = bool(self.messages.get(int(parts[-1]), {}).get("flags", 0) & IS_COMPONENTS_V2)
+        problems = layout_problems(body, creates=creates, was_layout=was_layout)
+        if not problems:
+            return None
+        return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+
     def _interaction_callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:
         kind = body["type"]
         data = body.get("data") or {}
+        if kind in (4, 7):
+            on = message_of(token) if kind == 7 else None
+            with self._lock:
+                was_layout = on is not None and bool(self.messages.get(on, {}).get("flags", 0) & IS_COMPONENTS_V2)
+            problems = layout_problems(data, creates=on is None, was_layout=was_layout)
+            if problems:
+                return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
         result: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}}
         on_message = message_of(token)
         if kind == 7 and on_message is not None:
@@ -354,8 +396,9 @@ class FakeDiscord:
 
     def _store_message(self, channel_id: int | None, body: dict[str, Any] | None, *, flags: int = 0) -> dict[str, Any]:
         body = body or {}
+        flags |= body.get("flags") or 0
         message = {
-            **_blank_message(channel_id or 0),
+            **blank_message(channel_id or 0),
             "content": body.get("content") or "",
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
@@ -364,6 +407,40 @@ class FakeDiscord:
         with self._lock:
             self.messages[int(message["id"])] = message
         return message
+
+    def _scheduled_event(self, guild_id: int, event_id: int | None, body: dict[str, Any]) -> web.Response:
+        """Create or Modify Guild Scheduled Event, with the field rules of Discord's documentation."""
+        if self.events_forbidden:
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        with self._lock:
+            earlier = self.scheduled_events.get(event_id) if event_id is not None else None
+        if event_id is not None and earlier is None:
+            return _json({"message": "Unknown Guild Scheduled Event", "code": 10070}, status=404)
+        event = {**(earlier or {}), **body}
+        problems = scheduled_event_problems(event, earlier)
+        if problems:
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+        event.setdefault("id", str(snowflake()))
+        event.setdefault("status", 1)
+        event["guild_id"] = str(guild_id)
+        with self._lock:
+            self.scheduled_events[int(event["id"])] = event
+        return _json(event)
+
+    def _dm_channel(self, recipient_id: int) -> dict[str, Any]:
+        """Create DM: the bot's DM channel with a member (type 1), the same one every time."""
+        with self._lock:
+            found = next((c for c, r in self._dm_recipients.items() if r == recipient_id), None)
+            channel_id = found or snowflake()
+            self._dm_recipients[channel_id] = recipient_id
+        recipient = {"id": str(recipient_id), "username": "member", "discriminator": "0", "avatar": None}
+        return {"id": str(channel_id), "type": 1, "last_message_id": None, "recipients": [recipient]}
+
+    def dms_to(self, user_id: int) -> list[dict[str, Any]]:
+        """The direct messages the bot sent a member."""
+        with self._lock:
+            channels = {str(c) for c, r in self._dm_recipients.items() if r == user_id}
+            return [m for m in self.messages.values() if m["channel_id"] in channels]
 
     def _post_once(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
         """Create Message with ``enforce_nonce``: a nonce seen before returns that message (Discord
@@ -381,13 +458,49 @@ class FakeDiscord:
 
     def _edit_message(self, channel_id: int, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            message = self.messages.setdefault(message_id, {**_blank_message(channel_id), "id": str(message_id)})
+            message = self.messages.setdefault(message_id, {**blank_message(channel_id), "id": str(message_id)})
             message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+            # Discord keeps a message's IS_COMPONENTS_V2 once it has it.
+            message["flags"] = message.get("flags", 0) | ((body.get("flags") or 0) & IS_COMPONENTS_V2)
             message["edited_timestamp"] = datetime.now(UTC).isoformat()
             return dict(message)
 
 
-def _blank_message(channel_id: int) -> dict[str, Any]:
+# Guild Scheduled Event: entity types, and the status changes Discord allows.
+_STAGE, _VOICE, _EXTERNAL = 1, 2, 3
+_MOVES = {(1, 2), (2, 3), (1, 4)}
+
+
+def scheduled_event_problems(event: dict[str, Any], earlier: dict[str, Any] | None) -> list[str]:
+    """What Discord would refuse in a scheduled event as it would stand after this request."""
+    problems = []
+    if not 0 < len(event.get("name") or "") <= 100:
+        problems.append("name: 1 to 100 characters")
+    if event.get("privacy_level") != 2:
+        problems.append("privacy_level must be GUILD_ONLY (2)")
+    if not event.get("scheduled_start_time"):
+        problems.append("scheduled_start_time is required")
+    kind = event.get("entity_type")
+    if kind == _EXTERNAL:
+        location = (event.get("entity_metadata") or {}).get("location") or ""
+        if event.get("channel_id") is not None:
+            problems.append("channel_id must be null for EXTERNAL")
+        if not 0 < len(location) <= 100:
+            problems.append("entity_metadata.location: 1 to 100 characters for EXTERNAL")
+        if not event.get("scheduled_end_time"):
+            problems.append("scheduled_end_time is required for EXTERNAL")
+    elif kind in (_STAGE, _VOICE):
+        if event.get("channel_id") is None:
+            problems.append("channel_id is required for STAGE_INSTANCE and VOICE")
+    else:
+        problems.append(f"entity_type {kind!r}")
+    moved = earlier is not None and (earlier.get("status", 1), event.get("status")) not in _MOVES
+    if moved and event.get("status") != earlier.get("status", 1):
+        problems.append(f"status cannot go from {earlier.get('status')} to {event.get('status')}")
+    return problems
+
+
+def blank_message(channel_id: int) -> dict[str, Any]:
     """A message by the bot, as Discord returns it, before its content is filled in."""
     return {
         "id": str(snowflake()),

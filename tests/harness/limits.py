@@ -6,10 +6,12 @@ answer, a follow-up) must carry ``allowed_mentions`` that lets nothing ping: ``p
 user or role named, so even a mention Podium wrote itself is shown and never notifies anyone.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.discord import render
-from tests.harness.fake_discord import Request
+
+if TYPE_CHECKING:
+    from tests.harness.fake_discord import Request
 
 BUTTON_LABEL_MAX = 80
 SELECT_PLACEHOLDER_MAX = 150
@@ -18,12 +20,20 @@ TEXT_INPUT_LABEL_MAX = 45
 TEXT_INPUT_PLACEHOLDER_MAX = 100
 LABEL_TEXT_MAX = 45
 MODAL_COMPONENTS_MAX = 5
+# Layout components ("Components V2"): Discord's components reference and openapi.json.
+IS_COMPONENTS_V2 = 1 << 15
+LAYOUT_COMPONENTS_MAX = 40  # in all, nested ones counted
+TEXT_DISPLAY_MAX = 4_000  # one text display; and (as discord.py's LayoutView documents) all of them
+ACTION_ROW, BUTTON, SECTION, TEXT_DISPLAY, THUMBNAIL, SEPARATOR, CONTAINER = 1, 2, 9, 10, 11, 14, 17
+_LAYOUT_ONLY = {SECTION, TEXT_DISPLAY, THUMBNAIL, 12, 13, SEPARATOR, CONTAINER}
+_TOP_LEVEL = {ACTION_ROW, SECTION, TEXT_DISPLAY, 12, 13, SEPARATOR, CONTAINER}
+_IN_CONTAINER = {ACTION_ROW, SECTION, TEXT_DISPLAY, 12, 13, SEPARATOR}
 # Interaction callbacks that carry a message: CHANNEL_MESSAGE_WITH_SOURCE and UPDATE_MESSAGE.
 _MESSAGE_CALLBACKS = (4, 7)
 _MODAL_CALLBACK = 9
 
 
-def assert_within_limits(request: Request) -> None:
+def assert_within_limits(request: "Request") -> None:
     body = request.json
     if not isinstance(body, dict):
         return
@@ -39,12 +49,83 @@ def assert_within_limits(request: Request) -> None:
     assert_message_safe(body)
 
 
-def carries_message(request: Request) -> bool:
+def carries_message(request: "Request") -> bool:
     """Whether the request creates or edits a message (other than an interaction callback)."""
     parts = request.path.strip("/").split("/")
     if parts[0] == "webhooks":
         return request.method in ("POST", "PATCH")
     return parts[0] == "channels" and parts[2:3] == ["messages"] and request.method in ("POST", "PATCH")
+
+
+def layout_problems(body: dict[str, Any], *, creates: bool, was_layout: bool = False) -> list[str]:
+    """What Discord would refuse in a message body that uses layout components (or that drops
+    their flag from a message that had it); empty when it would take it. ``creates``: a new
+    message (it must say IS_COMPONENTS_V2 itself); else an edit of one (``was_layout``: it has the flag)."""
+    components = body.get("components") or []
+    flags = body.get("flags")
+    flagged = bool((flags or 0) & IS_COMPONENTS_V2) or (not creates and was_layout and flags is None)
+    if not creates and was_layout and flags is not None and not flagged:
+        return ["IS_COMPONENTS_V2 cannot be removed from a message"]
+    if not flagged:
+        if any(c.get("type") in _LAYOUT_ONLY for c in components):
+            return ["layout components without the IS_COMPONENTS_V2 flag"]
+        return []
+    problems = []
+    if body.get("content") or body.get("embeds"):
+        problems.append("content or embeds beside IS_COMPONENTS_V2")
+    if not len(components) > 0:
+        problems.append("a layout message without components")
+    everything: list[dict[str, Any]] = []
+
+    def walk(component: dict[str, Any], allowed: set[int], where: str) -> None:
+        everything.append(component)
+        kind = component.get("type")
+        if kind not in allowed:
+            problems.append(f"component type {kind} is not allowed in {where}")
+        children = component.get("components") or []
+        if kind == CONTAINER:
+            if not 0 < len(children) <= LAYOUT_COMPONENTS_MAX:
+                problems.append(f"a container with {len(children)} components")
+            for child in children:
+                walk(child, _IN_CONTAINER, "a container")
+        elif kind == SECTION:
+            if not 0 < len(children) <= 3:
+                problems.append(f"a section with {len(children)} text displays")
+            for child in children:
+                walk(child, {TEXT_DISPLAY}, "a section")
+            accessory = component.get("accessory")
+            if accessory is None:
+                problems.append("a section without its accessory")
+            else:
+                walk(accessory, {BUTTON, THUMBNAIL}, "a section's accessory")
+        elif kind == ACTION_ROW:
+            if not 0 < len(children) <= render.BUTTONS_PER_ROW:
+                problems.append(f"an action row with {len(children)} components")
+            for child in children:
+                walk(child, {BUTTON, 3, 5, 6, 7, 8}, "an action row")
+        elif kind == TEXT_DISPLAY and not 0 < len(component.get("content") or "") <= TEXT_DISPLAY_MAX:
+            problems.append(f"a text display of {len(component.get('content') or '')} characters")
+
+    for component in components:
+        walk(component, _TOP_LEVEL, "a message")
+    if len(everything) > LAYOUT_COMPONENTS_MAX:
+        problems.append(f"{len(everything)} components, more than {LAYOUT_COMPONENTS_MAX}")
+    text = sum(len(c.get("content") or "") for c in everything if c.get("type") == TEXT_DISPLAY)
+    if text > TEXT_DISPLAY_MAX:
+        problems.append(f"{text} characters of text displays, more than {TEXT_DISPLAY_MAX}")
+    ids = [c["custom_id"] for c in everything if "custom_id" in c]
+    if len(ids) != len(set(ids)):
+        problems.append("two components with the same custom_id")
+    for component in everything:
+        if component.get("type") in (BUTTON, 3):
+            assert_component_safe(component)
+    return problems
+
+
+def is_layout(body: dict[str, Any]) -> bool:
+    """Whether a message body draws with layout components."""
+    flags = body.get("flags") or 0
+    return bool(flags & IS_COMPONENTS_V2) or any(c.get("type") in _LAYOUT_ONLY for c in body.get("components") or [])
 
 
 def assert_message_safe(body: dict[str, Any]) -> None:
@@ -59,7 +140,11 @@ def assert_message_safe(body: dict[str, Any]) -> None:
     assert len(embeds) <= 10
     for embed in embeds:
         assert_embed_safe(embed)
-    if body.get("components"):
+    if is_layout(body):
+        # An edit (or an update) of a layout message need not repeat its flag.
+        problems = layout_problems(body, creates=False, was_layout=True)
+        assert not problems, problems
+    elif body.get("components"):
         assert_components_safe(body["components"])
 
 

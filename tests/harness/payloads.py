@@ -10,6 +10,7 @@ from tests.harness.fake_discord import APPLICATION_ID, interaction_token, snowfl
 GUILD_ID = 111_111_111_111_111_111
 QA_CHANNEL_ID = 222_222_222_222_222_222
 MODERATORS_CHANNEL_ID = 333_333_333_333_333_333
+STAGE_CHANNEL_ID = 444_444_444_444_444_444
 MODERATOR_ROLE_ID = 555_555_555_555_555_555
 
 VIEW_CHANNEL = 1 << 10
@@ -84,6 +85,7 @@ def guild_create() -> dict[str, Any]:
         "channels": [
             _channel(QA_CHANNEL_ID, "qa"),
             _channel(MODERATORS_CHANNEL_ID, "moderators"),
+            {**_channel(STAGE_CHANNEL_ID, "stage"), "type": 13, "bitrate": 64000, "user_limit": 0},
         ],
         "members": [],
         "threads": [],

@@ -24,14 +24,14 @@ from bot.domain.clock import utcnow
 from bot.domain.enums import EventState
 from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import JobKind, Timing
-from bot.services.qa.events import create_event, get_event, open_event, schedule_event
+from bot.services.qa.events import create_event, get_event, open_event, schedule_event, update_event
 from bot.services.qa.questions import get_question, set_card_message, submit_question
 from bot.settings import Settings
 from db.engine import Database
 from db.models import ScheduleRun, Vote
 from tests.factories import GUILD_ID, host, member
 from tests.harness.bot_process import TOKEN, BotProcess, bot_process, connected_bot, new_fake_discord, until
-from tests.harness.driver import custom_ids, reply_text
+from tests.harness.driver import custom_ids, reply_text, use_question_cards
 from tests.harness.fake_discord import FakeDiscord, Request
 from tests.harness.payloads import HOST, QA_CHANNEL_ID, Person, audience, click, slash
 
@@ -168,6 +168,7 @@ async def test_a_bot_killed_mid_burst_keeps_what_it_acknowledged_and_runs_its_cl
     try:
         with bot_process(environment, tmp_path, "before") as before:
             await until(lambda: discord.gateway.identified(), what="the bot to identify", bot=before)
+            await use_question_cards(db)  # this test follows each question's card
             text = await discord.command(before, HOST, "event create", title="Launch of the Housing Report")
             assert "Created #1" in text
             assert "is taking questions" in await discord.command(before, HOST, "event open", event=1)
@@ -248,6 +249,7 @@ async def test_the_cards_a_crash_left_unposted_are_posted_when_the_bot_is_back(d
     # What a crash can leave behind, once its askers were told "Question #N is published": #1 got
     # its card; #2 did not; #3's card was posted, but the bot died before remembering it.
     event = await create_event(db, GUILD_ID, host(), title="Town hall", channel_id=QA_CHANNEL_ID)
+    await update_event(db, event.id, host(), question_cards=True)  # an event with a card per question
     await open_event(db, event.id, host())
     remembered, unposted, forgotten = [
         await submit_question(db, event.id, member(n), question_text(n)) for n in (1, 2, 3)

@@ -57,6 +57,13 @@ class RecordingPublisher:
         self.sent.append(Sent("reminder", channel_id, f"#{event.id} {event.title}"))
         return True
 
+    async def open_panel(self, channel_id: int, event: Event) -> bool:
+        self.sent.append(Sent("board", channel_id, f"#{event.id} {event.title}"))
+        return True
+
+    def event_changed(self, event_id: int) -> None:
+        self.sent.append(Sent("event changed", 0, f"#{event_id}"))
+
     async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
         return await self._record(channel_id, [f"{heading}\n\n{draft.text}"])
 

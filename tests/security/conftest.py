@@ -27,5 +27,5 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture
 async def discord_bot(db):
     """A Podium bot on a fresh database, logged in to a fake Discord."""
-    async with DiscordHarness(db) as harness:
+    async with DiscordHarness(db, question_cards=True) as harness:
         yield harness

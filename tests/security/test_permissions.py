@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from discord import app_commands
 from sqlmodel import SQLModel
 
+from bot.discord import buttons
 from bot.discord.errors import PodiumModal
 from bot.discord.forms import PersistentForm
 from tests.cogs.steps import ask, open_event, set_up_server
@@ -46,8 +47,16 @@ BANNED = audience(9)
 REPORT = b"# Housing\n\n## Funding\n\nThe programme is funded by a land value levy.\n"
 
 # What the audience may do; everything else in the tree is a moderator's (or the owner's).
-AUDIENCE_COMMANDS = {"ask", "my-questions", "withdraw", "Ask the panel", "event list"}
-AUDIENCE_COMPONENTS = {r"podium:vote:(?P<question>\d+):(?P<direction>up|down)", r"podium:ask:(?P<event>\d+)"}
+AUDIENCE_COMMANDS = {"ask", "my-questions", "withdraw", "notify", "Ask the panel", "event list"}
+AUDIENCE_COMPONENTS = {
+    buttons.VOTE,
+    buttons.ASK,
+    buttons.BOARD_VOTE,
+    buttons.BROWSE,
+    buttons.MINE,
+    buttons.BROWSE_PAGE,
+    buttons.BROWSE_MENU,
+}
 
 Prepare = Callable[[DiscordHarness], Awaitable[dict[str, Any]]]
 
@@ -215,7 +224,7 @@ COMPONENTS: dict[str, Case] = {
 }
 
 
-AUDIENCE_FORMS = {"AskModal"}
+AUDIENCE_FORMS = {"AskModal", "SearchModal"}
 FORMS: dict[str, Form] = {
     "EditModal": Form(_click("podium:mod:edit:{question}"), {"Question": "How will the rent cap be paid for?"}),
     "NoteModal": Form(_click("podium:reason:dismiss:{question}", ["other"]), {"Reason": "asked in the wrong event"}),

@@ -37,7 +37,8 @@ async def card_facts(db: Database, question_id: int) -> CardFacts:
 
 async def questions_without_cards(db: Database, guilds: Collection[int], *, asked_before: datetime) -> list[Question]:
     """The questions members should be voting on from a card that has none: votable questions of
-    the open or paused events of these servers, asked before ``asked_before``, oldest first.
+    the open or paused events of these servers that give each question a card, asked before
+    ``asked_before``, oldest first.
 
     A bot stopped between confirming a question to its asker and posting its card (killed, or
     the machine lost) leaves it so, and no later vote or edit can reach a card that does not exist.
@@ -50,6 +51,7 @@ async def questions_without_cards(db: Database, guilds: Collection[int], *, aske
             .where(
                 col(Event.guild_id).in_(list(guilds)),
                 col(Event.state).in_([EventState.OPEN, EventState.PAUSED]),
+                col(Event.question_cards).is_(True),
                 col(Question.status).in_(list(VOTABLE)),
                 col(Question.card_message_id).is_(None),
                 col(Question.created_at) < asked_before,

@@ -19,7 +19,7 @@ waiting or being answered (published and live).
 Any order can also be narrowed to one theme (``theme=``).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -64,8 +64,10 @@ async def rank_questions(
     statuses: Iterable[QuestionStatus] = VISIBLE,
     theme: str | None = None,
     now: datetime | None = None,
+    narrow: Callable[[Any], Any] | None = None,
 ) -> Sequence[Question]:
-    """A page of the event's questions in the chosen order, only those of ``theme`` if given."""
+    """A page of the event's questions in the chosen order, only those of ``theme`` if given
+    (and only those ``narrow`` keeps: it is handed the query and returns it narrowed)."""
     statuses = frozenset(statuses)
     now = now or utcnow()
 
@@ -73,6 +75,8 @@ async def rank_questions(
         base = select(Question).where(Question.event_id == event_id, col(Question.status).in_(statuses))
         if theme is not None:
             base = base.where(Question.theme == theme)
+        if narrow is not None:
+            base = narrow(base)
         if order is Order.TOP:
             query = queue_order(base)
         elif order is Order.NEWEST:

@@ -1,0 +1,64 @@
+"""Browse all: a member's own page of every open question, their votes marked, voting in place."""
+
+from db.engine import Database
+from tests.cogs.steps import ask, open_event
+from tests.harness.driver import DiscordHarness, button, callback, custom_ids, is_ephemeral, replies, texts
+from tests.harness.limits import IS_COMPONENTS_V2
+from tests.harness.payloads import audience, click, modal_submit
+
+
+async def browse(bot: DiscordHarness, member, event_id: int) -> dict:
+    sent = await bot.send(click(member, bot.board(event_id), f"podium:browse:{event_id}"))
+    [page] = replies(sent)
+    assert is_ephemeral(page)
+    assert page["flags"] & IS_COMPONENTS_V2
+    return bot.fake.messages[max(bot.fake.messages)]
+
+
+async def test_browse_marks_the_members_own_votes_and_votes_in_place(board_bot):
+    event_id = await open_event(board_bot)
+    first = await ask(board_bot, audience(1), "Will the report be costed?")
+    second = await ask(board_bot, audience(2), "Who builds the homes?")
+    await board_bot.send(click(audience(3), board_bot.board(event_id), f"podium:board:{event_id}:up:{first}"))
+    page = await browse(board_bot, audience(3), event_id)
+    assert "#1** · Asked by Member 1 · ✅ you upvoted" in texts(page)
+    assert button(page, f"podium:br:{event_id}:p:0:vote{first}")["label"] == "✅ ▲ 1"
+    assert button(page, f"podium:br:{event_id}:p:0:vote{second}")["label"] == "▲ 0"
+    sent = await board_bot.send(click(audience(3), page, f"podium:br:{event_id}:p:0:vote{second}"))
+    response = callback(sent)
+    assert response["type"] == 7, "the page is redrawn in place"
+    assert button(response["data"], f"podium:br:{event_id}:p:0:vote{second}")["label"] == "✅ ▲ 1"
+    # Someone else's page shows the counts, not this member's marks.
+    other = await browse(board_bot, audience(4), event_id)
+    assert "you upvoted" not in texts(other)
+
+
+async def test_browse_sorts_searches_and_turns_pages(board_bot):
+    event_id = await open_event(board_bot)
+    topics = ["rents", "students", "builders", "councils", "tenants", "land", "loans", "cities", "transport", "energy"]
+    for n, topic in enumerate(topics):
+        await ask(board_bot, audience(n), f"What does the report say about {topic}?")
+    page = await browse(board_bot, audience(20), event_id)
+    assert "page 1 of 2" in texts(page)
+    sent = await board_bot.send(click(audience(20), page, f"podium:br:{event_id}:p:1:go"))
+    assert "page 2 of 2" in texts(callback(sent)["data"])
+    sent = await board_bot.send(click(audience(20), page, f"podium:br:{event_id}:p:0:sort", values=["r"]))
+    recent = callback(sent)["data"]
+    assert texts(recent).index("#10**") < texts(recent).index("#9**"), "Recent: the newest first"
+    # The page is the message as it is now (sorted by Recent), as in the member's app.
+    sent = await board_bot.send(click(audience(20), page, f"podium:br:{event_id}:r:0:find"))
+    form = callback(sent)["data"]
+    sent = await board_bot.send(modal_submit(audience(20), form, {"Words in the question": "CITIES"}))
+    found = replies(sent)[0]
+    assert [c for c in custom_ids(found) if ":vote" in c] == [f"podium:br:{event_id}:r:0:vote8:q=CITIES"]
+
+
+async def test_a_browse_page_opened_before_a_restart_still_votes(db):
+    url = db.url.render_as_string(hide_password=False)
+    async with DiscordHarness(Database(url)) as before:
+        event_id = await open_event(before)
+        qid = await ask(before, audience(1), "Will the report be costed?")
+        page = await browse(before, audience(2), event_id)
+    async with DiscordHarness(Database(url)) as after:
+        sent = await after.send(click(audience(2), page, f"podium:br:{event_id}:p:0:vote{qid}"))
+        assert button(callback(sent)["data"], f"podium:br:{event_id}:p:0:vote{qid}")["label"] == "✅ ▲ 1"
