@@ -1,5 +1,6 @@
 """The Discord client: Podium's Bot, built from settings and a database."""
 
+import asyncio
 import gc
 import logging
 from datetime import datetime
@@ -18,6 +19,7 @@ from bot.domain.clock import utcnow
 from bot.flows.context import Podium, similarity_index
 from bot.llm.client import ModelClient
 from bot.scheduling.clock import EventClock
+from bot.services.qa.screening import load_classifier
 from bot.services.qa.text import valid_payload
 from bot.settings import Settings
 from bot.web.server import PresenterServer
@@ -65,6 +67,8 @@ class PodiumMixin:
             _, url, _ = await self.http.get_bot_gateway()  # type: ignore[attr-defined]
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         await upgrade(self.db)
+        # Loading the abuse classifier takes seconds: start it now, in a thread, not at the first ask.
+        asyncio.get_running_loop().run_in_executor(None, load_classifier)
         # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
         await self.presenter.start()
         settings = self.settings

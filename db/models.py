@@ -58,6 +58,8 @@ class EventSettings(SQLModel):
     allow_self_votes: bool = False
     profanity: ProfanityPolicy = Field(default=ProfanityPolicy.REVIEW, sa_type=_enum(ProfanityPolicy))
     trending_half_life_s: int = Field(default=600, ge=1)
+    # A question the offensive-language classifier scores at or over this goes to review (1: off).
+    abuse_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
 
 
 class GuildSettings(SQLModel, table=True):
@@ -83,6 +85,8 @@ class Event(EventSettings, table=True):
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: int = _discord_id()
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # The moderators' desk: one live message in the moderators' channel, edited as things change.
+    desk_message_id: int | None = _discord_id(nullable=True)
 
 
 class Question(SQLModel, table=True):
@@ -111,6 +115,8 @@ class Question(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     status: QuestionStatus = Field(sa_type=_enum(QuestionStatus))
     flagged: bool = False
+    # Why it was flagged, for moderators only (never shown to the audience or the asker).
+    flag_reason: str | None = Field(default=None, max_length=200)
     reason: ReasonCode | None = Field(default=None, sa_type=_enum(ReasonCode))
     reason_note: str | None = Field(default=None, max_length=500)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -12,6 +12,7 @@ import discord
 from bot.discord import embeds, safe
 from bot.discord.buttons import ask_button, decision_buttons, recap_buttons
 from bot.discord.cards import CardBoard
+from bot.discord.desk import DeskBoard
 from bot.discord.render import quote, split_content
 from bot.domain.enums import DraftKind
 from bot.domain.transitions import Decision
@@ -21,7 +22,7 @@ from db.models import Draft, Event, Question
 log = logging.getLogger(__name__)
 
 # A review request offers what a moderator usually decides at once.
-REVIEW_DECISIONS = [Decision.APPROVE, Decision.REJECT, Decision.EDIT]
+REVIEW_DECISIONS = [Decision.APPROVE, Decision.SET_ASIDE, Decision.EDIT]
 
 
 class DiscordPublisher:
@@ -30,19 +31,24 @@ class DiscordPublisher:
     def __init__(self, client: discord.Client, db: Database, *, card_edit_interval_s: float) -> None:
         self.client = client
         self.cards = CardBoard(client, db, interval_s=card_edit_interval_s)
+        self.desk = DeskBoard(client, db, interval_s=card_edit_interval_s)
         self._posting: set[asyncio.Task[None]] = set()
 
     def question_changed(self, question_id: int, *, votes_only: bool = False) -> None:
         self.cards.refresh(question_id, votes_only=votes_only)
+        if not votes_only:
+            self.desk.question_changed(question_id)
 
     async def publish(self, question: Question) -> None:
         # In a burst the card waits its turn in the channel's lane (5 posts a second): the asker
         # is answered meanwhile, not after it.
         self._in_background(self.cards.post(question))
+        self.desk.refresh(question.event_id)
 
     async def request_review(self, channel_id: int, question: Question) -> None:
         view = decision_buttons(question.id or 0, REVIEW_DECISIONS)
         self._in_background(safe.post(self._channel(channel_id), embed=embeds.review_request(question), view=view))
+        self.desk.refresh(question.event_id)
 
     async def announce_live(self, channel_id: int, question: Question) -> None:
         await safe.post(self._channel(channel_id), embed=embeds.now_answering(question))
@@ -76,6 +82,7 @@ class DiscordPublisher:
         while self._posting:
             await asyncio.gather(*list(self._posting), return_exceptions=True)
         await self.cards.flush()
+        await self.desk.flush()
 
     def _in_background(self, sending: Coroutine[Any, Any, object]) -> None:
         task = asyncio.create_task(sending)

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import safe
-from bot.discord.actors import actor_from
+from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import client_of, podium_of
 from bot.discord.options import event_autocomplete
 from bot.discord.render import quote
@@ -41,6 +41,7 @@ def describe(event: Event) -> str:
 
 
 @app_commands.guild_only()
+@app_commands.default_permissions(MODERATORS_ONLY)
 class EventCommands(commands.GroupCog, group_name="event", group_description="Run Podium events (moderators)"):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
@@ -143,6 +144,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         self_votes="Allow askers to vote on their own questions",
         profanity="What the profanity filter does",
         trending_half_life_minutes="How fast votes fade in the trending order",
+        abuse_threshold="Hold for review a question the abuse classifier scores this or more (1 = off)",
     )
     @app_commands.autocomplete(event=event_autocomplete)
     async def settings_command(
@@ -158,6 +160,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         self_votes: bool | None = None,
         profanity: ProfanityPolicy | None = None,
         trending_half_life_minutes: app_commands.Range[int, 1, 1440] | None = None,
+        abuse_threshold: app_commands.Range[float, 0.0, 1.0] | None = None,
     ) -> None:
         changes = {
             "premoderation": premoderation,
@@ -169,6 +172,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             "allow_self_votes": self_votes,
             "profanity": profanity,
             "trending_half_life_s": trending_half_life_minutes * 60 if trending_half_life_minutes else None,
+            "abuse_threshold": abuse_threshold,
         }
         changes = {name: value for name, value in changes.items() if value is not None}
         podium = podium_of(interaction)
@@ -178,6 +182,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             if changes
             else await events.get_event(podium.db, event_id)
         )
+        abuse = "off" if updated.abuse_threshold >= 1 else f"holds for review from {updated.abuse_threshold:.2f}"
         lines = [
             f"Pre-moderation: {'on' if updated.premoderation else 'off'}",
             f"Anonymous questions: {'allowed' if updated.allow_anonymous else 'not allowed'}",
@@ -187,6 +192,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             f"Self-votes: {'on' if updated.allow_self_votes else 'off'}",
             f"Profanity filter: {updated.profanity.value}",
             f"Trending half-life: {updated.trending_half_life_s // 60} min",
+            f"Abuse classifier: {abuse}",
         ]
         await safe.reply(interaction, f"{describe(updated)}\n" + "\n".join(lines))
 

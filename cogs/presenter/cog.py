@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import safe
-from bot.discord.actors import actor_from
+from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import client_of, podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
@@ -46,6 +46,7 @@ class Presenter(commands.Cog):
     @app_commands.describe(rotate="Make a new link; the old one stops working", event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.guild_only()
+    @app_commands.default_permissions(MODERATORS_ONLY)
     async def present_command(
         self, interaction: discord.Interaction, rotate: bool = False, event: int | None = None
     ) -> None:

@@ -143,3 +143,8 @@ def custom_ids(message: dict[str, Any]) -> list[str]:
 
 def posted(sent: list[Request], channel_id: int) -> list[dict[str, Any]]:
     return [r.json for r in sent if r.method == "POST" and r.path == f"/channels/{channel_id}/messages"]
+
+
+def review_requests(sent: list[Request], channel_id: int) -> list[dict[str, Any]]:
+    """The review requests posted in the moderators' channel (not the desk beside them)."""
+    return [m for m in posted(sent, channel_id) if m["embeds"][0]["title"].startswith("Waiting for review")]

@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tests.harness.commands import command_errors, refusal
+
 if TYPE_CHECKING:
     from tests.harness.fake_gateway import FakeGateway
 
@@ -305,7 +307,11 @@ class FakeDiscord:
         if parts[0] == "channels" and "pins" in parts and method == "PUT":
             return web.Response(status=204)
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
-            return _json([{**c, "id": str(snowflake()), "application_id": str(APPLICATION_ID)} for c in body])
+            if errors := command_errors(body):
+                return _json(refusal(errors), status=400)
+            # Discord answers with each command whole, its defaults filled in.
+            stored = [{"description": "", **c, "id": str(snowflake()), "version": str(snowflake())} for c in body]
+            return _json([{**c, "application_id": str(APPLICATION_ID)} for c in stored])
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _interaction_callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:

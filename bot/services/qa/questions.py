@@ -18,6 +18,7 @@ from bot.domain.errors import (
 )
 from bot.services.qa.events import load_event
 from bot.services.qa.ledger import record
+from bot.services.qa.screening import flag_reason, offensive_score
 from bot.services.qa.text import check_question_text, is_profane, normalise
 from bot.services.sense.similarity import Match, SimilarityIndex
 from db.engine import Database
@@ -64,16 +65,18 @@ async def submit_question(
 
     The text is normalised and checked; banned askers, closed or paused events and askers over
     the event's rate limit are refused with a message saying why (and, for the rate limit, when
-    they may ask again). The question is published at once unless the event pre-moderates or the
-    profanity filter flags it, in which case it waits for review. ``forwarded_by`` is the member
-    who sent someone else's chat message to the panel: the question is credited to ``author``
-    and the ledger records who forwarded it.
+    they may ask again). The question is published at once unless the event pre-moderates, the
+    profanity filter flags it, or the offensive-language classifier scores it over the event's
+    threshold (``screening``), in which case it waits for review with why, for moderators.
+    ``forwarded_by`` is the member who sent someone else's chat message to the panel: the
+    question is credited to ``author`` and the ledger records who forwarded it.
 
     With ``similar`` (the bot's ``SimilarityIndex``), the question is compared with the event's
     others: the closest one above the index's link threshold is kept as ``similar_to`` (with its
     ``similarity``) for moderators, and the new question joins the index.
     """
     now = now or utcnow()
+    score = await offensive_score(normalise(text))
     probe, closest = None, []
     if similar is not None:
         probe = await similar.probe(db, event_id, normalise(text))
@@ -87,9 +90,12 @@ async def submit_question(
         checked = check_question_text(text, max_length=event.max_question_length)
         _check_not_banned(session, event, author)
         _check_rate_limit(session, event, author, now)
-        flagged = event.profanity is not ProfanityPolicy.OFF and is_profane(checked)
-        if flagged and event.profanity is ProfanityPolicy.REFUSE:
+        profane = event.profanity is not ProfanityPolicy.OFF and is_profane(checked)
+        if profane and event.profanity is ProfanityPolicy.REFUSE:
             raise InvalidInput("Your question contains words this event does not accept. Please rephrase it.")
+        # The classifier only ever holds a question for review: it errs, and a person decides.
+        reason = flag_reason(profane=profane, score=score, threshold=event.abuse_threshold)
+        flagged = reason is not None
         question = Question(
             event_id=event_id,
             author_id=author.user_id,
@@ -99,6 +105,7 @@ async def submit_question(
             created_at=now,
             status=Status.PENDING_REVIEW if event.premoderation or flagged else Status.PUBLISHED,
             flagged=flagged,
+            flag_reason=reason,
         )
         link = _first_linkable(session, closest)
         if link is not None:
@@ -169,7 +176,7 @@ _STATUS_WORDS = {
     Status.PUBLISHED: "in the queue",
     Status.LIVE: "being answered now",
     Status.ANSWERED: "answered",
-    Status.DISMISSED: "dismissed",
+    Status.DISMISSED: "set aside by a moderator",
     Status.WITHDRAWN: "withdrawn",
 }
 
