@@ -26,6 +26,7 @@ SECTIONS = {
     "drafts": "Reports and drafts",
     "presenter": "Presenter screen: service call to page change",
     "rehearse": "Rehearsal of a 100,000-line script",
+    "screening": "Abuse screening on Polis: flagged vs rejected by the moderators",
 }
 
 
