@@ -13,6 +13,7 @@ from discord.http import Route
 from discord.state import ConnectionState
 
 from bot.discord.errors import PodiumTree
+from bot.discord.members import DiscordMembers
 from bot.discord.publisher import DiscordPublisher
 from bot.discord.render import NO_MENTIONS
 from bot.domain.clock import utcnow
@@ -22,6 +23,7 @@ from bot.scheduling.clock import EventClock
 from bot.services.qa.screening import load_classifier
 from bot.services.qa.text import valid_payload
 from bot.settings import Settings
+from bot.web.console import Console
 from bot.web.server import PresenterServer
 from db.engine import Database
 from db.migrate import upgrade
@@ -69,8 +71,6 @@ class PodiumMixin:
         await upgrade(self.db)
         # Loading the abuse classifier takes seconds: start it now, in a thread, not at the first ask.
         asyncio.get_running_loop().run_in_executor(None, load_classifier)
-        # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
-        await self.presenter.start()
         settings = self.settings
         self.publisher = DiscordPublisher(self, self.db, card_edit_interval_s=settings.card_edit_interval_s)  # type: ignore[arg-type]
         self.podium = Podium(
@@ -80,6 +80,9 @@ class PodiumMixin:
             publisher=self.publisher,
             theme_distance_threshold=settings.theme_distance_threshold,
         )
+        self.presenter.console = Console(self.podium, DiscordMembers(self))  # type: ignore[arg-type]
+        # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
+        await self.presenter.start()
         self.clock = EventClock.from_settings(settings, self.db, publisher=self.publisher, model=self.model)
         for extension in EXTENSIONS:
             await self.load_extension(extension)  # type: ignore[attr-defined]

@@ -312,3 +312,32 @@ class ScheduleRun(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, primary_key=True)
     claimed_by: str = Field(max_length=100)
     claimed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ConsoleLink(SQLModel, table=True):
+    """A moderator's one-use sign-in link to the web console, bound to their Discord id; only a
+    hash of its secret is stored."""
+
+    __tablename__ = "console_link"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    guild_id: int = _discord_id()
+    user_id: int = _discord_id(index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in web console: the cookie's secret (hashed), the CSRF token its changes carry,
+    and whose it is; ended by signing out, a new link with rotation, or its expiry."""
+
+    __tablename__ = "console_session"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    csrf_token: str = Field(max_length=64)
+    guild_id: int = _discord_id()
+    user_id: int = _discord_id(index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -18,7 +18,7 @@ def _channel(channel_id: int | None) -> str:
 # Discord shows a command with default member permissions only to members who hold them; a
 # server lets its moderator role see them there, which the bot itself cannot do.
 SEEING_THE_COMMANDS = (
-    "Moderators' commands (`/mod`, `/event`, `/report`, `/brief`, `/digest`, `/recap`, `/present`) are "
+    "Moderators' commands (`/mod`, `/event`, `/report`, `/brief`, `/digest`, `/recap`, `/present`, `/console`) are "
     "hidden from members without Manage Server. To let your moderator role use them: **Server Settings → "
     "Integrations → Podium**, then add the role to each of those commands (or under *Roles & Members* for "
     "all of them)."

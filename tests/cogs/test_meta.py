@@ -104,7 +104,7 @@ async def test_the_synced_commands_hide_the_moderators_ones_from_members(discord
     )
     hidden = {name: c["default_member_permissions"] for name, c in synced.items() if name not in AUDIENCE_COMMANDS}
     assert hidden == dict.fromkeys(
-        ["mod", "event", "report", "brief", "digest", "recap", "present", "podium-setup"], MANAGE_GUILD
+        ["mod", "event", "report", "brief", "digest", "recap", "present", "console", "podium-setup"], MANAGE_GUILD
     )
     mod = synced["mod"]["options"]
     assert [(o["name"], o["type"]) for o in mod] == [(n, 1) for n in ("queue", "next", "answered", "ban", "unban")]

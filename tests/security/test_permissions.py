@@ -186,6 +186,7 @@ COMMANDS: dict[str, Case] = {
     "digest": Case(_command("digest")),
     "recap": Case(_command("recap"), prepare=_closed),
     "present": Case(_command("present")),
+    "console": Case(_command("console")),
     "podium-setup": Case(_command("podium-setup", timezone="Europe/Paris"), refusal=NOT_A_MANAGER, moderator=HOST),
 }
 

@@ -13,7 +13,7 @@ from bot.domain.enums import QuestionStatus
 from bot.domain.transitions import DECIDABLE_FROM, MERGE_TARGETS, Decision
 from bot.services.qa.events import load_event
 from db.engine import Database
-from db.models import Event, Question
+from db.models import Event, LedgerEntry, Question
 
 Status = QuestionStatus
 # What one desk message holds: a row of buttons per waiting question, one row of merges.
@@ -110,3 +110,81 @@ async def event_of_question(db: Database, question_id: int) -> int | None:
     return await db.read(
         lambda session: session.exec(select(Question.event_id).where(Question.id == question_id)).first()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleQuestion:
+    """A question as the web console lists it, for moderators (who see who asked, anonymous or not)."""
+
+    id: int
+    text: str
+    status: str
+    votes_up: int
+    votes_down: int
+    score: int
+    pinned: bool
+    theme: str | None
+    flagged: bool
+    flag_reason: str | None
+    similar_to: int | None
+    similarity: float | None
+    asked_by: str
+    anonymous: bool
+    reason: str | None
+
+
+# What the console lists: everything still standing, and what was set aside (to restore it).
+CONSOLE_STATUSES = (Status.PENDING_REVIEW, Status.PUBLISHED, Status.LIVE, Status.ANSWERED, Status.DISMISSED)
+
+
+async def console_questions(db: Database, event_id: int) -> list[ConsoleQuestion]:
+    """Every question of the event the console lists, waiting for review first, then by votes."""
+
+    def read(session: Session) -> list[ConsoleQuestion]:
+        rows = session.exec(
+            select(Question)
+            .where(Question.event_id == event_id, col(Question.status).in_(CONSOLE_STATUSES))
+            .order_by(col(Question.score).desc(), col(Question.id))
+        ).all()
+        order = {status: n for n, status in enumerate(CONSOLE_STATUSES)}
+        rows = sorted(rows, key=lambda q: order[q.status])
+        return [
+            ConsoleQuestion(
+                id=q.id or 0,
+                text=q.text,
+                status=q.status.value,
+                votes_up=q.votes_up,
+                votes_down=q.votes_down,
+                score=q.score,
+                pinned=q.pinned,
+                theme=q.theme,
+                flagged=q.flagged,
+                flag_reason=q.flag_reason,
+                similar_to=q.similar_to,
+                similarity=q.similarity,
+                asked_by=q.author_name,
+                anonymous=q.anonymous,
+                reason=q.reason.value if q.reason else None,
+            )
+            for q in rows
+        ]
+
+    return await db.read(read)
+
+
+async def queue_version(db: Database, event_id: int) -> tuple[int, int, int]:
+    """A fingerprint that changes whenever the event's questions do: how many there are, their
+    votes, and the last ledger entry (every decision writes one)."""
+
+    def read(session: Session) -> tuple[int, int, int]:
+        count, votes = session.exec(
+            select(func.count(), func.coalesce(func.sum(Question.votes_up + Question.votes_down), 0)).where(
+                Question.event_id == event_id
+            )
+        ).one()
+        last = session.exec(
+            select(func.coalesce(func.max(LedgerEntry.id), 0)).where(LedgerEntry.event_id == event_id)
+        ).one()
+        return int(count), int(votes), int(last)
+
+    return await db.read(read)
