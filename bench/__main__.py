@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import (
+    console_triage,
     dedup_eval,
     dedup_latency,
     discord_burst,
@@ -35,7 +36,7 @@ RESULTS = Path(__file__).with_name("results.json")
 
 
 # What ``python -m bench NAME`` can run alone: benchmarks that need no database URL.
-ALONE = {"screening": screening.run}
+ALONE = {"screening": screening.run, "console_triage": console_triage.run}
 
 
 def main() -> None:
@@ -64,6 +65,7 @@ def main() -> None:
             "presenter": presenter_latency.run(urls),
             "rehearse": rehearse.run(),
             "screening": screening.run(),
+            "console_triage": console_triage.run(),
         }
     finally:
         shutil.rmtree(folder)

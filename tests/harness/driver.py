@@ -75,9 +75,9 @@ class DiscordHarness:
     async def settle(self, *, ignoring: tuple[asyncio.Task, ...] = ()) -> None:
         """Wait until every task the bot started (handlers, card edits) has finished.
 
-        A view or modal waiting out its timeout, and the presenter screen's server waiting for
-        requests, are not work in progress, so they are not waited for; nor are the caller's own
-        long-running tasks named in ``ignoring``.
+        A view or modal waiting out its timeout, the web server waiting for requests or serving
+        a browser's, and a browser driven from this loop are not work in progress, so they are
+        not waited for; nor are the caller's own long-running tasks named in ``ignoring``.
         """
         skip = {asyncio.current_task(), *ignoring}
         while pending := [t for t in asyncio.all_tasks() if t not in skip and not t.done() and not _idle(t)]:
@@ -100,7 +100,18 @@ class DiscordHarness:
 
 
 def _idle(task: asyncio.Task) -> bool:
-    return task.get_coro().__qualname__.endswith("__timeout_task_impl") or task.get_name() == SERVER_TASK
+    # A request to the bot's web server (a console's event stream stays open) is the browser's
+    # doing, not work the bot started; what it starts (a card post) is waited for.
+    # Nor is a browser driven from the same loop (Playwright's connection to it).
+    coroutine = task.get_coro()
+    code = getattr(coroutine, "cr_code", None)
+    if code is not None and "/playwright/" in code.co_filename:
+        return True
+    name = coroutine.__qualname__
+    if name.endswith(("__timeout_task_impl", "RequestResponseCycle.run_asgi")):
+        return True
+    # Starlette streams a response (an event stream) from tasks of its own.
+    return task.get_name() == SERVER_TASK or task.get_name().startswith("starlette.responses.StreamingResponse")
 
 
 def callback(sent: list[Request]) -> dict[str, Any]:

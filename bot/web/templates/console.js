@@ -103,7 +103,8 @@ if (root) {
 
   document.addEventListener("keydown", async (key) => {
     if (key.target instanceof HTMLInputElement || key.target instanceof HTMLSelectElement) {
-      if (key.key === "Escape") key.target.blur();
+      // Escape leaves the field for the keys, keeping what was typed (a search box would clear it).
+      if (key.key === "Escape") { key.preventDefault(); key.target.blur(); }
       return;
     }
     if (merging) {
