@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench import (
     briefs,
+    console_triage,
     dedup_eval,
     dedup_latency,
     discord_burst,
@@ -25,6 +26,7 @@ from bench import (
     presenter_latency,
     ranking,
     rehearse,
+    screening,
     themes,
     votes,
 )
@@ -43,6 +45,8 @@ ALONE = {
     "drafts": drafts.run,
     "briefs": briefs.run,
     "rehearse": rehearse.run,
+    "screening": screening.run,
+    "console_triage": console_triage.run,
 }
 
 
@@ -86,6 +90,8 @@ def main() -> None:
             "briefs": briefs.run(),
             "presenter": presenter_latency.run(urls),
             "rehearse": rehearse.run(),
+            "screening": screening.run(),
+            "console_triage": console_triage.run(),
         }
     finally:
         shutil.rmtree(folder)

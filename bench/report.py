@@ -27,6 +27,8 @@ SECTIONS = {
     "briefs": "Briefs: verdict and supporting passage on a labelled set from CRS reports",
     "presenter": "Presenter screen: service call to page change",
     "rehearse": "Rehearsal of a 100,000-line script",
+    "screening": "Abuse screening on Polis: flagged vs rejected by the moderators",
+    "console_triage": "Web console: 200 waiting questions triaged by keyboard in Chromium",
 }
 
 

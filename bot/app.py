@@ -1,5 +1,6 @@
 """The Discord client: Podium's Bot, built from settings and a database."""
 
+import asyncio
 import gc
 import logging
 from datetime import datetime
@@ -13,14 +14,17 @@ from discord.state import ConnectionState
 
 from bot.discord.errors import PodiumTree
 from bot.discord.forms import answer_unclaimed
+from bot.discord.members import DiscordMembers
 from bot.discord.publisher import DiscordPublisher
 from bot.discord.render import NO_MENTIONS
 from bot.domain.clock import utcnow
 from bot.flows.context import Podium, similarity_index
 from bot.llm.client import ModelClient
 from bot.scheduling.clock import EventClock
+from bot.services.qa.screening import load_classifier
 from bot.services.qa.text import valid_payload
 from bot.settings import Settings
+from bot.web.console import Console
 from bot.web.server import PresenterServer
 from db.engine import Database
 from db.migrate import upgrade
@@ -68,8 +72,8 @@ class PodiumMixin:
             _, url, _ = await self.http.get_bot_gateway()  # type: ignore[attr-defined]
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         await upgrade(self.db)
-        # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
-        await self.presenter.start()
+        # Loading the abuse classifier takes seconds: start it now, in a thread, not at the first ask.
+        asyncio.get_running_loop().run_in_executor(None, load_classifier)
         settings = self.settings
         self.publisher = DiscordPublisher(
             self,  # type: ignore[arg-type]
@@ -84,6 +88,9 @@ class PodiumMixin:
             publisher=self.publisher,
             theme_distance_threshold=settings.theme_distance_threshold,
         )
+        self.presenter.console = Console(self.podium, DiscordMembers(self))  # type: ignore[arg-type]
+        # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).
+        await self.presenter.start()
         self.clock = EventClock.from_settings(settings, self.db, publisher=self.publisher, model=self.model)
         for extension in EXTENSIONS:
             await self.load_extension(extension)  # type: ignore[attr-defined]

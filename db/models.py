@@ -61,6 +61,8 @@ class EventSettings(SQLModel):
     # A public card per published question, as well as the board (small events); off by default,
     # since at scale cards flood the channel faster than Discord lets them be posted.
     question_cards: bool = False
+    # A question the offensive-language classifier scores at or over this goes to review (1: off).
+    abuse_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
 
 
 class GuildSettings(SQLModel, table=True):
@@ -94,6 +96,8 @@ class Event(EventSettings, table=True):
     discord_event_id: int | None = _discord_id(nullable=True)
     created_by: int = _discord_id()
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # The moderators' desk: one live message in the moderators' channel, edited as things change.
+    desk_message_id: int | None = _discord_id(nullable=True)
 
 
 class Question(SQLModel, table=True):
@@ -126,6 +130,8 @@ class Question(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     status: QuestionStatus = Field(sa_type=_enum(QuestionStatus))
     flagged: bool = False
+    # Why it was flagged, for moderators only (never shown to the audience or the asker).
+    flag_reason: str | None = Field(default=None, max_length=200)
     reason: ReasonCode | None = Field(default=None, sa_type=_enum(ReasonCode))
     reason_note: str | None = Field(default=None, max_length=500)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -346,3 +352,32 @@ class MemberSettings(SQLModel, table=True):
     user_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
     notify: bool = True
     dm_refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsoleLink(SQLModel, table=True):
+    """A moderator's one-use sign-in link to the web console, bound to their Discord id; only a
+    hash of its secret is stored."""
+
+    __tablename__ = "console_link"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    guild_id: int = _discord_id()
+    user_id: int = _discord_id(index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in web console: the cookie's secret (hashed), the CSRF token its changes carry,
+    and whose it is; ended by signing out, a new link with rotation, or its expiry."""
+
+    __tablename__ = "console_session"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    csrf_token: str = Field(max_length=64)
+    guild_id: int = _discord_id()
+    user_id: int = _discord_id(index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -6,6 +6,11 @@ from bot.domain.actors import Actor
 from bot.domain.errors import NotAllowed
 from bot.services.qa.text import normalise
 
+# Who sees the moderators' commands until a server says otherwise (Server Settings →
+# Integrations): those who hold Manage Server, who moderate already. Hiding is only what Discord
+# shows; every command still checks that the person moderates.
+MODERATORS_ONLY = discord.Permissions(manage_guild=True)
+
 
 def actor_from(interaction: discord.Interaction) -> Actor:
     """The member behind an interaction: their roles and whether they hold Manage Server.

@@ -12,11 +12,15 @@ from typing import Literal
 import discord
 
 from bot.discord.render import CUSTOM_ID_MAX, check_custom_id
+from bot.domain.enums import ReasonCode
 from bot.domain.transitions import Decision
 
 VOTE = r"podium:vote:(?P<question>\d+):(?P<direction>up|down)"
 ASK = r"podium:ask:(?P<event>\d+)"
 MODERATE = r"podium:mod:(?P<action>[a-z]+):(?P<question>\d+)"
+SET_ASIDE = r"podium:aside:(?P<reason>[a-z_]+):(?P<question>\d+)"
+MERGE_INTO = r"podium:mergeinto:(?P<question>\d+):(?P<into>\d+)"
+TAKE_NEXT = r"podium:next:(?P<event>\d+)"
 RECAP = r"podium:recap:(?P<action>approve|regenerate|edit):(?P<draft>\d+)"
 # Where a button sits is in its custom_id: a vote on the board is answered by redrawing the board.
 BOARD_VOTE = r"podium:board:(?P<event>\d+):up:(?P<question>\d+)"
@@ -45,17 +49,24 @@ class DecisionButton:
 
 
 DECISIONS = {
-    Decision.APPROVE: DecisionButton("Approve", discord.ButtonStyle.success, "approved and published"),
-    Decision.REJECT: DecisionButton("Reject", discord.ButtonStyle.danger, "rejected"),
+    Decision.APPROVE: DecisionButton("Publish", discord.ButtonStyle.success, "published"),
     Decision.LIVE: DecisionButton("Go live", discord.ButtonStyle.primary, "is being answered now"),
     Decision.ANSWER: DecisionButton("Answered", discord.ButtonStyle.success, "marked answered"),
     Decision.PIN: DecisionButton("Pin", discord.ButtonStyle.secondary, "pinned to the top of the queue"),
     Decision.UNPIN: DecisionButton("Unpin", discord.ButtonStyle.secondary, "unpinned"),
     Decision.EDIT: DecisionButton("Edit", discord.ButtonStyle.secondary, "edited"),
-    Decision.DISMISS: DecisionButton("Dismiss", discord.ButtonStyle.danger, "dismissed"),
+    Decision.SET_ASIDE: DecisionButton("Set aside", discord.ButtonStyle.danger, "set aside"),
     Decision.RESTORE: DecisionButton("Restore", discord.ButtonStyle.secondary, "back in the queue"),
     Decision.MERGE: DecisionButton("Merge into…", discord.ButtonStyle.secondary, "merged"),
     Decision.UNMERGE: DecisionButton("Unmerge", discord.ButtonStyle.secondary, "unmerged and back as it was"),
+}
+# Why a question is set aside, as its buttons say it; "other" asks for a note.
+REASONS = {
+    ReasonCode.OFF_TOPIC: "Off-topic",
+    ReasonCode.DUPLICATE: "Duplicate",
+    ReasonCode.INAPPROPRIATE: "Inappropriate",
+    ReasonCode.ALREADY_ANSWERED: "Already answered",
+    ReasonCode.OTHER: "Other…",
 }
 RECAP_BUTTONS: dict[RecapAction, tuple[str, discord.ButtonStyle]] = {
     "approve": ("Approve and post", discord.ButtonStyle.success),
@@ -103,11 +114,25 @@ def decision_button(decision: Decision, question_id: int) -> discord.ui.Button:
     )
 
 
+def set_aside_button(reason: ReasonCode, question_id: int, *, label: str | None = None) -> discord.ui.Button:
+    """Set a question aside for this reason in one click ("other" opens a form for the note)."""
+    return discord.ui.Button(
+        label=label or REASONS[reason],
+        style=discord.ButtonStyle.danger if reason is ReasonCode.INAPPROPRIATE else discord.ButtonStyle.secondary,
+        custom_id=check_custom_id(f"podium:aside:{reason.value}:{question_id}"),
+    )
+
+
 def decision_buttons(question_id: int, decisions: list[Decision]) -> discord.ui.View:
-    """The decisions offered for a question, one button each."""
+    """The decisions offered for a question, one button each; *set aside* is drawn as one button
+    per reason, so taking a question out is one click wherever it is offered."""
     view = discord.ui.View(timeout=None)
     for decision in decisions:
-        view.add_item(decision_button(decision, question_id))
+        if decision is Decision.SET_ASIDE:
+            for reason in REASONS:
+                view.add_item(set_aside_button(reason, question_id, label=f"Set aside: {REASONS[reason]}"))
+        else:
+            view.add_item(decision_button(decision, question_id))
     return view
 
 
@@ -159,3 +184,19 @@ def browse_custom_id(event_id: int, order: str, page: int, action: str, filter_:
     if not filter_:
         return check_custom_id(base)
     return check_custom_id(f"{base}:{filter_}"[:CUSTOM_ID_MAX])
+
+
+def merge_into_button(question_id: int, into_id: int) -> discord.ui.Button:
+    """Merge a suggested repeat into the question it looks like, in one click."""
+    return discord.ui.Button(
+        label=f"Merge #{question_id} into #{into_id}",
+        style=discord.ButtonStyle.secondary,
+        custom_id=check_custom_id(f"podium:mergeinto:{question_id}:{into_id}"),
+    )
+
+
+def next_button(event_id: int) -> discord.ui.Button:
+    """Take the top of the event's queue live (the live question, if any, marked answered)."""
+    return discord.ui.Button(
+        label="Next", emoji="⏭️", style=discord.ButtonStyle.primary, custom_id=check_custom_id(f"podium:next:{event_id}")
+    )

@@ -63,7 +63,8 @@ def question_embed(question: Question) -> discord.Embed:
     if question.original_text:
         embed.add_field(name="Originally", value=quote(question.original_text), inline=False)
     if question.flagged:
-        embed.add_field(name="Flagged", value="The profanity filter flagged this question.", inline=False)
+        why = quote(question.flag_reason) if question.flag_reason else "a word on the profanity filter's list"
+        embed.add_field(name="Flagged", value=f"Held for review: {why}.", inline=False)
     if question.reason:
         note = f": {quote(question.reason_note)}" if question.reason_note else ""
         embed.add_field(name="Reason", value=f"{question.reason.value.replace('_', ' ')}{note}", inline=False)

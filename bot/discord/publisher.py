@@ -13,6 +13,7 @@ from bot.discord import embeds, safe
 from bot.discord.board import BoardKeeper
 from bot.discord.buttons import ask_button, decision_buttons, recap_buttons
 from bot.discord.cards import CardBoard
+from bot.discord.desk import DeskBoard
 from bot.discord.guild_events import GuildEvents
 from bot.discord.notices import Notifier
 from bot.domain.enums import DraftKind, EventState
@@ -29,7 +30,7 @@ from db.models import Draft, Event, Question
 log = logging.getLogger(__name__)
 
 # A review request offers what a moderator usually decides at once.
-REVIEW_DECISIONS = [Decision.APPROVE, Decision.REJECT, Decision.EDIT]
+REVIEW_DECISIONS = [Decision.APPROVE, Decision.SET_ASIDE, Decision.EDIT]
 
 
 class DiscordPublisher:
@@ -43,6 +44,7 @@ class DiscordPublisher:
         self.boards = BoardKeeper(client, db, interval_s=board_edit_interval_s)
         self.notices = Notifier(client, db)
         self.guild_events = GuildEvents(client, db)
+        self.desk = DeskBoard(client, db, interval_s=card_edit_interval_s)
         self._posting: set[asyncio.Task[None]] = set()
         # Which event each question belongs to (it never moves), and which events also give
         # each question a card of its own (re-read whenever the event changes).
@@ -55,6 +57,8 @@ class DiscordPublisher:
             self._follow(event_id, question_id, votes_only=votes_only)
         else:
             self._in_background(self._find_then_follow(question_id, votes_only=votes_only))
+        if not votes_only:
+            self.desk.question_changed(question_id)
 
     def event_changed(self, event_id: int) -> None:
         self._cards_in.pop(event_id, None)
@@ -77,10 +81,12 @@ class DiscordPublisher:
             # asker is answered meanwhile, not after it.
             self._in_background(self.cards.post(question))
         self.boards.refresh(event_id)
+        self.desk.refresh(event_id)
 
     async def request_review(self, channel_id: int, question: Question) -> None:
         view = decision_buttons(question.id or 0, REVIEW_DECISIONS)
         self._in_background(safe.post(self._channel(channel_id), embed=embeds.review_request(question), view=view))
+        self.desk.refresh(question.event_id)
 
     async def announce_live(self, channel_id: int, question: Question) -> None:
         await safe.post(self._channel(channel_id), embed=embeds.now_answering(question))
@@ -125,6 +131,7 @@ class DiscordPublisher:
             await asyncio.gather(*list(self._posting), return_exceptions=True)
         await self.cards.flush()
         await self.boards.flush()
+        await self.desk.flush()
 
     def _follow(self, event_id: int, question_id: int, *, votes_only: bool) -> None:
         self.boards.refresh(event_id)

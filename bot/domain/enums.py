@@ -24,7 +24,7 @@ class QuestionStatus(StrEnum):
 
 
 class ReasonCode(StrEnum):
-    """Why a moderator rejected or dismissed a question."""
+    """Why a moderator set a question aside."""
 
     OFF_TOPIC = "off_topic"
     DUPLICATE = "duplicate"

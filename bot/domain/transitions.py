@@ -25,13 +25,12 @@ class Decision(StrEnum):
     """What a moderator can do to one question, in the order their buttons are shown."""
 
     APPROVE = "approve"
-    REJECT = "reject"
     LIVE = "live"
     ANSWER = "answer"
     PIN = "pin"
     UNPIN = "unpin"
     EDIT = "edit"
-    DISMISS = "dismiss"
+    SET_ASIDE = "aside"
     RESTORE = "restore"
     MERGE = "merge"
     UNMERGE = "unmerge"
@@ -40,13 +39,14 @@ class Decision(StrEnum):
 # A decision -> the question states it may be taken from.
 DECIDABLE_FROM: dict[Decision, frozenset[QuestionStatus]] = {
     Decision.APPROVE: frozenset({Status.PENDING_REVIEW}),
-    Decision.REJECT: frozenset({Status.PENDING_REVIEW}),
     Decision.LIVE: frozenset({Status.PUBLISHED}),
     Decision.ANSWER: frozenset({Status.LIVE, Status.PUBLISHED}),
     Decision.PIN: frozenset({Status.PUBLISHED, Status.LIVE}),
     Decision.UNPIN: frozenset({Status.PUBLISHED, Status.LIVE}),
     Decision.EDIT: frozenset({Status.PENDING_REVIEW, Status.PUBLISHED, Status.LIVE}),
-    Decision.DISMISS: frozenset({Status.PUBLISHED, Status.LIVE}),
+    # One verb for taking a question out, whether or not the audience has seen it yet; the
+    # ledger still says which it was (reject before publication, dismiss after).
+    Decision.SET_ASIDE: frozenset({Status.PENDING_REVIEW, Status.PUBLISHED, Status.LIVE}),
     Decision.RESTORE: frozenset({Status.DISMISSED, Status.ANSWERED}),
     Decision.MERGE: frozenset({Status.PENDING_REVIEW, Status.PUBLISHED}),
     Decision.UNMERGE: frozenset({Status.MERGED}),

@@ -25,15 +25,16 @@ async def decide(
     text: str | None = None,
     now: datetime | None = None,
 ) -> Question:
-    """Take one of the decisions that change only the question itself (approve, reject with a
-    ``reason``, dismiss with a ``reason``, restore, pin, unpin, answer, edit to ``text``)."""
+    """Take one of the decisions that change only the question itself (approve, set aside with a
+    ``reason``, restore, pin, unpin, answer, edit to ``text``)."""
     db = podium.db
     match decision:
         case Decision.APPROVE:
             question = await moderation.approve_question(db, question_id, moderator, now=now)
-        case Decision.REJECT | Decision.DISMISS:
-            set_aside = moderation.reject_question if decision is Decision.REJECT else moderation.dismiss_question
-            question = await set_aside(db, question_id, moderator, reason or ReasonCode.OTHER, note=note, now=now)
+        case Decision.SET_ASIDE:
+            question = await moderation.set_aside_question(
+                db, question_id, moderator, reason or ReasonCode.OTHER, note=note, now=now
+            )
         case Decision.RESTORE:
             question = await moderation.restore_question(db, question_id, moderator, now=now)
         case Decision.PIN | Decision.UNPIN:
@@ -54,8 +55,7 @@ async def decide(
 # The decisions an asker is told about (by DM, if they allow it).
 _NEWS = {
     Decision.APPROVE: News.PUBLISHED,
-    Decision.REJECT: News.SET_ASIDE,
-    Decision.DISMISS: News.SET_ASIDE,
+    Decision.SET_ASIDE: News.SET_ASIDE,
     Decision.ANSWER: News.ANSWERED,
 }
 

@@ -29,12 +29,11 @@ from bot.services.qa.moderation import (
     answer_live,
     approve_question,
     ban_asker,
-    dismiss_question,
     edit_question,
     mark_answered,
     mark_live,
     pin_question,
-    reject_question,
+    set_aside_question,
     take_next,
 )
 from bot.services.qa.questions import submit_question, withdraw_question
@@ -217,8 +216,9 @@ class _Replay:
                 await withdraw_question(db, question(line.q), member(line.user))
             case "approve":
                 await approve_question(db, question(line.q), by, now=now)
-            case "reject":
-                await reject_question(db, question(line.q), by, line.reason, note=line.note, now=now)
+            case "set_aside" | "reject" | "dismiss":
+                # Scripts written before the one verb still say reject or dismiss.
+                await set_aside_question(db, question(line.q), by, line.reason, note=line.note, now=now)
             case "edit":
                 await edit_question(db, question(line.q), by, line.text, now=now)
             case "pin":
@@ -231,8 +231,6 @@ class _Replay:
                 await answer_live(db, self.event_id, by, now=now)
             case "answer":
                 await mark_answered(db, question(line.q), by, now=now)
-            case "dismiss":
-                await dismiss_question(db, question(line.q), by, line.reason, note=line.note, now=now)
             case "merge":
                 await merge_questions(db, question(line.q), question(line.into), by, now=now)
             case "ban":

@@ -37,6 +37,7 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "unvote": ({"user", "q"}, set()),
     "withdraw": ({"user", "q"}, set()),
     "approve": ({"moderator", "q"}, set()),
+    "set_aside": ({"moderator", "q", "reason"}, {"note"}),
     "reject": ({"moderator", "q", "reason"}, {"note"}),
     "edit": ({"moderator", "q", "text"}, set()),
     "pin": ({"moderator", "q"}, set()),

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.domain.errors import NotFound
 from bot.services.qa.presenter import presented_event, presenter_screen
+from bot.web.console import Console, console_routes
 from bot.web.feed import KEEPALIVE_S, ScreenFeed, TooManyFollowers, Update
 from bot.web.pages import render_page, render_screen
 
@@ -45,8 +46,9 @@ def page_policy(nonce: str) -> str:
     )
 
 
-def create_app(feed: ScreenFeed) -> ASGIApp:
-    """The presenter app over ``feed``'s database, with security headers on every response."""
+def create_app(feed: ScreenFeed, console: Console | None = None) -> ASGIApp:
+    """The presenter app over ``feed``'s database, with security headers on every response; with
+    ``console``, the moderators' web console beside it (``bot.web.console``)."""
     db = feed.db
 
     async def page(request: Request) -> Response:
@@ -81,6 +83,7 @@ def create_app(feed: ScreenFeed) -> ASGIApp:
         routes=[
             Route("/present/{token}", page, methods=["GET"]),
             Route("/present/{token}/stream", stream, methods=["GET"]),
+            *(console_routes(console, page_policy=page_policy) if console is not None else []),
         ],
         exception_handlers={NotFound: _not_found, 404: _not_found},
     )

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from bot.domain.enums import EventState
 from bot.services.qa.presenter import Screen
+from db.models import Event
 
 _environment = Environment(
     loader=PackageLoader("bot.web", "templates"),
@@ -56,6 +57,23 @@ def render_page(screen: Screen, fragment: str, *, overlay: bool, nonce: str) -> 
         nonce=nonce,
         style=_asset("presenter.css"),
         script=_asset("presenter.js"),
+    )
+
+
+def render_sign_in(*, nonce: str) -> str:
+    """The console's sign-in page: one button, so that opening the link never uses it up."""
+    return _environment.get_template("console_sign_in.html").render(nonce=nonce)
+
+
+def render_console(event: Event | None, events: list[Event], *, csrf: str, nonce: str) -> str:
+    """The console: an event's queue (drawn by its script from JSON), or the server's events."""
+    return _environment.get_template("console.html").render(
+        event=event,
+        events=events,
+        csrf=csrf,
+        nonce=nonce,
+        style=_asset("console.css"),
+        script=_asset("console.js"),
     )
 
 

@@ -13,6 +13,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.settings import Settings
 from bot.web.app import create_app
+from bot.web.console import Console
 from bot.web.feed import ScreenFeed
 from db.engine import Database
 
@@ -88,6 +89,8 @@ class PresenterServer:
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._port = settings.presenter_port
+        # The moderators' console, served once the bot has the flows' context (``setup_hook``).
+        self.console: Console | None = None
 
     @property
     def serving(self) -> bool:
@@ -100,6 +103,10 @@ class PresenterServer:
             return self.settings.presenter_public_url.rstrip("/")
         host = self.settings.presenter_host
         return f"http://{f'[{host}]' if ':' in host else host}:{self._port}"
+
+    def console_link(self, secret: str) -> str:
+        """A moderator's one-use sign-in address for the web console."""
+        return f"{self.base_url}/console/sign-in/{secret}"
 
     def link(self, token: str, *, overlay: bool = False) -> str:
         """The private address of a presenter screen (``overlay``: the transparent variant for OBS)."""
@@ -118,7 +125,7 @@ class PresenterServer:
             return False
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(
-            create_app(self.feed),
+            create_app(self.feed, self.console),
             http=guarded_protocol(
                 header_timeout_s=self.settings.presenter_header_timeout_s,
                 max_connections=self.settings.presenter_max_connections,

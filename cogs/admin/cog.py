@@ -15,6 +15,16 @@ def _channel(channel_id: int | None) -> str:
     return f"<#{channel_id}>" if channel_id else "not set"
 
 
+# Discord shows a command with default member permissions only to members who hold them; a
+# server lets its moderator role see them there, which the bot itself cannot do.
+SEEING_THE_COMMANDS = (
+    "Moderators' commands (`/mod`, `/event`, `/report`, `/brief`, `/digest`, `/recap`, `/present`, `/console`) are "
+    "hidden from members without Manage Server. To let your moderator role use them: **Server Settings → "
+    "Integrations → Podium**, then add the role to each of those commands (or under *Roles & Members* for "
+    "all of them)."
+)
+
+
 def describe(settings: GuildSettings) -> str:
     roles = ", ".join(f"<@&{role}>" for role in settings.moderator_role_ids) or "none (Manage Server only)"
     return "\n".join(
@@ -25,6 +35,8 @@ def describe(settings: GuildSettings) -> str:
             f"Recap channel: {_channel(settings.recap_channel_id)}",
             f"Time zone: {settings.timezone}",
             f"A card per question in new events: {'on' if settings.event_defaults.get('question_cards') else 'off'}",
+            "",
+            SEEING_THE_COMMANDS,
         ]
     )
 

@@ -5,7 +5,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import safe
-from bot.discord.actors import actor_from
+from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import client_of, podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
@@ -23,7 +23,12 @@ class Drafts(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    report = app_commands.Group(name="report", description="The event's report, which drafts cite", guild_only=True)
+    report = app_commands.Group(
+        name="report",
+        description="The event's report, which drafts cite",
+        guild_only=True,
+        default_permissions=MODERATORS_ONLY,
+    )
 
     @report.command(name="add", description="Attach the event's report (PDF, Markdown, text or HTML)")
     @app_commands.describe(file="The report file", event=EVENT_HELP)
@@ -53,6 +58,7 @@ class Drafts(commands.Cog):
     @app_commands.command(name="brief", description="What the report says about a question (moderators)")
     @app_commands.describe(question="The question's number, e.g. 12")
     @app_commands.guild_only()
+    @app_commands.default_permissions(MODERATORS_ONLY)
     async def brief(self, interaction: discord.Interaction, question: int) -> None:
         podium = podium_of(interaction)
         await get_question(podium.db, question)  # an unknown number is refused before any work
@@ -65,6 +71,7 @@ class Drafts(commands.Cog):
     @app_commands.describe(event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.guild_only()
+    @app_commands.default_permissions(MODERATORS_ONLY)
     async def digest(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event, states=WORKING)
         await safe.defer(interaction)
@@ -77,6 +84,7 @@ class Drafts(commands.Cog):
     @app_commands.describe(event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.guild_only()
+    @app_commands.default_permissions(MODERATORS_ONLY)
     async def recap(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event, states=WORKING)
         await safe.defer(interaction)

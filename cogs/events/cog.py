@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import safe
-from bot.discord.actors import actor_from
+from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import client_of, podium_of
 from bot.discord.options import event_autocomplete
 from bot.discord.render import quote
@@ -44,6 +44,7 @@ def describe(event: Event) -> str:
 
 
 @app_commands.guild_only()
+@app_commands.default_permissions(MODERATORS_ONLY)
 class EventCommands(commands.GroupCog, group_name="event", group_description="Run Podium events (moderators)"):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
@@ -169,6 +170,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         profanity="What the profanity filter does",
         trending_half_life_minutes="How fast votes fade in the trending order",
         cards="Also post a card per question (small events; the board shows the top questions anyway)",
+        abuse_threshold="Hold for review a question the abuse classifier scores this or more (1 = off)",
     )
     @app_commands.autocomplete(event=event_autocomplete)
     async def settings_command(
@@ -185,6 +187,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         profanity: ProfanityPolicy | None = None,
         trending_half_life_minutes: app_commands.Range[int, 1, 1440] | None = None,
         cards: bool | None = None,
+        abuse_threshold: app_commands.Range[float, 0.0, 1.0] | None = None,
     ) -> None:
         changes = {
             "premoderation": premoderation,
@@ -197,6 +200,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             "profanity": profanity,
             "trending_half_life_s": trending_half_life_minutes * 60 if trending_half_life_minutes else None,
             "question_cards": cards,
+            "abuse_threshold": abuse_threshold,
         }
         changes = {name: value for name, value in changes.items() if value is not None}
         podium = podium_of(interaction)
@@ -205,6 +209,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         updated = await events.update_event(podium.db, event_id, actor_from(interaction), **changes)
         if changes:
             podium.publisher.event_changed(event_id)
+        abuse = "off" if updated.abuse_threshold >= 1 else f"holds for review from {updated.abuse_threshold:.2f}"
         lines = [
             f"Pre-moderation: {'on' if updated.premoderation else 'off'}",
             f"Anonymous questions: {'allowed' if updated.allow_anonymous else 'not allowed'}",
@@ -215,6 +220,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             f"Profanity filter: {updated.profanity.value}",
             f"Trending half-life: {updated.trending_half_life_s // 60} min",
             f"A card per question: {'on' if updated.question_cards else 'off (the board only)'}",
+            f"Abuse classifier: {abuse}",
         ]
         await safe.reply(interaction, f"{describe(updated)}\n" + "\n".join(lines))
 

@@ -1,11 +1,16 @@
-"""Moderator commands: /queue, /next, /answered, /ban and /unban."""
+"""Moderator commands, grouped under /mod (queue, next, answered, ban, unban).
+
+Hidden from members by default: Discord shows a command whose ``default_member_permissions``
+the member lacks to no one but administrators, and a server lets a moderator role see it under
+Server Settings → Integrations (``/podium-setup`` says so). Every command still checks that the
+person moderates, since a server may show it to anyone."""
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import safe
-from bot.discord.actors import actor_from
+from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
@@ -17,7 +22,14 @@ from bot.services.qa.moderation import AfterLive
 from bot.services.qa.ranking import Order
 from bot.services.sense.themes import refresh_themes
 from cogs.moderation.queue import QuestionPicker, QueuePageButton, queue_page
-from cogs.moderation.views import MergeSelect, ModerateButton, ReasonSelect, confirm
+from cogs.moderation.views import (
+    MergeIntoButton,
+    MergeSelect,
+    ModerateButton,
+    NextButton,
+    SetAsideButton,
+    confirm,
+)
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
 
@@ -26,10 +38,13 @@ class Moderation(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="queue", description="The questions waiting, for moderators")
+    mod = app_commands.Group(
+        name="mod", description="Run the Q&A (moderators)", guild_only=True, default_permissions=MODERATORS_ONLY
+    )
+
+    @mod.command(name="queue", description="The questions waiting, for moderators")
     @app_commands.describe(sort="How to order the queue", event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
-    @app_commands.guild_only()
     async def queue_command(
         self, interaction: discord.Interaction, sort: Order = Order.TOP, event: int | None = None
     ) -> None:
@@ -44,10 +59,9 @@ class Moderation(commands.Cog):
         embed, view = await queue_page(interaction, chosen.id, sort, 0)
         await safe.reply(interaction, embed=embed, view=view)
 
-    @app_commands.command(name="next", description="Take the top question of the queue live")
+    @mod.command(name="next", description="Take the top question of the queue live")
     @app_commands.describe(previous="What happens to the question being answered now", event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
-    @app_commands.guild_only()
     async def next_command(
         self, interaction: discord.Interaction, previous: AfterLive = AfterLive.ANSWERED, event: int | None = None
     ) -> None:
@@ -57,19 +71,17 @@ class Moderation(commands.Cog):
         )
         await confirm(interaction, change.live, Decision.LIVE)
 
-    @app_commands.command(name="answered", description="Mark the question being answered now as answered")
+    @mod.command(name="answered", description="Mark the question being answered now as answered")
     @app_commands.describe(event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
-    @app_commands.guild_only()
     async def answered_command(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event, states=WORKING)
         answered = await decisions.answer_live(podium_of(interaction), chosen.id, actor_from(interaction))
         await confirm(interaction, answered, Decision.ANSWER)
 
-    @app_commands.command(name="ban", description="Stop a member from asking and voting in an event")
+    @mod.command(name="ban", description="Stop a member from asking and voting in an event")
     @app_commands.describe(member="Who to stop", reason="Why (kept in the moderation ledger)", event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
-    @app_commands.guild_only()
     async def ban_command(
         self,
         interaction: discord.Interaction,
@@ -83,10 +95,9 @@ class Moderation(commands.Cog):
         )
         await safe.reply(interaction, f"{member.mention} can no longer ask or vote in “{quote(chosen.title)}”.")
 
-    @app_commands.command(name="unban", description="Let a banned member ask and vote again")
+    @mod.command(name="unban", description="Let a banned member ask and vote again")
     @app_commands.describe(member="Who to let back", event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
-    @app_commands.guild_only()
     async def unban_command(
         self, interaction: discord.Interaction, member: discord.Member, event: int | None = None
     ) -> None:
@@ -96,5 +107,7 @@ class Moderation(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(ModerateButton, ReasonSelect, MergeSelect, QuestionPicker, QueuePageButton)
+    bot.add_dynamic_items(
+        ModerateButton, SetAsideButton, MergeSelect, MergeIntoButton, NextButton, QuestionPicker, QueuePageButton
+    )
     await bot.add_cog(Moderation(bot))

@@ -7,13 +7,24 @@ polite refusal as a real click by a non-moderator.
 """
 
 import re
-from typing import Literal, cast
 
 import discord
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
-from bot.discord.buttons import DECISIONS, MODERATE, decision_button, decision_buttons
+from bot.discord.buttons import (
+    DECISIONS,
+    MERGE_INTO,
+    MODERATE,
+    REASONS,
+    SET_ASIDE,
+    TAKE_NEXT,
+    decision_button,
+    decision_buttons,
+    merge_into_button,
+    next_button,
+    set_aside_button,
+)
 from bot.discord.client import podium_of
 from bot.discord.errors import guarded
 from bot.discord.forms import PersistentForm
@@ -24,18 +35,14 @@ from bot.domain.transitions import Decision
 from bot.flows import moderation as decisions
 from bot.flows.context import Podium
 from bot.services.qa import moderation
+from bot.services.qa.moderation import AfterLive
 from bot.services.qa.questions import get_question
 from bot.services.qa.ranking import rank_questions
 from bot.services.sense.dedup import suggest_similar
 from db.models import Question
 
-REASONS = {
-    ReasonCode.OFF_TOPIC: "Off-topic",
-    ReasonCode.DUPLICATE: "Duplicate",
-    ReasonCode.INAPPROPRIATE: "Inappropriate",
-    ReasonCode.ALREADY_ANSWERED: "Already answered",
-    ReasonCode.OTHER: "Other (add a note)",
-}
+# Buttons drawn before "set aside" was one verb still say which of the two it was.
+_RENAMED = {"reject": Decision.SET_ASIDE.value, "dismiss": Decision.SET_ASIDE.value}
 
 
 def actions_view(question: Question) -> discord.ui.View:
@@ -54,17 +61,19 @@ class ModerateButton(discord.ui.DynamicItem[discord.ui.Button], template=MODERAT
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> "ModerateButton":
-        return cls(Decision(match["action"]), int(match["question"]), item)  # ValueError: not ours
+        action = _RENAMED.get(match["action"], match["action"])
+        return cls(Decision(action), int(match["question"]), item)  # ValueError: not ours
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         podium, moderator = podium_of(interaction), actor_from(interaction)
         qid, decision = self.question_id, self.decision
-        if decision in (Decision.REJECT, Decision.DISMISS):
+        if decision is Decision.SET_ASIDE:
             await moderation.question_for_moderator(podium.db, qid, moderator)
             view = discord.ui.View(timeout=None)
-            view.add_item(ReasonSelect(cast(SetAside, decision.value), qid))
-            await safe.reply(interaction, f"Why should question #{qid} be {DECISIONS[decision].done}?", view=view)
+            for reason in REASONS:
+                view.add_item(SetAsideButton(reason, qid))
+            await safe.reply(interaction, f"Why should question #{qid} be set aside?", view=view)
         elif decision is Decision.EDIT:
             question = await moderation.question_for_moderator(podium.db, qid, moderator)
             await safe.open_modal(interaction, EditModal(question.id or 0, question.text))
@@ -83,37 +92,30 @@ class ModerateButton(discord.ui.DynamicItem[discord.ui.Button], template=MODERAT
             await confirm(interaction, await decisions.decide(podium, decision, qid, moderator), decision)
 
 
-SetAside = Literal["reject", "dismiss"]
+class SetAsideButton(discord.ui.DynamicItem[discord.ui.Button], template=SET_ASIDE):
+    """Set a question aside for one reason in one click, waiting for review, published or live
+    alike; "other" asks for a note first."""
 
-
-class ReasonSelect(
-    discord.ui.DynamicItem[discord.ui.Select], template=r"podium:reason:(?P<action>reject|dismiss):(?P<question>\d+)"
-):
-    """Choose why a question is rejected or dismissed; "other" asks for a note."""
-
-    def __init__(self, action: SetAside, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id=check_custom_id(f"podium:reason:{action}:{question_id}"),
-                placeholder="Choose a reason",
-                options=[discord.SelectOption(label=label, value=code.value) for code, label in REASONS.items()],
-            )
-        )
-        self.action, self.question_id = action, question_id
+    def __init__(self, reason: ReasonCode, question_id: int, item: discord.ui.Button | None = None) -> None:
+        super().__init__(item or set_aside_button(reason, question_id))
+        self.reason, self.question_id = reason, question_id
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
-    ) -> "ReasonSelect":
-        return cls(cast(SetAside, match["action"]), int(match["question"]))
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> "SetAsideButton":
+        return cls(ReasonCode(match["reason"]), int(match["question"]), item)  # ValueError: not ours
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        reason = ReasonCode(self.item.values[0])
-        if reason is ReasonCode.OTHER:
-            await safe.open_modal(interaction, NoteModal(self.action, self.question_id))
+        if self.reason is ReasonCode.OTHER:
+            # Checked before the form opens, so a member never types a note only to be refused.
+            await moderation.question_for_moderator(
+                podium_of(interaction).db, self.question_id, actor_from(interaction)
+            )
+            await safe.open_modal(interaction, NoteModal(self.question_id))
             return
-        await set_aside(interaction, self.action, self.question_id, reason, None)
+        await set_aside(interaction, self.question_id, self.reason, None)
 
 
 class MergeSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"podium:merge:(?P<question>\d+)"):
@@ -141,6 +143,45 @@ class MergeSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"podium:m
         await confirm(interaction, merge.question, Decision.MERGE)
 
 
+class MergeIntoButton(discord.ui.DynamicItem[discord.ui.Button], template=MERGE_INTO):
+    """The desk's suggested merge, done in one click."""
+
+    def __init__(self, question_id: int, into_id: int, item: discord.ui.Button | None = None) -> None:
+        super().__init__(item or merge_into_button(question_id, into_id))
+        self.question_id, self.into_id = question_id, into_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> "MergeIntoButton":
+        return cls(int(match["question"]), int(match["into"]), item)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        merge = await decisions.merge(podium_of(interaction), self.question_id, self.into_id, actor_from(interaction))
+        await confirm(interaction, merge.question, Decision.MERGE)
+
+
+class NextButton(discord.ui.DynamicItem[discord.ui.Button], template=TAKE_NEXT):
+    """The desk's *Next*: the top of the queue goes live, the live question is marked answered."""
+
+    def __init__(self, event_id: int, item: discord.ui.Button | None = None) -> None:
+        super().__init__(item or next_button(event_id))
+        self.event_id = event_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> "NextButton":
+        return cls(int(match["event"]), item)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        podium = podium_of(interaction)
+        change = await decisions.take_next(podium, self.event_id, actor_from(interaction), previous=AfterLive.ANSWERED)
+        await confirm(interaction, change.live, Decision.LIVE)
+
+
 async def merge_candidates(podium: Podium, question: Question) -> list[Question]:
     """The questions this one most likely repeats first (its closest match, then similar ones),
     then the top of the queue."""
@@ -151,23 +192,25 @@ async def merge_candidates(podium: Podium, question: Question) -> list[Question]
     return [ranked.get(i) or await get_question(podium.db, i) for i in wanted]
 
 
-class NoteModal(PersistentForm, template=r"podium:form:note:(?P<action>reject|dismiss):(?P<question>\d+)"):
-    def __init__(self, action: SetAside, question_id: int) -> None:
+class NoteModal(PersistentForm, template=r"podium:form:note:(?P<question>\d+)"):
+    """Why a question is set aside, in the moderator's words (the reason "other")."""
+
+    def __init__(self, question_id: int) -> None:
         super().__init__(
             title=f"Why is #{question_id} set aside?",
             timeout=15 * 60,
-            custom_id=check_custom_id(f"podium:form:note:{action}:{question_id}"),
+            custom_id=check_custom_id(f"podium:form:note:{question_id}"),
         )
-        self.action, self.question_id = action, question_id
+        self.question_id = question_id
         self.note = discord.ui.TextInput(label="Reason", max_length=moderation.NOTE_MAX, custom_id="note")
         self.add_item(self.note)
 
     @classmethod
     def from_custom_id(cls, match: re.Match[str]) -> "NoteModal":
-        return cls(cast(SetAside, match["action"]), int(match["question"]))
+        return cls(int(match["question"]))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await set_aside(interaction, self.action, self.question_id, ReasonCode.OTHER, self.note.value)
+        await set_aside(interaction, self.question_id, ReasonCode.OTHER, self.note.value)
 
 
 class EditModal(PersistentForm, template=r"podium:form:edit:(?P<question>\d+)"):
@@ -201,14 +244,12 @@ class EditModal(PersistentForm, template=r"podium:form:edit:(?P<question>\d+)"):
         await confirm(interaction, edited, Decision.EDIT)
 
 
-async def set_aside(
-    interaction: discord.Interaction, action: SetAside, question_id: int, reason: ReasonCode, note: str | None
-) -> None:
-    decision = Decision(action)
+async def set_aside(interaction: discord.Interaction, question_id: int, reason: ReasonCode, note: str | None) -> None:
+    """Set the question aside through the flow and confirm it to the moderator."""
     question = await decisions.decide(
-        podium_of(interaction), decision, question_id, actor_from(interaction), reason=reason, note=note
+        podium_of(interaction), Decision.SET_ASIDE, question_id, actor_from(interaction), reason=reason, note=note
     )
-    await confirm(interaction, question, decision)
+    await confirm(interaction, question, Decision.SET_ASIDE)
 
 
 async def confirm(interaction: discord.Interaction, question: Question, decision: Decision) -> None:

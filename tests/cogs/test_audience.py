@@ -1,10 +1,10 @@
 """The audience in Discord: asking four ways, the cards, voting, and their own questions."""
 
-from bot.domain.enums import LedgerAction, QuestionStatus
+from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
 from bot.services.qa.ledger import event_ledger
 from bot.services.qa.questions import get_question
 from tests.cogs.steps import ask, open_event, set_up_server
-from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
+from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text, review_requests
 from tests.harness.limits import IS_COMPONENTS_V2
 from tests.harness.payloads import (
     HOST,
@@ -161,8 +161,12 @@ async def test_with_premoderation_the_question_goes_to_the_moderators_channel(di
     sent = await discord_bot.send(slash(audience(1), "ask", text="Is this reviewed?"))
     assert "waiting for a moderator's review" in reply_text(sent)
     assert posted(sent, QA_CHANNEL_ID) == []
-    [review] = posted(sent, MODERATORS_CHANNEL_ID)
-    assert custom_ids(review) == ["podium:mod:approve:1", "podium:mod:reject:1", "podium:mod:edit:1"]
+    [review] = review_requests(sent, MODERATORS_CHANNEL_ID)
+    assert custom_ids(review) == [
+        "podium:mod:approve:1",
+        *(f"podium:aside:{r.value}:1" for r in ReasonCode),
+        "podium:mod:edit:1",
+    ]
 
 
 async def test_my_questions_and_withdraw(discord_bot):

@@ -9,7 +9,7 @@ from bot.domain.enums import QuestionStatus, ReasonCode
 from bot.services.qa.board import BOARD_SIZE, read_board
 from bot.services.qa.events import create_event, update_event
 from bot.services.qa.events import open_event as open_event_service
-from bot.services.qa.moderation import dismiss_question, mark_live
+from bot.services.qa.moderation import mark_live, set_aside_question
 from bot.services.qa.questions import submit_question
 from db.models import Question
 from tests.cogs.steps import ask, open_event
@@ -90,13 +90,13 @@ async def test_my_questions_shows_where_each_stands_and_why_one_was_set_aside(bo
     event_id = await open_event(board_bot)
     kept = await ask(board_bot, audience(1), "Will the report be costed?")
     dismissed = await ask(board_bot, audience(1), "What about the football?")
-    await dismiss_question(board_bot.db, dismissed, HOST_ACTOR, ReasonCode.OFF_TOPIC)
+    await set_aside_question(board_bot.db, dismissed, HOST_ACTOR, ReasonCode.OFF_TOPIC)
     sent = await board_bot.send(click(audience(1), board_bot.board(event_id), f"podium:mine:{event_id}"))
     [answer] = replies(sent)
     assert is_ephemeral(answer)
     text = reply_text(sent)
     assert f"#{kept}: in the queue" in text
-    assert f"#{dismissed}: dismissed (off-topic for this event)" in text
+    assert f"#{dismissed}: set aside by a moderator (off-topic for this event)" in text
 
 
 @pytest.mark.parametrize("count", [0, 1, 10, 1000])

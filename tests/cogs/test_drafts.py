@@ -131,7 +131,7 @@ async def test_the_queue_shows_how_each_question_stands_against_the_report(disco
     event_id = await open_event(discord_bot)
     await add_report(discord_bot, event_id)
     await ask(discord_bot, audience(1), "How is the programme funded by the land value levy?")
-    sent = await discord_bot.send(slash(MODERATOR, "queue"))
+    sent = await discord_bot.send(slash(MODERATOR, "mod queue"))
     page = replies(sent)[0]
     assert "📗" in page["embeds"][0]["description"]
     assert "the report covers it" in page["embeds"][0]["footer"]["text"]

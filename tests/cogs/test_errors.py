@@ -21,7 +21,7 @@ async def test_an_unexpected_error_gets_an_apology_with_an_id(discord_bot, monke
     qid = await ask(discord_bot, audience(1), "Will this break?")
     if entry == "command":
         monkeypatch.setattr("bot.services.qa.moderation.take_next", broken)
-        payload = slash(MODERATOR, "next")
+        payload = slash(MODERATOR, "mod next")
     else:
         monkeypatch.setattr(importlib.import_module("bot.flows.audience"), "toggle_vote", broken)
         payload = click(audience(2), discord_bot.card(qid), f"podium:vote:{qid}:up")

@@ -9,7 +9,7 @@ from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
 from bot.services.qa.ledger import event_ledger
 from bot.services.qa.questions import get_question
 from tests.cogs.steps import ask, open_event, set_up_server
-from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text
+from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text, review_requests
 from tests.harness.payloads import (
     MODERATOR,
     MODERATORS_CHANNEL_ID,
@@ -36,7 +36,7 @@ async def test_the_queue_is_private_and_ranked(discord_bot, event_id):
     quiet = await ask(discord_bot, audience(1), "A quiet question")
     popular = await ask(discord_bot, audience(2), "A popular question", anonymous=True)
     await discord_bot.send(click(audience(3), discord_bot.card(popular), f"podium:vote:{popular}:up"))
-    sent = await discord_bot.send(slash(MODERATOR, "queue"))
+    sent = await discord_bot.send(slash(MODERATOR, "mod queue"))
     page = last_reply(sent)
     assert is_ephemeral(page)
     lines = page["embeds"][0]["description"].splitlines()
@@ -48,14 +48,14 @@ async def test_the_queue_is_private_and_ranked(discord_bot, event_id):
 
 async def test_members_cannot_see_the_queue(discord_bot, event_id):
     await ask(discord_bot, audience(1), "Secret?", anonymous=True)
-    sent = await discord_bot.send(slash(audience(2), "queue"))
+    sent = await discord_bot.send(slash(audience(2), "mod queue"))
     assert reply_text(sent) == "Only this server's Podium moderators can do that."
     assert "Member 1" not in str([r.json for r in sent])
 
 
 async def test_picking_a_question_shows_what_can_be_done(discord_bot, event_id):
     qid = await ask(discord_bot, audience(1), "Pick me")
-    page = last_reply(await discord_bot.send(slash(MODERATOR, "queue")))
+    page = last_reply(await discord_bot.send(slash(MODERATOR, "mod queue")))
     message = discord_bot.message(callback_message_id(discord_bot, page))
     sent = await discord_bot.send(click(MODERATOR, message, f"podium:pick:{event_id}", values=[str(qid)]))
     assert custom_ids(last_reply(sent)) == [
@@ -63,7 +63,7 @@ async def test_picking_a_question_shows_what_can_be_done(discord_bot, event_id):
         f"podium:mod:answer:{qid}",
         f"podium:mod:pin:{qid}",
         f"podium:mod:edit:{qid}",
-        f"podium:mod:dismiss:{qid}",
+        *(f"podium:aside:{reason.value}:{qid}" for reason in ReasonCode),
         f"podium:mod:merge:{qid}",
     ]
 
@@ -76,19 +76,19 @@ def callback_message_id(discord_bot, body):
 
 async def test_next_takes_the_top_question_live_and_announces_it(discord_bot, event_id):
     qid = await ask(discord_bot, audience(1), "What comes first?")
-    sent = await discord_bot.send(slash(MODERATOR, "next"))
+    sent = await discord_bot.send(slash(MODERATOR, "mod next"))
     assert f"Question #{qid} is being answered now" in reply_text(sent)
     [announcement] = posted(sent, QA_CHANNEL_ID)
     assert announcement["embeds"][0]["title"] == f"🎙️ Now answering #{qid}"
     assert discord_bot.card(qid)["embeds"][0]["footer"]["text"] == "🎙️ Being answered now"
-    sent = await discord_bot.send(slash(MODERATOR, "answered"))
+    sent = await discord_bot.send(slash(MODERATOR, "mod answered"))
     assert f"Question #{qid} marked answered" in reply_text(sent)
     assert discord_bot.card(qid)["embeds"][0]["footer"]["text"] == "✅ Answered"
     assert (await get_question(discord_bot.db, qid)).answered_offset_s is not None
 
 
 async def test_next_with_an_empty_queue_says_so(discord_bot, event_id):
-    sent = await discord_bot.send(slash(MODERATOR, "next"))
+    sent = await discord_bot.send(slash(MODERATOR, "mod next"))
     assert "The queue is empty" in reply_text(sent)
 
 
@@ -96,37 +96,66 @@ async def test_review_approve_from_the_moderators_channel_publishes_the_card(dis
     await set_up_server(discord_bot)
     await open_event(discord_bot, premoderation=True)
     sent = await discord_bot.send(slash(audience(1), "ask", text="Please review me"))
-    [review] = posted(sent, MODERATORS_CHANNEL_ID)
+    [review] = review_requests(sent, MODERATORS_CHANNEL_ID)
     review_message = discord_bot.message(
         next(m["id"] for m in discord_bot.fake.messages.values() if m["embeds"] == review["embeds"])
     )
     sent = await discord_bot.send(click(MODERATOR, review_message, "podium:mod:approve:1"))
-    assert "Question #1 approved and published" in reply_text(sent)
+    assert "Question #1 published" in reply_text(sent)
     assert posted(sent, QA_CHANNEL_ID), "approving posts the public card"
     assert (await get_question(discord_bot.db, 1)).status is QuestionStatus.PUBLISHED
 
 
-async def test_reject_asks_for_a_reason_then_records_it(discord_bot, event_id):
+async def test_set_aside_is_one_click_with_its_reason_and_restore_undoes_it(discord_bot, event_id):
     qid = await ask(discord_bot, audience(1), "Off topic thing")
-    card = discord_bot.card(qid)
-    sent = await discord_bot.send(click(MODERATOR, card | {"components": _mod_row(qid)}, f"podium:mod:dismiss:{qid}"))
-    prompt = last_reply(sent)
-    assert custom_ids(prompt) == [f"podium:reason:dismiss:{qid}"]
-    message = {**chat_message(MODERATOR, ""), "components": prompt["components"], "author": card["author"]}
-    sent = await discord_bot.send(click(MODERATOR, message, f"podium:reason:dismiss:{qid}", values=["off_topic"]))
-    assert f"Question #{qid} dismissed" in reply_text(sent)
+    page = last_reply(await discord_bot.send(slash(MODERATOR, "mod queue")))
+    queue = discord_bot.message(callback_message_id(discord_bot, page))
+    picked = last_reply(await discord_bot.send(click(MODERATOR, queue, f"podium:pick:{event_id}", values=[str(qid)])))
+    message = {**chat_message(MODERATOR, ""), "components": picked["components"]}
+    # Two interactions from the queue: pick the question, press the reason.
+    sent = await discord_bot.send(click(MODERATOR, message, f"podium:aside:off_topic:{qid}"))
+    assert f"Question #{qid} set aside" in reply_text(sent)
     question = await get_question(discord_bot.db, qid)
     assert (question.status, question.reason) == (QuestionStatus.DISMISSED, ReasonCode.OFF_TOPIC)
-    assert "dismissed" in discord_bot.card(qid)["embeds"][0]["description"]
+    assert "set aside" in discord_bot.card(qid)["embeds"][0]["description"]
+    sent = await discord_bot.send(
+        click(MODERATOR, message | {"components": _mod_row(qid)}, f"podium:mod:restore:{qid}")
+    )
+    assert f"Question #{qid} back in the queue" in reply_text(sent)
+    assert (await get_question(discord_bot.db, qid)).status is QuestionStatus.PUBLISHED
+    actions = [e.action for e in await event_ledger(discord_bot.db, event_id)]
+    assert actions[-2:] == [LedgerAction.DISMISS, LedgerAction.RESTORE]
+
+
+async def test_a_question_waiting_for_review_is_set_aside_the_same_way_and_restored_to_review(discord_bot):
+    await set_up_server(discord_bot)
+    event_id = await open_event(discord_bot, premoderation=True)
+    sent = await discord_bot.send(slash(audience(1), "ask", text="You are all shills"))
+    [review] = review_requests(sent, MODERATORS_CHANNEL_ID)
+    assert f"podium:aside:inappropriate:{1}" in custom_ids(review)
+    message = {**chat_message(MODERATOR, ""), "components": review["components"]}
+    sent = await discord_bot.send(click(MODERATOR, message, "podium:aside:inappropriate:1"))
+    assert "Question #1 set aside" in reply_text(sent)
+    sent = await discord_bot.send(click(MODERATOR, message | {"components": _mod_row(1)}, "podium:mod:restore:1"))
+    assert (await get_question(discord_bot.db, 1)).status is QuestionStatus.PENDING_REVIEW
+    actions = [e.action for e in await event_ledger(discord_bot.db, event_id)]
+    assert actions[-2:] == [LedgerAction.REJECT, LedgerAction.RESTORE]
+
+
+async def test_a_button_drawn_before_the_one_verb_still_asks_for_a_reason(discord_bot, event_id):
+    qid = await ask(discord_bot, audience(1), "Old button")
+    message = {**chat_message(MODERATOR, ""), "components": [_row(f"podium:mod:dismiss:{qid}")]}
+    prompt = last_reply(await discord_bot.send(click(MODERATOR, message, f"podium:mod:dismiss:{qid}")))
+    assert custom_ids(prompt) == [f"podium:aside:{reason.value}:{qid}" for reason in ReasonCode]
 
 
 async def test_the_reason_other_opens_a_note_form(discord_bot, event_id):
     qid = await ask(discord_bot, audience(1), "Strange one")
-    message = {**chat_message(MODERATOR, ""), "components": [_select_row(f"podium:reason:dismiss:{qid}")]}
-    sent = await discord_bot.send(click(MODERATOR, message, f"podium:reason:dismiss:{qid}", values=["other"]))
+    message = {**chat_message(MODERATOR, ""), "components": [_row(f"podium:aside:other:{qid}")]}
+    sent = await discord_bot.send(click(MODERATOR, message, f"podium:aside:other:{qid}"))
     form = callback(sent)["data"]
     sent = await discord_bot.send(modal_submit(MODERATOR, form, {"Reason": "asked in the wrong event"}))
-    assert f"Question #{qid} dismissed" in reply_text(sent)
+    assert f"Question #{qid} set aside" in reply_text(sent)
     assert (await get_question(discord_bot.db, qid)).reason_note == "asked in the wrong event"
 
 
@@ -144,19 +173,19 @@ async def test_edit_opens_a_form_with_the_text_and_keeps_the_original(discord_bo
 
 
 async def test_ban_and_unban(discord_bot, event_id):
-    sent = await discord_bot.send(slash(MODERATOR, "ban", member=audience(9), reason="flooding"))
+    sent = await discord_bot.send(slash(MODERATOR, "mod ban", member=audience(9), reason="flooding"))
     assert "can no longer ask" in reply_text(sent)
     sent = await discord_bot.send(slash(audience(9), "ask", text="Let me in"))
     assert "stopped you from asking" in reply_text(sent)
-    await discord_bot.send(slash(MODERATOR, "unban", member=audience(9)))
+    await discord_bot.send(slash(MODERATOR, "mod unban", member=audience(9)))
     assert await ask(discord_bot, audience(9), "Thank you") == 1
     actions = [e.action for e in await event_ledger(discord_bot.db, event_id)]
     assert actions[-2:] == [LedgerAction.BAN, LedgerAction.UNBAN]
 
 
 def _mod_row(qid: int) -> list[dict]:
-    actions = ["approve", "reject", "live", "answer", "pin"]
-    extra = ["unpin", "edit", "dismiss", "restore", "merge"]
+    actions = ["approve", "aside", "live", "answer", "pin"]
+    extra = ["unpin", "edit", "restore", "merge"]
     return [
         {"type": 1, "components": [_button(f"podium:mod:{a}:{qid}") for a in actions]},
         {"type": 1, "components": [_button(f"podium:mod:{a}:{qid}") for a in extra]},
@@ -167,6 +196,5 @@ def _button(custom_id: str) -> dict:
     return {"type": 2, "style": 2, "label": "x", "custom_id": custom_id}
 
 
-def _select_row(custom_id: str) -> dict:
-    options = [{"label": code.value, "value": code.value} for code in ReasonCode]
-    return {"type": 1, "components": [{"type": 3, "custom_id": custom_id, "options": options}]}
+def _row(custom_id: str) -> dict:
+    return {"type": 1, "components": [_button(custom_id)]}

@@ -23,8 +23,8 @@ def dm_attempts(bot) -> int:
 
 async def test_the_asker_is_told_when_their_question_goes_live_and_is_answered(board_bot, event_id):
     qid = await ask(board_bot, audience(1), "What comes first?")
-    await board_bot.send(slash(MODERATOR, "next"))
-    await board_bot.send(slash(MODERATOR, "answered"))
+    await board_bot.send(slash(MODERATOR, "mod next"))
+    await board_bot.send(slash(MODERATOR, "mod answered"))
     texts = dm_texts(board_bot, audience(1))
     assert texts[0].startswith(f"Your question #{qid} in “Launch of the Housing Report” is being answered now.")
     assert texts[1].startswith(f"Your question #{qid} in “Launch of the Housing Report” has been answered.")
@@ -35,7 +35,7 @@ async def test_a_member_who_turned_notices_off_gets_none(board_bot, event_id):
     sent = await board_bot.send(slash(audience(1), "notify", on=False))
     assert "No more direct messages" in reply_text(sent)
     await ask(board_bot, audience(1), "What comes first?")
-    await board_bot.send(slash(MODERATOR, "next"))
+    await board_bot.send(slash(MODERATOR, "mod next"))
     assert dm_texts(board_bot, audience(1)) == []
     assert dm_attempts(board_bot) == 0
 
@@ -43,14 +43,14 @@ async def test_a_member_who_turned_notices_off_gets_none(board_bot, event_id):
 async def test_a_refused_dm_is_recorded_and_not_tried_again(board_bot, event_id):
     board_bot.fake.closed_dms.add(audience(1).user_id)
     await ask(board_bot, audience(1), "What comes first?")
-    await board_bot.send(slash(MODERATOR, "next"))
+    await board_bot.send(slash(MODERATOR, "mod next"))
     refused = [r for r in board_bot.fake.requests if r.status == 403]
     assert len(refused) == 1, "Discord said 50007 once"
-    await board_bot.send(slash(MODERATOR, "answered"))
+    await board_bot.send(slash(MODERATOR, "mod answered"))
     assert dm_attempts(board_bot) == 1, "not tried again"
     # Turning notices on again is the member saying they opened their DMs.
     board_bot.fake.closed_dms.clear()
     await board_bot.send(slash(audience(1), "notify", on=True))
     await ask(board_bot, audience(1), "And what comes next?")
-    await board_bot.send(slash(MODERATOR, "next"))
+    await board_bot.send(slash(MODERATOR, "mod next"))
     assert len(dm_texts(board_bot, audience(1))) == 1

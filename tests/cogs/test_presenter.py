@@ -69,7 +69,7 @@ async def test_a_question_taken_live_with_next_is_on_the_screen(discord_bot):
     before = (await fetch(projector))[1]
     assert "The panel will take the next question shortly" in before
 
-    assert "is being answered now" in reply_text(await discord_bot.send(slash(MODERATOR, "next")))
+    assert "is being answered now" in reply_text(await discord_bot.send(slash(MODERATOR, "mod next")))
     live = (await fetch(projector))[1].split('class="live"', 1)[1].split("</section>", 1)[0]
     assert "How will the rent cap be funded?" in live
     assert "Asked by Member 1" in live

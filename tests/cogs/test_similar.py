@@ -91,7 +91,7 @@ async def test_the_queue_sorts_by_theme(discord_bot):
             audience(n),
             text,
         )
-    sent = await discord_bot.send(slash(MODERATOR, "queue", sort="theme"))
+    sent = await discord_bot.send(slash(MODERATOR, "mod queue", sort="theme"))
     assert callback(sent)["type"] == 5, "clustering may take a moment: the queue is deferred first"
     lines = reply_text(sent).splitlines()[2:]
     assert [line.split("] ")[0].split("[")[1] for line in lines] == ["rent caps, caps students"] * 2 + ["other"]

@@ -42,3 +42,36 @@ async def open_screen(page: Any, link: str) -> None:
     """Open a presenter page and wait until its event stream is answering."""
     async with page.expect_response(lambda response: response.url == link.split("?")[0] + "/stream"):
         await page.goto(link)
+
+
+# The question in the console's first row, and whether a question's row is gone from the table.
+FIRST_ROW = "() => Number(document.querySelector('#questions tr')?.dataset.question || 0)"
+ROW_GONE = "id => !document.querySelector(`#questions tr[data-question='${id}']`)"
+
+
+async def open_console(page: Any, link: str, event_url: str) -> None:
+    """Sign in with a console link (its page's button), then open an event's queue and wait for
+    its event stream and its questions drawn."""
+    await page.goto(link)
+    async with page.expect_navigation():
+        await page.click("#sign-in")
+    async with (
+        page.expect_response(lambda response: response.url == event_url + "/questions"),
+        page.expect_response(lambda response: response.url == event_url + "/stream"),
+    ):
+        await page.goto(event_url)
+    # The script has drawn the questions once it has set their version.
+    await page.wait_for_function("() => document.body.dataset.version")
+
+
+async def triage(page: Any, keys: list[str], *, clock: Any) -> list[tuple[int, str, float, float]]:
+    """Press each key on the first row, waiting each time for that question to leave the view;
+    (question, key, when pressed, when gone, by ``clock``) for each decision."""
+    decided = []
+    for key in keys:
+        question = await page.evaluate(FIRST_ROW)
+        pressed = clock()
+        await page.keyboard.press(key)
+        await page.wait_for_function(ROW_GONE, arg=question, polling="raf")
+        decided.append((question, key, pressed, clock()))
+    return decided

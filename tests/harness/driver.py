@@ -91,9 +91,9 @@ class DiscordHarness:
     async def settle(self, *, ignoring: tuple[asyncio.Task, ...] = ()) -> None:
         """Wait until every task the bot started (handlers, card edits) has finished.
 
-        A view or modal waiting out its timeout, and the presenter screen's server waiting for
-        requests, are not work in progress, so they are not waited for; nor are the caller's own
-        long-running tasks named in ``ignoring``.
+        A view or modal waiting out its timeout, the web server waiting for requests or serving
+        a browser's, and a browser driven from this loop are not work in progress, so they are
+        not waited for; nor are the caller's own long-running tasks named in ``ignoring``.
         """
         skip = {asyncio.current_task(), *ignoring}
         while pending := [t for t in asyncio.all_tasks() if t not in skip and not t.done() and not _idle(t)]:
@@ -132,7 +132,18 @@ async def use_question_cards(db: Database) -> None:
 
 
 def _idle(task: asyncio.Task) -> bool:
-    return task.get_coro().__qualname__.endswith("__timeout_task_impl") or task.get_name() == SERVER_TASK
+    # A request to the bot's web server (a console's event stream stays open) is the browser's
+    # doing, not work the bot started; what it starts (a card post) is waited for.
+    # Nor is a browser driven from the same loop (Playwright's connection to it).
+    coroutine = task.get_coro()
+    code = getattr(coroutine, "cr_code", None)
+    if code is not None and "/playwright/" in code.co_filename:
+        return True
+    name = coroutine.__qualname__
+    if name.endswith(("__timeout_task_impl", "RequestResponseCycle.run_asgi")):
+        return True
+    # Starlette streams a response (an event stream) from tasks of its own.
+    return task.get_name() == SERVER_TASK or task.get_name().startswith("starlette.responses.StreamingResponse")
 
 
 def callback(sent: list[Request]) -> dict[str, Any]:
@@ -201,3 +212,8 @@ def texts(message: dict[str, Any]) -> str:
 
 def posted(sent: list[Request], channel_id: int) -> list[dict[str, Any]]:
     return [r.json for r in sent if r.method == "POST" and r.path == f"/channels/{channel_id}/messages"]
+
+
+def review_requests(sent: list[Request], channel_id: int) -> list[dict[str, Any]]:
+    """The review requests posted in the moderators' channel (not the desk beside them)."""
+    return [m for m in posted(sent, channel_id) if m["embeds"][0]["title"].startswith("Waiting for review")]

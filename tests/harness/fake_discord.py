@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tests.harness.commands import command_errors
 from tests.harness.limits import IS_COMPONENTS_V2, layout_problems
 
 if TYPE_CHECKING:
@@ -180,6 +181,8 @@ class FakeDiscord:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     # Files members attached, served as Discord's CDN serves them.
     attachments: dict[str, bytes] = field(default_factory=dict)
+    # The server's members as GET /guilds/{guild}/members/{user} answers (user id -> member object).
+    members: dict[int, dict[str, Any]] = field(default_factory=dict)
     port: int = 0
     # Discord's gateway too, for a bot that connects as a real one does (tests/harness/fake_gateway.py).
     gateway: "FakeGateway | None" = None
@@ -353,8 +356,17 @@ class FakeDiscord:
             return _json(self._edit_message(int(parts[1]), int(parts[3]), body))
         if parts[0] == "channels" and "pins" in parts and method == "PUT":
             return web.Response(status=204)
+        if parts[0] == "guilds" and parts[2:3] == ["members"] and len(parts) == 4 and method == "GET":
+            member = self.members.get(int(parts[3]))
+            if member is None:
+                return _json({"message": "Unknown Member", "code": 10007}, status=404)
+            return _json(member)
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
-            return _json([{**c, "id": str(snowflake()), "application_id": str(APPLICATION_ID)} for c in body])
+            if errors := command_errors(body):
+                return _json(refusal(errors), status=400)
+            # Discord answers with each command whole, its defaults filled in.
+            stored = [{"description": "", **c, "id": str(snowflake()), "version": str(snowflake())} for c in body]
+            return _json([{**c, "application_id": str(APPLICATION_ID)} for c in stored])
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _refuse_layout(self, creates: bool, parts: list[str], body: Any) -> web.Response | None:

@@ -59,3 +59,27 @@ async def test_without_limits_the_fake_sends_no_rate_limit_headers():
         fake.stop()
     assert {a.status for a in answers} == {200}
     assert not any("X-RateLimit-Limit" in a.headers for a in answers)
+
+
+async def test_commands_discord_would_refuse_are_refused():
+    fake = FakeDiscord()
+    fake.start()
+    try:
+        route = f"applications/{APPLICATION_ID}/guilds/1/commands"
+        subcommand = {"type": 1, "name": "next", "description": "Next", "default_member_permissions": "32"}
+        refused = [
+            [{"name": "mod", "description": "Moderators", "default_member_permissions": "manage_guild"}],
+            [{"name": "mod", "description": "Moderators", "options": [subcommand]}],
+            [{"name": "Mod", "description": "Moderators"}],
+            [{"name": "mod", "description": ""}],
+        ]
+        async with aiohttp.ClientSession(fake.base_url + "/") as http:
+            answers = [await http.put(route, json=body) for body in refused]
+            errors = [(await a.json())["code"] for a in answers]
+            good = {"name": "mod", "description": "Moderators", "default_member_permissions": "32"}
+            accepted = await http.put(route, json=[good])
+        assert [a.status for a in answers] == [400] * len(refused)
+        assert set(errors) == {50035}
+        assert accepted.status == 200
+    finally:
+        fake.stop()

@@ -66,7 +66,7 @@ async def test_a_banned_member_can_neither_ask_nor_vote(discord_bot):
     await set_up_server(discord_bot)
     await open_event(discord_bot)
     qid = await ask(discord_bot, audience(1), "Will the levy be phased in?")
-    await discord_bot.send(slash(MODERATOR, "ban", member=SPAMMER, reason="flooding"))
+    await discord_bot.send(slash(MODERATOR, "mod ban", member=SPAMMER, reason="flooding"))
 
     sent = await discord_bot.send(slash(SPAMMER, "ask", text="Let me in anyway"))
     assert "A moderator has stopped you from asking questions in this event." in reply_text(sent)

@@ -72,10 +72,12 @@ async def test_a_recap_never_names_a_theme_after_words_of_dismissed_questions(di
         await ask(discord_bot, audience(3), "Is the land levy just zorblax grift?"),
         await ask(discord_bot, audience(4), "Would zorblax grift councils spend the land levy?"),
     ]
-    await discord_bot.send(slash(MODERATOR, "queue", sort="theme"))
+    await discord_bot.send(slash(MODERATOR, "mod queue", sort="theme"))
     for question in dismissed:
-        sent = await discord_bot.send(choose(f"podium:reason:dismiss:{question}", "off_topic"))
-        assert "dismissed" in reply_text(sent), reply_text(sent)
+        button = f"podium:aside:off_topic:{question}"  # the queue's one-click "Off-topic"
+        row = {"type": 1, "components": [{"type": 2, "style": 4, "label": "Off-topic", "custom_id": button}]}
+        sent = await discord_bot.send(click(MODERATOR, {**chat_message(MODERATOR, ""), "components": [row]}, button))
+        assert "set aside" in reply_text(sent), reply_text(sent)
     for n, question in enumerate(kept):
         await discord_bot.send(click(audience(10 + n), discord_bot.card(question), f"podium:vote:{question}:up"))
     await discord_bot.send(slash(HOST, "event close", event=event_id))

@@ -38,7 +38,7 @@ async def stored(bot) -> list[Question]:
 async def test_a_banned_member_cannot_forward_others_messages(discord_bot):
     await set_up_server(discord_bot)
     await open_event(discord_bot)
-    await discord_bot.send(slash(MODERATOR, "ban", member=FORWARDER, reason="flooding"))
+    await discord_bot.send(slash(MODERATOR, "mod ban", member=FORWARDER, reason="flooding"))
     for n in range(3):
         sent = await discord_bot.send(forward(FORWARDER, chat_message(audience(40 + n), f"Who pays for part {n}?")))
         assert "A moderator has stopped you from asking questions in this event." in reply_text(sent)
@@ -48,7 +48,7 @@ async def test_a_banned_member_cannot_forward_others_messages(discord_bot):
 async def test_a_banned_members_message_cannot_be_forwarded_by_someone_else(discord_bot):
     await set_up_server(discord_bot)
     await open_event(discord_bot)
-    await discord_bot.send(slash(MODERATOR, "ban", member=AUTHOR, reason="flooding"))
+    await discord_bot.send(slash(MODERATOR, "mod ban", member=AUTHOR, reason="flooding"))
     sent = await discord_bot.send(forward(FORWARDER, chat_message(AUTHOR, "Let me in anyway?")))
     assert "stopped the author of that message from asking" in reply_text(sent)
     assert await stored(discord_bot) == []

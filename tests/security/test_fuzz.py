@@ -126,7 +126,7 @@ async def check_question(discord_bot, event_id: int, text: str, *, form: bool) -
     assert f"Question #{question.id}" in reply_text(last)
     if question.card_message_id is not None:
         assert_quoted(discord_bot.card(question.id)["embeds"][0]["description"], question.text)
-    queue = await discord_bot.send(slash(MODERATOR, "queue", sort="newest", event=event_id))
+    queue = await discord_bot.send(slash(MODERATOR, "mod queue", sort="newest", event=event_id))
     assert_inert(queue)
     [line] = [
         line
@@ -194,7 +194,7 @@ async def test_an_event_title_is_inert_wherever_it_is_shown_or_refused_politely(
     sent += await discord_bot.send(click(audience(1), panel, f"podium:ask:{stored.id}"))
     member = audience(next(_members))
     qid = await ask(discord_bot, member, "How will the rent cap be funded?", event=stored.id)
-    sent += await discord_bot.send(slash(MODERATOR, "queue", event=stored.id))
+    sent += await discord_bot.send(slash(MODERATOR, "mod queue", event=stored.id))
     sent += await add_report(discord_bot, stored.id, "housing.md", REPORT)
     sent += await discord_bot.send(slash(member, "my-questions", event=stored.id))
     sent += await discord_bot.send(slash(HOST, "event close", event=stored.id))

@@ -49,8 +49,8 @@ async def test_injected_questions_get_nothing_into_the_posted_recap(discord_bot,
     attacks = [await ask(bot, audience(10 + n), text) for n, text in enumerate(ATTACKS)]
     for n, qid in enumerate(attacks):
         await bot.send(click(audience(100 + n), bot.card(qid), f"podium:vote:{qid}:up"))
-    await bot.send(slash(MODERATOR, "next"))  # the most voted: an attack, answered like any other
-    await bot.send(slash(MODERATOR, "answered"))
+    await bot.send(slash(MODERATOR, "mod next"))  # the most voted: an attack, answered like any other
+    await bot.send(slash(MODERATOR, "mod answered"))
     await bot.send(slash(HOST, "event close", event=event_id))
 
     [preview] = replies(await bot.send(slash(MODERATOR, "recap")))

@@ -94,12 +94,12 @@ async def _draft_event(bot: DiscordHarness) -> dict[str, Any]:
 
 
 async def _live(bot: DiscordHarness) -> dict[str, Any]:
-    await bot.send(slash(MODERATOR, "next"))
+    await bot.send(slash(MODERATOR, "mod next"))
     return {}
 
 
 async def _banned(bot: DiscordHarness) -> dict[str, Any]:
-    await bot.send(slash(MODERATOR, "ban", member=BANNED))
+    await bot.send(slash(MODERATOR, "mod ban", member=BANNED))
     return {}
 
 
@@ -114,7 +114,7 @@ async def _pinned(bot: DiscordHarness) -> dict[str, Any]:
 
 
 async def _dismissed(bot: DiscordHarness) -> dict[str, Any]:
-    await bot.send(_click("podium:reason:dismiss:1", ["off_topic"])(MODERATOR, {}))
+    await bot.send(_click("podium:aside:off_topic:1")(MODERATOR, {}))
     return {}
 
 
@@ -176,11 +176,11 @@ async def _cdn(bot: DiscordHarness) -> dict[str, Any]:
 
 
 COMMANDS: dict[str, Case] = {
-    "queue": Case(_command("queue"), reads_only=True),
-    "next": Case(_command("next")),
-    "answered": Case(_command("answered"), prepare=_live),
-    "ban": Case(_command("ban", member=BANNED, reason="flooding")),
-    "unban": Case(_command("unban", member=BANNED), prepare=_banned),
+    "mod queue": Case(_command("mod queue"), reads_only=True),
+    "mod next": Case(_command("mod next")),
+    "mod answered": Case(_command("mod answered"), prepare=_live),
+    "mod ban": Case(_command("mod ban", member=BANNED, reason="flooding")),
+    "mod unban": Case(_command("mod unban", member=BANNED), prepare=_banned),
     "event create": Case(_command("event create", title="A new event")),
     "event schedule": Case(
         _command("event schedule", event=2, start="2030-01-01 18:00", end="2030-01-01 20:00"), prepare=_draft_event
@@ -196,26 +196,25 @@ COMMANDS: dict[str, Case] = {
     "digest": Case(_command("digest")),
     "recap": Case(_command("recap"), prepare=_closed),
     "present": Case(_command("present")),
+    "console": Case(_command("console")),
     "podium-setup": Case(_command("podium-setup", timezone="Europe/Paris"), refusal=NOT_A_MANAGER, moderator=HOST),
 }
 
 COMPONENTS: dict[str, Case] = {
     "podium:mod:approve:{question}": Case(_click("podium:mod:approve:{question}"), prepare=_pending),
-    "podium:mod:reject:{question}": Case(_click("podium:mod:reject:{question}"), prepare=_pending, reads_only=True),
     "podium:mod:live:{question}": Case(_click("podium:mod:live:{question}")),
     "podium:mod:answer:{question}": Case(_click("podium:mod:answer:{question}")),
     "podium:mod:pin:{question}": Case(_click("podium:mod:pin:{question}")),
     "podium:mod:unpin:{question}": Case(_click("podium:mod:unpin:{question}"), prepare=_pinned),
     "podium:mod:edit:{question}": Case(_click("podium:mod:edit:{question}"), reads_only=True),
-    "podium:mod:dismiss:{question}": Case(_click("podium:mod:dismiss:{question}"), reads_only=True),
+    "podium:mod:aside:{question}": Case(_click("podium:mod:aside:{question}"), reads_only=True),
     "podium:mod:restore:{question}": Case(_click("podium:mod:restore:{question}"), prepare=_dismissed),
     "podium:mod:merge:{question}": Case(_click("podium:mod:merge:{question}"), reads_only=True),
     "podium:mod:unmerge:{question}": Case(_click("podium:mod:unmerge:{question}"), prepare=_merged),
-    "podium:reason:reject:{question}": Case(
-        _click("podium:reason:reject:{question}", ["inappropriate"]), prepare=_pending
-    ),
-    "podium:reason:dismiss:{question}": Case(_click("podium:reason:dismiss:{question}", ["off_topic"])),
+    "podium:aside:{reason}:{question}": Case(_click("podium:aside:inappropriate:{question}"), prepare=_pending),
     "podium:merge:{question}": Case(_click("podium:merge:{other}", ["1"]), prepare=_second_question),
+    "podium:mergeinto:{question}:{into}": Case(_click("podium:mergeinto:{other}:1"), prepare=_second_question),
+    "podium:next:{event}": Case(_click("podium:next:1")),
     "podium:pick:{event}": Case(_click("podium:pick:1", ["1"]), reads_only=True),
     "podium:queue:{event}:{order}:{page}": Case(_click("podium:queue:1:top:0"), reads_only=True),
     "podium:recap:approve:{draft}": Case(_click("podium:recap:approve:{draft}"), prepare=_recap),
@@ -227,7 +226,7 @@ COMPONENTS: dict[str, Case] = {
 AUDIENCE_FORMS = {"AskModal", "SearchModal"}
 FORMS: dict[str, Form] = {
     "EditModal": Form(_click("podium:mod:edit:{question}"), {"Question": "How will the rent cap be paid for?"}),
-    "NoteModal": Form(_click("podium:reason:dismiss:{question}", ["other"]), {"Reason": "asked in the wrong event"}),
+    "NoteModal": Form(_click("podium:aside:other:{question}"), {"Reason": "asked in the wrong event"}),
     "EditRecapModal": Form(
         _click("podium:recap:edit:{draft}"),
         {"Recap (keep its #12 and (p. 4, …) citations)": "The audience asked how the cap is funded #1."},

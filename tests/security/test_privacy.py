@@ -77,12 +77,12 @@ async def test_an_anonymous_askers_name_and_id_appear_nowhere_the_audience_looks
     sent += await bot.send(slash(audience(5), "ask", text="When do the first homes open?"))
     # A second anonymous question that stays in the queue, where the Markdown export lists askers.
     sent += await bot.send(slash(ASKER, "ask", text="Can tenants read the auditors' findings?", anonymous=True))
-    sent += await bot.send(slash(MODERATOR, "next"))
+    sent += await bot.send(slash(MODERATOR, "mod next"))
     [link] = LINK.findall(reply_text(await bot.send(slash(MODERATOR, "present"))))
     html_live, screen_live = await fetch_screen(link)
     assert QUESTION in screen_live, "the screen shows the live question"
     assert "Asked anonymously" in screen_live
-    sent += await bot.send(slash(MODERATOR, "answered"))
+    sent += await bot.send(slash(MODERATOR, "mod answered"))
     sent += await bot.send(slash(MODERATOR, "digest"))
     sent += await bot.send(slash(HOST, "event close", event=event_id))
     [preview] = replies(await bot.send(slash(MODERATOR, "recap")))

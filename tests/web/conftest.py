@@ -4,6 +4,7 @@ from bot.services.qa.presenter import presenter_token
 from bot.settings import Settings
 from bot.web.server import PresenterServer
 from tests.factories import host, make_event
+from tests.harness.driver import DiscordHarness
 
 
 @pytest.fixture
@@ -23,3 +24,11 @@ async def event(db):
 @pytest.fixture
 async def token(db, event):
     return await presenter_token(db, event.id, host())
+
+
+@pytest.fixture
+async def discord_bot(db):
+    """A Podium bot on a fresh database, logged in to a fake Discord, its web server on a free port;
+    its server gives each question a card, which the console's tests follow."""
+    async with DiscordHarness(db, question_cards=True) as harness:
+        yield harness

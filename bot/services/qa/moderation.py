@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
@@ -19,7 +19,7 @@ from bot.services.qa.questions import describe_status, load_question
 from bot.services.qa.ranking import queue_order
 from bot.services.qa.text import check_question_text, normalise
 from db.engine import Database
-from db.models import Event, EventBan, Question
+from db.models import Event, EventBan, LedgerEntry, Question
 
 Status = QuestionStatus
 NOTE_MAX = 500
@@ -58,7 +58,7 @@ async def approve_question(
     )
 
 
-async def reject_question(
+async def set_aside_question(
     db: Database,
     question_id: int,
     moderator: Actor,
@@ -67,58 +67,60 @@ async def reject_question(
     note: str | None = None,
     now: datetime | None = None,
 ) -> Question:
-    """Turn down a question waiting for review, with a reason (and a note when the reason is "other")."""
-    return await _set_aside_with_reason(
-        db, question_id, moderator, LedgerAction.REJECT, DECIDABLE_FROM[Decision.REJECT], reason, note, now
-    )
-
-
-async def dismiss_question(
-    db: Database,
-    question_id: int,
-    moderator: Actor,
-    reason: ReasonCode,
-    *,
-    note: str | None = None,
-    now: datetime | None = None,
-) -> Question:
-    """Take a published or live question out of the queue, with a reason."""
-    return await _set_aside_with_reason(
-        db, question_id, moderator, LedgerAction.DISMISS, DECIDABLE_FROM[Decision.DISMISS], reason, note, now
-    )
-
-
-async def _set_aside_with_reason(
-    db: Database,
-    question_id: int,
-    moderator: Actor,
-    action: LedgerAction,
-    allowed_from: frozenset[QuestionStatus],
-    reason: ReasonCode,
-    note: str | None,
-    now: datetime | None,
-) -> Question:
+    """Take a question out, waiting for review, published or live alike, with a reason (and a note
+    when the reason is "other"). The ledger says *reject* if the audience never saw it, *dismiss*
+    if it did; the moderator meets one verb."""
     note = _check_reason(reason, note)
+    now = now or utcnow()
 
-    def set_aside(question: Question, _event: Event, _now: datetime) -> None:
-        _set_aside(question, reason, note)
+    def set_aside(session: Session) -> Question:
+        question, event = _lock_question(session, question_id, moderator)
+        _check_allowed(question, DECIDABLE_FROM[Decision.SET_ASIDE], "set aside")
+        action = LedgerAction.REJECT if question.status is Status.PENDING_REVIEW else LedgerAction.DISMISS
+        question.status = Status.DISMISSED
+        question.pinned = False
+        question.reason, question.reason_note = reason, note
+        session.add(question)
+        _record(session, event, question, moderator, action, reason=reason, note=note, at=now)
+        return question
 
-    return await _decide(db, question_id, moderator, action, allowed_from, set_aside, reason=reason, note=note, now=now)
+    return await db.write(set_aside)
 
 
 async def restore_question(
     db: Database, question_id: int, moderator: Actor, *, now: datetime | None = None
 ) -> Question:
-    """Put a dismissed, rejected or answered question back in the queue."""
+    """Undo a set aside (or an answer): the question goes back where it was, to review if the
+    audience never saw it, to the queue otherwise."""
+    now = now or utcnow()
 
-    def restore(question: Question, _event: Event, _now: datetime) -> None:
-        question.status = Status.PUBLISHED
+    def restore(session: Session) -> Question:
+        question, event = _lock_question(session, question_id, moderator)
+        _check_allowed(question, DECIDABLE_FROM[Decision.RESTORE], "restored")
+        question.status = Status.PENDING_REVIEW if _was_rejected(session, question) else Status.PUBLISHED
         question.reason = question.reason_note = None
         question.answered_at = question.answered_offset_s = None
+        session.add(question)
+        _record(session, event, question, moderator, LedgerAction.RESTORE, at=now)
+        return question
 
-    return await _decide(
-        db, question_id, moderator, LedgerAction.RESTORE, DECIDABLE_FROM[Decision.RESTORE], restore, now=now
-    )
+    return await db.write(restore)
+
+
+def _was_rejected(session: Session, question: Question) -> bool:
+    # The ledger is the one record of where a set-aside question stood before.
+    if question.status is not Status.DISMISSED:
+        return False
+    last = session.exec(
+        select(LedgerEntry.action)
+        .where(
+            LedgerEntry.question_id == question.id,
+            col(LedgerEntry.action).in_([LedgerAction.REJECT, LedgerAction.DISMISS]),
+        )
+        .order_by(col(LedgerEntry.id).desc())
+        .limit(1)
+    ).first()
+    return last is LedgerAction.REJECT
 
 
 async def edit_question(
@@ -305,8 +307,6 @@ async def _decide(
     allowed_from: frozenset[QuestionStatus],
     apply: Callable[[Question, Event, datetime], None],
     *,
-    reason: ReasonCode | None = None,
-    note: str | None = None,
     now: datetime | None,
 ) -> Question:
     """Lock the question, check the moderator and the question's status, apply, and record it."""
@@ -314,33 +314,46 @@ async def _decide(
 
     def decide(session: Session) -> Question:
         question, event = _lock_question(session, question_id, moderator)
-        if question.status not in allowed_from:
-            raise InvalidTransition(
-                f"Question #{question.id} is {describe_status(question)}, so it cannot be {_PAST[action]}."
-            )
+        _check_allowed(question, allowed_from, _PAST[action])
         apply(question, event, now)
         session.add(question)
-        record(
-            session,
-            guild_id=event.guild_id,
-            event_id=event.id,
-            question_id=question.id,
-            actor=moderator,
-            action=action,
-            reason=reason,
-            note=note,
-            at=now,
-        )
+        _record(session, event, question, moderator, action, at=now)
         return question
 
     return await db.write(decide)
 
 
+def _check_allowed(question: Question, allowed_from: frozenset[QuestionStatus], done: str) -> None:
+    if question.status not in allowed_from:
+        raise InvalidTransition(f"Question #{question.id} is {describe_status(question)}, so it cannot be {done}.")
+
+
+def _record(
+    session: Session,
+    event: Event,
+    question: Question,
+    moderator: Actor,
+    action: LedgerAction,
+    *,
+    reason: ReasonCode | None = None,
+    note: str | None = None,
+    at: datetime,
+) -> None:
+    record(
+        session,
+        guild_id=event.guild_id,
+        event_id=event.id,
+        question_id=question.id,
+        actor=moderator,
+        action=action,
+        reason=reason,
+        note=note,
+        at=at,
+    )
+
+
 _PAST = {
     LedgerAction.APPROVE: "approved",
-    LedgerAction.REJECT: "rejected",
-    LedgerAction.DISMISS: "dismissed",
-    LedgerAction.RESTORE: "restored",
     LedgerAction.EDIT: "edited",
     LedgerAction.PIN: "pinned",
     LedgerAction.UNPIN: "unpinned",
@@ -411,12 +424,6 @@ def _answer(question: Question, event: Event, now: datetime) -> None:
     question.answered_at = now
     if event.starts_at is not None:
         question.answered_offset_s = (now - event.starts_at).total_seconds()
-
-
-def _set_aside(question: Question, reason: ReasonCode, note: str | None) -> None:
-    question.status = Status.DISMISSED
-    question.pinned = False
-    question.reason, question.reason_note = reason, note
 
 
 def _check_reason(reason: ReasonCode, note: str | None) -> str | None:

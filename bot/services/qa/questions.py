@@ -21,6 +21,7 @@ from bot.domain.errors import (
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import is_moderator, load_guild_settings
 from bot.services.qa.ledger import record
+from bot.services.qa.screening import flag_reason, offensive_score
 from bot.services.qa.text import check_question_text, is_profane, normalise
 from bot.services.sense.similarity import Match, SimilarityIndex
 from db.engine import Database
@@ -78,8 +79,9 @@ async def submit_question(
 
     The text is normalised and checked; banned askers, closed or paused events and askers over
     the event's rate limit are refused with a message saying why (and, for the rate limit, when
-    they may ask again). The question is published at once unless the event pre-moderates or the
-    profanity filter flags it, in which case it waits for review.
+    they may ask again). The question is published at once unless the event pre-moderates, the
+    profanity filter flags it, or the offensive-language classifier scores it over the event's
+    threshold (``screening``), in which case it waits for review with why, for moderators.
 
     ``forwarded`` is set when a member sends someone else's chat message to the panel: the
     question is credited to ``author``, who may withdraw it, but it is the forwarder's ask: they
@@ -96,6 +98,7 @@ async def submit_question(
     if forwarded is not None and forwarded.by.user_id == author.user_id and not forwarded.from_bot:
         forwarded = None  # their own message: an ask like any other
     asker = forwarded.by if forwarded is not None else author
+    score = await offensive_score(normalise(text))
     probe, closest = None, []
     if similar is not None:
         probe = await similar.probe(db, event_id, normalise(text))
@@ -116,9 +119,12 @@ async def submit_question(
         # Held until commit: a burst of simultaneous asks is counted one after another.
         hold_lock(session, "asks", event.id, asker.user_id)
         _check_rate_limit(session, event, asker, now)
-        flagged = event.profanity is not ProfanityPolicy.OFF and is_profane(checked)
-        if flagged and event.profanity is ProfanityPolicy.REFUSE:
+        profane = event.profanity is not ProfanityPolicy.OFF and is_profane(checked)
+        if profane and event.profanity is ProfanityPolicy.REFUSE:
             raise InvalidInput("Your question contains words this event does not accept. Please rephrase it.")
+        # The classifier only ever holds a question for review: it errs, and a person decides.
+        reason = flag_reason(profane=profane, score=score, threshold=event.abuse_threshold)
+        flagged = reason is not None
         question = Question(
             event_id=event_id,
             author_id=author.user_id,
@@ -129,6 +135,7 @@ async def submit_question(
             created_at=now,
             status=Status.PENDING_REVIEW if review or flagged else Status.PUBLISHED,
             flagged=flagged,
+            flag_reason=reason,
         )
         link = _first_linkable(session, closest)
         if link is not None:
@@ -213,7 +220,7 @@ _STATUS_WORDS = {
     Status.PUBLISHED: "in the queue",
     Status.LIVE: "being answered now",
     Status.ANSWERED: "answered",
-    Status.DISMISSED: "dismissed",
+    Status.DISMISSED: "set aside by a moderator",
     Status.WITHDRAWN: "withdrawn",
 }
 

@@ -14,7 +14,7 @@ from bot.render import discord as render_discord
 from bot.services.drafts import drafting
 from bot.services.qa.events import close_event
 from bot.services.qa.ledger import event_ledger
-from bot.services.qa.moderation import dismiss_question, mark_answered
+from bot.services.qa.moderation import mark_answered, set_aside_question
 from bot.services.qa.votes import cast_vote
 from bot.services.reports.report import add_report
 from bot.services.reports.triage import question_triage
@@ -191,8 +191,8 @@ async def test_approving_a_recap_returns_messages_that_fit_discord_with_the_ledg
     questions = await ask_questions(
         db, event, [f"Question {n} about rent caps and zoning in the city?" for n in range(40)]
     )
-    await dismiss_question(db, questions[2].id, moderator, ReasonCode.DUPLICATE)
-    await dismiss_question(db, questions[3].id, moderator, ReasonCode.OFF_TOPIC)
+    await set_aside_question(db, questions[2].id, moderator, ReasonCode.DUPLICATE)
+    await set_aside_question(db, questions[3].id, moderator, ReasonCode.OFF_TOPIC)
     recap = await recap_of(db, event, moderator, questions)
     long_text = (
         recap.text + "\n" + "\n".join(f"- A moderator's added line number {n} #{questions[5].id}" for n in range(60))

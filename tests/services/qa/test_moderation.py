@@ -37,19 +37,23 @@ async def test_approving_publishes_a_question_waiting_for_review(db, premoderate
     )
 
 
-async def test_rejecting_needs_a_reason_and_records_it(db, premoderated, moderator):
+async def test_setting_aside_a_question_in_review_is_a_rejection_and_restore_puts_it_back_in_review(
+    db, premoderated, moderator
+):
     question = await ask(db, premoderated, 1)
-    rejected = await moderation.reject_question(db, question.id, moderator, ReasonCode.INAPPROPRIATE)
+    rejected = await moderation.set_aside_question(db, question.id, moderator, ReasonCode.INAPPROPRIATE)
     assert (rejected.status, rejected.reason) == (QuestionStatus.DISMISSED, ReasonCode.INAPPROPRIATE)
     entry = (await event_ledger(db, premoderated.id))[-1]
     assert (entry.action, entry.reason) == (LedgerAction.REJECT, ReasonCode.INAPPROPRIATE)
+    restored = await moderation.restore_question(db, question.id, moderator)
+    assert restored.status is QuestionStatus.PENDING_REVIEW
 
 
 async def test_the_reason_other_needs_a_note(db, premoderated, moderator):
     question = await ask(db, premoderated, 1)
     with pytest.raises(InvalidInput, match="add a short note"):
-        await moderation.reject_question(db, question.id, moderator, ReasonCode.OTHER)
-    rejected = await moderation.reject_question(db, question.id, moderator, ReasonCode.OTHER, note=" asked twice ")
+        await moderation.set_aside_question(db, question.id, moderator, ReasonCode.OTHER)
+    rejected = await moderation.set_aside_question(db, question.id, moderator, ReasonCode.OTHER, note=" asked twice ")
     assert rejected.reason_note == "asked twice"
 
 
@@ -112,13 +116,23 @@ async def test_answered_questions_record_when_from_the_events_start(db, event, m
     )
 
 
-async def test_dismiss_and_restore(db, event, moderator):
+async def test_set_aside_a_published_question_and_restore_it(db, event, moderator):
     question = await ask(db, event, 1)
     await moderation.pin_question(db, question.id, moderator)
-    dismissed = await moderation.dismiss_question(db, question.id, moderator, ReasonCode.ALREADY_ANSWERED)
+    dismissed = await moderation.set_aside_question(db, question.id, moderator, ReasonCode.ALREADY_ANSWERED)
     assert (dismissed.status, dismissed.pinned) == (QuestionStatus.DISMISSED, False)
     restored = await moderation.restore_question(db, question.id, moderator)
     assert (restored.status, restored.reason) == (QuestionStatus.PUBLISHED, None)
+    actions = [e.action for e in await event_ledger(db, event.id)][-2:]
+    assert actions == [LedgerAction.DISMISS, LedgerAction.RESTORE]
+
+
+async def test_set_aside_works_on_the_question_being_answered(db, event, moderator):
+    question = await ask(db, event, 1)
+    await moderation.mark_live(db, question.id, moderator)
+    await moderation.set_aside_question(db, question.id, moderator, ReasonCode.INAPPROPRIATE)
+    assert await moderation.live_question(db, event.id) is None
+    assert (await moderation.restore_question(db, question.id, moderator)).status is QuestionStatus.PUBLISHED
 
 
 async def test_decisions_that_do_not_fit_the_questions_status_are_refused(db, event, moderator):
@@ -155,8 +169,7 @@ async def test_moderators_can_still_mark_answers_after_close_but_not_after_archi
 # Every moderator decision, called by someone who is not a moderator.
 DECISIONS = {
     "approve": lambda db, q, e, who: moderation.approve_question(db, q, who),
-    "reject": lambda db, q, e, who: moderation.reject_question(db, q, who, ReasonCode.OFF_TOPIC),
-    "dismiss": lambda db, q, e, who: moderation.dismiss_question(db, q, who, ReasonCode.OFF_TOPIC),
+    "set aside": lambda db, q, e, who: moderation.set_aside_question(db, q, who, ReasonCode.OFF_TOPIC),
     "restore": lambda db, q, e, who: moderation.restore_question(db, q, who),
     "edit": lambda db, q, e, who: moderation.edit_question(db, q, who, "Reworded"),
     "pin": lambda db, q, e, who: moderation.pin_question(db, q, who),

@@ -55,7 +55,7 @@ async def test_the_screen_shows_the_live_question_and_the_top_ones_waiting(db, e
     token = await presenter_token(db, event.id, moderator)
     first, second, third = [
         await submit_question(db, event.id, member(n), text)
-        for n, text in [(1, "Who pays?"), (2, "When does it start?"), (3, "Does it cover students?")]
+        for n, text in [(1, "Who will pay?"), (2, "When does it start?"), (3, "Does it cover students?")]
     ]
     await cast_vote(db, third.id, member(9))
     await moderation.pin_question(db, second.id, moderator)

@@ -72,7 +72,7 @@ async def test_finished_questions_are_left_out_unless_asked_for(db, event, moder
     waiting, live, answered, dismissed, withdrawn = [await ask(db, event, n, n) for n in range(1, 6)]
     await moderation.mark_live(db, live.id, moderator)
     await moderation.mark_answered(db, answered.id, moderator)
-    await moderation.dismiss_question(db, dismissed.id, moderator, ReasonCode.OFF_TOPIC)
+    await moderation.set_aside_question(db, dismissed.id, moderator, ReasonCode.OFF_TOPIC)
     await withdraw_question(db, withdrawn.id, member(5))
     assert set(await ids(db, event)) == {waiting.id, live.id}
     everything = set(QuestionStatus)

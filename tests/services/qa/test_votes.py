@@ -6,7 +6,7 @@ from bot.domain.actors import Actor
 from bot.domain.enums import ReasonCode
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from bot.services.qa.events import close_event, pause_event
-from bot.services.qa.moderation import ban_asker, dismiss_question
+from bot.services.qa.moderation import ban_asker, set_aside_question
 from bot.services.qa.questions import get_question, submit_question
 from bot.services.qa.votes import cast_vote, remove_vote, toggle_vote
 from tests.factories import make_event, member
@@ -79,8 +79,8 @@ async def test_self_votes_where_the_event_allows_them(db, moderator, asker):
 
 
 async def test_dismissed_questions_take_no_votes(db, question, moderator):
-    await dismiss_question(db, question.id, moderator, ReasonCode.OFF_TOPIC)
-    with pytest.raises(InvalidTransition, match="is dismissed, so it no longer takes votes"):
+    await set_aside_question(db, question.id, moderator, ReasonCode.OFF_TOPIC)
+    with pytest.raises(InvalidTransition, match="is set aside by a moderator, so it no longer takes votes"):
         await cast_vote(db, question.id, member(2))
 
 

@@ -5,7 +5,7 @@ import io
 import json
 
 from bot.domain.enums import ReasonCode
-from bot.services.qa.moderation import dismiss_question, mark_answered
+from bot.services.qa.moderation import mark_answered, set_aside_question
 from bot.services.qa.questions import submit_question
 from bot.services.qa.votes import cast_vote
 from bot.services.records.exports import COLUMNS, ExportFormat, export_event, list_all_events, render
@@ -30,7 +30,7 @@ async def asked(db, event, moderator):
     await cast_vote(db, secret.id, member(22))
     await merge_questions(db, repeat.id, caps.id, moderator)
     await mark_answered(db, caps.id, moderator)
-    await dismiss_question(db, off_topic.id, moderator, ReasonCode.OFF_TOPIC)
+    await set_aside_question(db, off_topic.id, moderator, ReasonCode.OFF_TOPIC)
     return caps, repeat, buses, off_topic, secret
 
 

@@ -51,7 +51,7 @@ async def test_questions_out_of_public_view_are_never_suggested(db, moderator, i
     assert await suggest_similar(db, index, premoderated.id, RENT_CAP) == []
     await moderation.approve_question(db, waiting.id, moderator)
     assert len(await suggest_similar(db, index, premoderated.id, RENT_CAP)) == 1
-    await moderation.dismiss_question(db, waiting.id, moderator, ReasonCode.OFF_TOPIC)
+    await moderation.set_aside_question(db, waiting.id, moderator, ReasonCode.OFF_TOPIC)
     assert await suggest_similar(db, index, premoderated.id, RENT_CAP) == []
 
 

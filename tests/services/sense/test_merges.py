@@ -187,9 +187,9 @@ async def test_merging_into_a_withdrawn_or_dismissed_question_is_refused(db, eve
     await withdraw_question(db, original.id, member(1))
     with pytest.raises(InvalidTransition, match="is withdrawn, so no question can be merged into it"):
         await merge_questions(db, repeat.id, original.id, moderator)
-    await moderation.dismiss_question(db, repeat.id, moderator, ReasonCode.DUPLICATE)
+    await moderation.set_aside_question(db, repeat.id, moderator, ReasonCode.DUPLICATE)
     third = await ask(db, event, 3)
-    with pytest.raises(InvalidTransition, match="is dismissed, so no question can be merged into it"):
+    with pytest.raises(InvalidTransition, match="is set aside by a moderator, so no question can be merged into it"):
         await merge_questions(db, third.id, repeat.id, moderator)
 
 

@@ -2,7 +2,7 @@
 
 from bot.domain.enums import ReasonCode
 from bot.flows.context import similarity_index
-from bot.services.qa.moderation import dismiss_question
+from bot.services.qa.moderation import set_aside_question
 from bot.services.qa.questions import get_question, submit_question
 from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
 from bot.settings import Settings
@@ -33,7 +33,7 @@ async def test_without_an_index_nothing_is_compared(db, event):
 
 async def test_questions_set_aside_are_not_linked_to(db, event, index, moderator):
     first = await ask(db, event, 1, RENT_CAP, index)
-    await dismiss_question(db, first.id, moderator, ReasonCode.OFF_TOPIC)
+    await set_aside_question(db, first.id, moderator, ReasonCode.OFF_TOPIC)
     again = await ask(db, event, 2, RENT_CAP, index)
     assert again.similar_to is None
 

@@ -66,7 +66,7 @@ async def test_themes_with_more_votes_come_first(db, asked):
 async def test_questions_that_leave_the_queue_leave_their_theme_in_the_list(db, asked, moderator):
     event, questions = asked
     await refresh_themes(db, event.id, distance_threshold=DISTANCE)
-    await moderation.dismiss_question(db, questions[0].id, moderator, ReasonCode.OFF_TOPIC)
+    await moderation.set_aside_question(db, questions[0].id, moderator, ReasonCode.OFF_TOPIC)
     listed = {q.id for theme in await list_themes(db, event.id) for q in theme.questions}
     assert questions[0].id not in listed
     assert (await get_question(db, questions[0].id)).theme is not None  # kept for the recap

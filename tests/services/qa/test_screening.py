@@ -1,0 +1,39 @@
+"""Abuse screening: the offensive-language classifier holds a question for review, with why."""
+
+import pytest
+
+from bot.domain.enums import QuestionStatus
+from bot.services.qa.events import update_event
+from bot.services.qa.questions import submit_question
+from bot.services.qa.screening import offensive_scores, reads_as_english
+
+INSULT = "You are all CCP shills and this report is propaganda garbage"
+
+
+async def test_an_insult_without_swear_words_waits_for_review_with_the_score(db, event, asker):
+    question = await submit_question(db, event.id, asker, INSULT)
+    assert (question.status, question.flagged) == (QuestionStatus.PENDING_REVIEW, True)
+    assert question.flag_reason.startswith("the offensive-language classifier scored it 0.")
+    assert "this event holds from 0.40" in question.flag_reason
+
+
+async def test_an_ordinary_question_is_published(db, event, asker):
+    question = await submit_question(db, event.id, asker, "How will the rent cap be paid for in rural areas?")
+    assert (question.status, question.flagged, question.flag_reason) == (QuestionStatus.PUBLISHED, False, None)
+
+
+async def test_the_event_sets_its_threshold_and_one_turns_the_classifier_off(db, event, moderator, asker):
+    await update_event(db, event.id, moderator, abuse_threshold=1.0)
+    question = await submit_question(db, event.id, asker, INSULT)
+    assert (question.status, question.flagged) == (QuestionStatus.PUBLISHED, False)
+
+
+def test_another_language_is_not_scored():
+    assert not reads_as_english("Die Mineralölsteuer soll abgeschafft werden, da die CO2 Steuer Autofahrer belastet")
+    assert offensive_scores(["Die Politik muss aber für Maßnahmen die Eier haben", "you idiots"])[0] is None
+
+
+@pytest.mark.parametrize("text", ["you idiots", "What a load of shit this panel is"])
+def test_short_and_plain_insults_score_high(text):
+    [score] = offensive_scores([text])
+    assert score > 0.9
