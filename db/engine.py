@@ -21,8 +21,6 @@ work again could do it twice (``SaveUncertain`` says so).
 
 import asyncio
 import logging
-import math
-import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -308,11 +306,6 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         for pragma in SQLITE_PRAGMAS:
             dbapi_connection.execute(f"PRAGMA {pragma}")
-        try:
-            dbapi_connection.execute("SELECT power(2, 0.5)")
-        except sqlite3.OperationalError:
-            # SQLite built without its math functions: trending needs power().
-            dbapi_connection.create_function("power", 2, math.pow, deterministic=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:

@@ -5,7 +5,8 @@ SQLite has one writer at a time), reads the voter's current vote, then writes th
 the question's counters by the difference.
 The ``(question_id, user_id)`` primary key is the last line of defence: a second row for the same
 voter cannot exist. Votes are the hottest path in a burst, so the writes are single Core
-statements rather than a unit-of-work flush.
+statements rather than a unit-of-work flush. The same update that moves the counters moves the
+question's trending key by the vote's term (``bot.services.qa.trending``).
 """
 
 from collections.abc import Callable
@@ -20,7 +21,9 @@ from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import EventState, QuestionStatus
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from bot.domain.trending import needs_rebase, vote_term
 from bot.services.qa.questions import describe_status
+from bot.services.qa.trending import epoch_for_vote
 from db.engine import Database
 from db.models import Event, EventBan, Question, Vote
 
@@ -90,6 +93,8 @@ _LOCK_QUESTION = (
         _events.c.title.label("event_title"),
         _events.c.allow_self_votes,
         _events.c.allow_downvotes,
+        _events.c.trend_epoch,
+        _events.c.trending_half_life_s,
         _bans.c.user_id.label("banned_voter"),
     )
     .join(_events, _events.c.id == _questions.c.event_id)
@@ -100,7 +105,7 @@ _LOCK_QUESTION = (
 )
 # Bound-parameter names differ from column names: UPDATE reserves the column names for SET.
 _VOTE_KEY = sa.and_(_votes.c.question_id == sa.bindparam("voted_on"), _votes.c.user_id == sa.bindparam("voter"))
-_CURRENT_VOTE = sa.select(_votes.c.value).where(_VOTE_KEY)
+_CURRENT_VOTE = sa.select(_votes.c.value, _votes.c.cast_at).where(_VOTE_KEY)
 # A first vote (the common case) is one INSERT that does nothing if the voter already has a row.
 _INSERT_FIRST_VOTE = {
     "postgresql": postgresql.insert(_votes).on_conflict_do_nothing(),
@@ -113,13 +118,20 @@ _CHANGE_VOTE = (
     .values(value=sa.bindparam("value"), cast_at=sa.bindparam("cast_at"), merged_from=None)
 )
 _DELETE_VOTE = _votes.delete().where(_VOTE_KEY)
+_EPOCH = sa.select(_events.c.trend_epoch).where(_events.c.id == sa.bindparam("event"))
 _MOVE_COUNTS = (
     _questions.update()
-    .where(_questions.c.id == sa.bindparam("voted_on"))
+    .where(
+        _questions.c.id == sa.bindparam("voted_on"),
+        # The key's term was weighed against this epoch; see the one caller for when it is stale.
+        sa.select(_events.c.trend_epoch).where(_events.c.id == _questions.c.event_id).scalar_subquery()
+        == sa.bindparam("epoch"),
+    )
     .values(
         votes_up=_questions.c.votes_up + sa.bindparam("up"),
         votes_down=_questions.c.votes_down + sa.bindparam("down"),
         score=_questions.c.score + sa.bindparam("net"),
+        trend_key=_questions.c.trend_key + sa.bindparam("trend"),
     )
 )
 _COUNTS = sa.select(_questions.c.votes_up, _questions.c.votes_down).where(_questions.c.id == sa.bindparam("question"))
@@ -144,21 +156,36 @@ def _apply_vote(
     if question is None or not voter.acts_in(question.guild_id):
         raise NotFound(f"There is no question #{question_id}.")
     _check_can_vote(question, voter, value)
+    half_life_s, epoch = question.trending_half_life_s, question.trend_epoch
+    if needs_rebase(now, epoch, half_life_s):
+        # Before this vote's row changes: the rebase sums the keys from the rows as they were.
+        epoch = epoch_for_vote(connection, question.event_id, now)
     key = {"voted_on": question_id, "voter": voter.user_id}
     first_vote = decide(0)
     if first_vote and _insert_first_vote(connection, question, voter, first_vote, now):
-        current, new = 0, first_vote
+        current, current_cast_at, new = 0, now, first_vote
     else:
         # Read only once the lock is held: on PostgreSQL a row joined into the locking query would
         # come from the snapshot taken before the wait, and could miss a vote committed meanwhile.
-        current = connection.execute(_CURRENT_VOTE, key).scalar() or 0
+        current_vote = connection.execute(_CURRENT_VOTE, key).first()
+        current, current_cast_at = current_vote if current_vote is not None else (0, now)
         new = decide(current)
         if new != current:
             connection.execute(_DELETE_VOTE if new == 0 else _CHANGE_VOTE, {**key, "value": new, "cast_at": now})
     up = (new == 1) - (current == 1)
     down = (new == -1) - (current == -1)
     if new != current:
-        connection.execute(_MOVE_COUNTS, {"voted_on": question_id, "up": up, "down": down, "net": new - current})
+        counts = {"voted_on": question_id, "up": up, "down": down, "net": new - current}
+
+        def move(epoch: datetime) -> int:
+            trend = new * vote_term(now, epoch, half_life_s) - current * vote_term(current_cast_at, epoch, half_life_s)
+            return connection.execute(_MOVE_COUNTS, {**counts, "trend": trend, "epoch": epoch}).rowcount
+
+        if not move(epoch):
+            # PostgreSQL only: another vote's rebase committed while this one waited for the
+            # question's lock, after the locking query's snapshot. Read now, the epoch cannot move
+            # again before this commits (a rebase locks every question of the event).
+            move(connection.execute(_EPOCH, {"event": question.event_id}).scalar_one())
     # The row is locked, so the counts read above plus this change are the counts now.
     return VoteTally(
         question_id, question.votes_up + up, question.votes_down + down, question.score + new - current, new
