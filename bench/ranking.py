@@ -21,7 +21,7 @@ from bench.common import Timings, fresh_database, open_bench_event
 from bot.domain.clock import utcnow
 from bot.domain.enums import QuestionStatus
 from bot.services.qa.ranking import Order, rank_questions
-from bot.services.qa.trending import epoch_for_vote
+from bot.services.qa.trending import rebase_if_due
 from db.engine import Database
 from db.models import Question, Vote
 
@@ -84,7 +84,7 @@ def _seed(session: Session, event_id: int, questions: int) -> None:
         [{"qid": q, "n": n} for q, n in counts.items()],
     )
     # The event has no epoch yet, so this sums every key from the votes, as a first vote would.
-    epoch_for_vote(session.connection(), event_id, utcnow())
+    rebase_if_due(session, event_id, utcnow())
 
 
 async def measure(url: str, questions: int) -> dict[str, dict[str, float]]:

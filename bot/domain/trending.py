@@ -16,22 +16,26 @@ sum: a vote taken back subtracts exactly what it added and a merge adds exactly 
 so the key is always the sum over the question's current votes, whatever the history (a float sum
 would not be: ``(a + b) - a`` need not equal ``b``, and the residue would break ties).
 
-A term grows by half again every half-life, so before a term would pass ``2 ** MAX_EXPONENT`` the
-event is *rebased*: the epoch moves to the moment of the vote and every key of the event is summed
-again from its votes (``bot.services.qa.trending.rebase``). With terms below ``2 ** 43``, a question
-keeps under 2 ** 63 (a BIGINT) with up to 2 ** 20 voters. The resolution is ``2 ** -KEY_BITS`` of a
-vote cast at the epoch: two questions whose decayed scores differ by less than that (about one ten-
-billionth of a fresh vote) may tie, and ties go to net votes, as they always have.
+A term doubles every half-life, so the event is *rebased* from time to time: the epoch moves to its
+latest vote and every key of the event is summed again from its votes
+(``bot.services.qa.trending.rebase``). A vote more than ``REBASE_AFTER`` half-lives after the
+epoch asks for one once it has committed; a vote that would pass ``MAX_EXPONENT`` (an event idle for
+that long, or its first vote: no epoch yet) waits for one first. With terms below ``2 ** 43``, a
+question keeps under 2 ** 63 (a BIGINT) with up to 2 ** 20 voters. The resolution is
+``2 ** -KEY_BITS`` of a vote cast at the epoch: two questions whose decayed scores differ by less
+than that (about two billionths of a fresh vote) may tie, and ties go to net votes, as they always
+have.
 """
 
 import math
 from datetime import datetime
 
 # A vote cast at the epoch weighs 2 ** KEY_BITS.
-KEY_BITS = 33
-# Half-lives after the epoch before a rebase: terms stay below 2 ** (KEY_BITS + HEADROOM) = 2 ** 43.
-HEADROOM = 10
-MAX_EXPONENT = KEY_BITS + HEADROOM
+KEY_BITS = 29
+# Half-lives after the epoch from which a vote asks for a rebase once it has committed.
+REBASE_AFTER = 10
+# Terms stay below 2 ** MAX_EXPONENT: a vote that would pass it waits for a rebase first.
+MAX_EXPONENT = KEY_BITS + 14
 
 
 def exponent(cast_at: datetime, epoch: datetime, half_life_s: int) -> float:
@@ -47,6 +51,12 @@ def vote_term(cast_at: datetime, epoch: datetime, half_life_s: int) -> int:
     return math.floor(2.0**power)
 
 
+def rebase_due(cast_at: datetime, epoch: datetime | None, half_life_s: int) -> bool:
+    """Whether a vote cast at ``cast_at`` should be followed by a rebase of its event."""
+    return epoch is None or exponent(cast_at, epoch, half_life_s) > KEY_BITS + REBASE_AFTER
+
+
 def needs_rebase(cast_at: datetime, epoch: datetime | None, half_life_s: int) -> bool:
-    """Whether a vote cast at ``cast_at`` needs the event's epoch moved first (or set, for the first vote)."""
+    """Whether a vote cast at ``cast_at`` cannot be weighed before its event is rebased (or, for the
+    event's first vote, given an epoch)."""
     return epoch is None or exponent(cast_at, epoch, half_life_s) > MAX_EXPONENT

@@ -2,9 +2,13 @@
 
 - A vote moves its question's key by its own term, in the vote's transaction (``votes``).
 - A merge or an unmerge sums the receiving question's key again from its votes (``question_key``).
-- A rebase sums every key of the event again (``rebase``) when the event's epoch must move: at its
-  first vote, at a vote ten half-lives after the epoch, and when its half-life changes
-  (``events.update_event``).
+- A rebase sums every key of the event again (``rebase``) when the event's epoch must move: before
+  its first vote, after a vote ten half-lives after the epoch (``rebase_if_due``, a unit of work of
+  its own), and when its half-life changes (``events.update_event``).
+
+Lock order: the event, then its questions in id order. A vote holds its question's lock and never
+asks for the event's, so a rebase running beside a burst waits for each vote in turn instead of
+deadlocking with them (PostgreSQL; SQLite has one writer).
 
 All of them weigh a vote with ``vote_term``, so a key is always exactly the sum of its votes' terms.
 """
@@ -13,8 +17,9 @@ from collections import defaultdict
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
-from bot.domain.trending import needs_rebase, vote_term
+from bot.domain.trending import rebase_due, vote_term
 from db.models import Event, Question, Vote
 
 _questions, _votes, _events = Question.__table__, Vote.__table__, Event.__table__
@@ -43,16 +48,14 @@ _SET_KEY = _questions.update().where(_questions.c.id == sa.bindparam("question")
 _SET_EPOCH = _events.update().where(_events.c.id == sa.bindparam("event")).values(trend_epoch=sa.bindparam("epoch"))
 
 
-def epoch_for_vote(connection: sa.Connection, event_id: int, at: datetime) -> datetime:
-    """The epoch a vote cast ``at`` is weighed against, for a vote that read it unset or too far
-    behind: the event's, if another vote has just rebased, or a new one after a rebase (which the
-    event's lock makes once)."""
-    locked_epoch, half_life_s = connection.execute(_LOCK_EVENT, {"event": event_id}).one()
-    if locked_epoch is not None and not needs_rebase(at, locked_epoch, half_life_s):
-        return locked_epoch  # another vote rebased while this one waited for the event's row
-    new_epoch = rebase(connection, event_id, half_life_s, at)
-    connection.execute(_SET_EPOCH, {"event": event_id, "epoch": new_epoch})
-    return new_epoch
+def rebase_if_due(session: Session, event_id: int, at: datetime) -> None:
+    """A unit of work: rebase the event if a vote cast ``at`` finds it due (``rebase_due``); once
+    one such unit has rebased, the others waiting for the event's lock find nothing to do."""
+    connection = session.connection()
+    epoch, half_life_s = connection.execute(_LOCK_EVENT, {"event": event_id}).one()
+    if rebase_due(at, epoch, half_life_s):
+        new_epoch = rebase(connection, event_id, half_life_s, at)
+        connection.execute(_SET_EPOCH, {"event": event_id, "epoch": new_epoch})
 
 
 def rebase(connection: sa.Connection, event_id: int, half_life_s: int, at: datetime) -> datetime:

@@ -9,6 +9,7 @@ statements rather than a unit-of-work flush. The same update that moves the coun
 question's trending key by the vote's term (``bot.services.qa.trending``).
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,12 +21,14 @@ from sqlmodel import Session
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import EventState, QuestionStatus
-from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
-from bot.domain.trending import needs_rebase, vote_term
+from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, PodiumError
+from bot.domain.trending import needs_rebase, rebase_due, vote_term
 from bot.services.qa.questions import describe_status
-from bot.services.qa.trending import epoch_for_vote
+from bot.services.qa.trending import rebase_if_due
 from db.engine import Database
 from db.models import Event, EventBan, Question, Vote
+
+log = logging.getLogger(__name__)
 
 VOTABLE = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
 VOTING_STATES = frozenset({EventState.OPEN, EventState.PAUSED})
@@ -72,7 +75,28 @@ async def _change_vote(
     """Move the voter from their current vote to ``decide(current)``, if the vote is allowed."""
     if value not in (-1, 0, 1):
         raise InvalidInput("A vote is +1 (up) or -1 (down).")
-    return await db.write(_apply_vote, question_id, voter, value, decide, now or utcnow())
+    now = now or utcnow()
+    try:
+        tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
+    except _RebaseFirst as first:
+        # Its own unit of work, holding no question's lock while it waits for the event's.
+        await db.write(rebase_if_due, first.event_id, now)
+        tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
+    if due:
+        try:
+            await db.write(rebase_if_due, event_id, now)
+        except PodiumError:
+            # The vote is saved; the next one asks again, and one past MAX_EXPONENT waits for it.
+            log.warning("trending: rebase of event %s after a vote failed; a later vote will retry", event_id)
+    return tally
+
+
+class _RebaseFirst(Exception):
+    """The vote cannot be weighed against its event's epoch until the event is rebased."""
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(event_id)
+        self.event_id = event_id
 
 
 # Votes are the hot path of a burst, so this path stays in SQLAlchemy Core, with its statements
@@ -150,7 +174,8 @@ async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
 
 def _apply_vote(
     session: Session, question_id: int, voter: Actor, value: int, decide: Callable[[int], int], now: datetime
-) -> VoteTally:
+) -> tuple[VoteTally, int, bool]:
+    """The vote's change, its event, and whether the event is due a rebase now."""
     connection = session.connection()
     question = connection.execute(_LOCK_QUESTION, {"question_id": question_id, "voter": voter.user_id}).first()
     if question is None or not voter.acts_in(question.guild_id):
@@ -158,8 +183,7 @@ def _apply_vote(
     _check_can_vote(question, voter, value)
     half_life_s, epoch = question.trending_half_life_s, question.trend_epoch
     if needs_rebase(now, epoch, half_life_s):
-        # Before this vote's row changes: the rebase sums the keys from the rows as they were.
-        epoch = epoch_for_vote(connection, question.event_id, now)
+        raise _RebaseFirst(question.event_id)
     key = {"voted_on": question_id, "voter": voter.user_id}
     first_vote = decide(0)
     if first_vote and _insert_first_vote(connection, question, voter, first_vote, now):
@@ -182,14 +206,15 @@ def _apply_vote(
             return connection.execute(_MOVE_COUNTS, {**counts, "trend": trend, "epoch": epoch}).rowcount
 
         if not move(epoch):
-            # PostgreSQL only: another vote's rebase committed while this one waited for the
-            # question's lock, after the locking query's snapshot. Read now, the epoch cannot move
-            # again before this commits (a rebase locks every question of the event).
+            # PostgreSQL only: a rebase committed while this vote waited for the question's lock,
+            # after the locking query's snapshot. Read now, the epoch cannot move again before
+            # this commits (a rebase locks every question of the event).
             move(connection.execute(_EPOCH, {"event": question.event_id}).scalar_one())
     # The row is locked, so the counts read above plus this change are the counts now.
-    return VoteTally(
+    tally = VoteTally(
         question_id, question.votes_up + up, question.votes_down + down, question.score + new - current, new
     )
+    return tally, question.event_id, new != current and rebase_due(now, epoch, half_life_s)
 
 
 def _insert_first_vote(connection: sa.Connection, question: sa.Row, voter: Actor, value: int, now: datetime) -> bool:

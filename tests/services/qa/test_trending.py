@@ -8,10 +8,11 @@ backends. Afterwards, at a random later moment:
   back, not a merge undone);
 - the page ``rank_questions`` returns is in the order of the decayed score computed from the vote
   rows at that moment, ``sum(value * 0.5 ** ((now - cast_at) / half_life))``, wherever two scores
-  differ by more than the key's resolution (2 ** -33 of a vote cast at the epoch, per vote);
+  differ by more than the key's resolution (2 ** -KEY_BITS of a vote cast at the epoch, per vote);
   questions with the same votes come by age, as ties do.
 """
 
+import asyncio
 import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -147,3 +148,19 @@ async def test_trending_is_the_order_of_the_decayed_score(db, moderator, half_li
                 (v.value, v.cast_at) for v in votes_of[b.id]
             ):
                 assert (a.created_at, a.id) < (b.created_at, b.id)
+
+
+async def test_votes_arriving_together_across_rebases_keep_every_key_exact(db, moderator):
+    # A one-second half-life: votes 11 s and 20 s after the first ask for a rebase after them and
+    # wait for one before them, while the others of the burst hold their questions' locks.
+    event = await make_event(db, moderator, trending_half_life_s=1)
+    asked = [(await submit_question(db, event.id, member(n), f"Question {n}", now=T0)).id for n in range(QUESTIONS)]
+    await cast_vote(db, asked[0], member(100), now=T0)
+    burst = [
+        cast_vote(db, asked[n % QUESTIONS], member(200 + n), now=T0 + timedelta(seconds=11 if n % 2 else 20))
+        for n in range(40)
+    ]
+    await asyncio.gather(*burst)
+    event, questions, votes = await stored(db, event.id)
+    assert len(votes) == 41
+    assert_keys_are_their_votes(event, questions, votes)
