@@ -115,6 +115,9 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.retries = retries
         self._disposed = False
+        # Counted, and waited for, by readers that show what writes change (the presenter screen).
+        self.writes = 0
+        self._write_waiters: set[asyncio.Future[None]] = set()
         if self.is_sqlite:
             self._runner: _Runner = _SQLiteRunner(self.url, echo=echo, retries=retries)
         else:
@@ -126,7 +129,29 @@ class Database:
         ``work`` may run more than once (see the module's docstring): it must do nothing but
         database work through its session, and build the rows it adds itself.
         """
-        return await self._retrying(_bind(work, *args, **kwargs), write=True)
+        result = await self._retrying(_bind(work, *args, **kwargs), write=True)
+        self.writes += 1
+        for waiter in self._write_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._write_waiters.clear()
+        return result
+
+    async def next_write(self, seen: int, timeout_s: float) -> None:
+        """Return once a write through this ``Database`` has committed since ``writes`` was
+        ``seen`` (at once if one has), or after ``timeout_s``. Only this process's writes are seen:
+        a reader that must see other processes' too keeps ``timeout_s`` as its poll."""
+        if self.writes != seen:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._write_waiters.add(waiter)
+        try:
+            async with asyncio.timeout(timeout_s):
+                await waiter
+        except TimeoutError:
+            pass
+        finally:
+            self._write_waiters.discard(waiter)
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``work(session, ...)`` for reading only; nothing it does is committed."""
