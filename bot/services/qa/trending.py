@@ -27,7 +27,9 @@ _questions, _votes, _events = Question.__table__, Vote.__table__, Event.__table_
 _EPOCH_OF = sa.select(_events.c.trend_epoch, _events.c.trending_half_life_s).where(
     _events.c.id == sa.bindparam("event")
 )
-_LOCK_EVENT = _EPOCH_OF.with_for_update()
+# FOR NO KEY UPDATE: a vote being inserted checks its event_id with a KEY SHARE lock on the event,
+# which FOR UPDATE would block while the rebase waits for that vote's question: a deadlock.
+_LOCK_EVENT = _EPOCH_OF.with_for_update(key_share=True)
 # Locked in id order, the order every decision that locks several questions keeps.
 _LOCK_QUESTIONS = (
     sa.select(_questions.c.id)
