@@ -19,6 +19,24 @@ def _ranking_rows(ranking: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _growth_rows(ranking: dict[str, Any]) -> list[str]:
+    """Median ms of each order at each size, one row per backend and order."""
+    rows = []
+    for backend in ("sqlite", "postgresql"):
+        growth = ranking.get(f"{backend}_growth")
+        if not isinstance(growth, dict):
+            continue
+        sizes = list(growth)
+        if not rows:
+            rows += [f"| backend | order | {' | '.join(sizes)} questions |", f"|---|---|{'---|' * len(sizes)}"]
+        for order in growth[sizes[0]]:
+            cells = " | ".join(str(growth[size][order]["median_ms"]) for size in sizes)
+            rows.append(f"| {backend} | {order} | {cells} |")
+    if not rows:
+        return []
+    return ["", "How each order grows (median ms for a page of 20; ten votes a question):", "", *rows]
+
+
 SECTIONS = {
     "dedup_eval": "Similar questions: quality at the shipped thresholds",
     "dedup_latency": "Similar-question check on submit",
@@ -96,17 +114,21 @@ def _section(title: str, figures: Any) -> list[str]:
     return ["", f"**{title}**", "", "| figure | value |", "|---|---|", *rows]
 
 
+def _partial_note(results: dict[str, Any]) -> list[str]:
+    """When sections were measured at different times (``python -m bench NAME ...``), say which."""
+    when = results.get("sections_measured_at", {})
+    if len(set(when.values())) <= 1:
+        return []
+    return ["", "Sections measured apart: " + ", ".join(f"{name} {at}" for name, at in sorted(when.items())) + "."]
+
+
 def render(results: dict[str, Any]) -> str:
     machine, ranking, votes = results["machine"], results["ranking"], results["votes"]
     lines = [
         BEGIN,
         f"Measured {results['measured_at']} on {machine['cpus']} CPUs, Python {machine['python']}, "
         f"SQLite {machine['sqlite']} ({machine['platform']}).",
-        *(
-            [f"Rerun alone since: {', '.join(f'{name} at {at}' for name, at in results['rerun'].items())}."]
-            if results.get("rerun")
-            else []
-        ),
+        *_partial_note(results),
         "",
         f"**Ranking**: a page of {ranking['page']} from one event with {ranking['questions']:,} questions "
         f"and {ranking['votes']:,} votes (`rank_questions`).",
@@ -114,6 +136,7 @@ def render(results: dict[str, Any]) -> str:
         "| backend | order | median ms | p95 ms |",
         "|---|---|---|---|",
         *_ranking_rows(ranking),
+        *_growth_rows(ranking),
         "",
         f"**Votes**: {votes['votes']:,} votes, one transaction each, from {votes['concurrent_tasks']} concurrent "
         "tasks through `cast_vote` on a SQLite file.",

@@ -7,7 +7,9 @@ A service hands ``Database.write`` (or ``read``) a plain function that takes a S
   writer thread (SQLite allows one writer at a time, so writers queue in order instead of
   spinning in the busy handler) and a few reader threads. Writers start with ``BEGIN IMMEDIATE``
   so a read can never fail halfway when it turns into a write. One thread hop per unit of work,
-  not one per statement.
+  not one per statement. The writer commits the writes waiting for it together (group commit):
+  each in a savepoint of one transaction, one COMMIT (one wait for the disk) for all, and each
+  caller answered only once that COMMIT has returned (``_SQLiteRunner._commit_group``).
 - **PostgreSQL** runs the same function through SQLAlchemy's asyncio engine (asyncpg), with
   ``AsyncSession.run_sync``: the event loop is never blocked.
 
@@ -21,9 +23,8 @@ work again could do it twice (``SaveUncertain`` says so).
 
 import asyncio
 import logging
-import math
-import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -57,6 +58,8 @@ SQLITE_PRAGMAS = (
     f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
 )
 SQLITE_READER_THREADS = 4
+# The most writes one transaction of the writer thread commits together (see _commit_group).
+SQLITE_GROUP_MAX = 256
 # SQLite's primary result codes for "another connection holds the lock" (the extended codes share them).
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # PostgreSQL's SQLSTATEs after which the same transaction may well succeed on a second try: it was
@@ -112,6 +115,9 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.retries = retries
         self._disposed = False
+        # Counted, and waited for, by readers that show what writes change (the presenter screen).
+        self.writes = 0
+        self._write_waiters: set[asyncio.Future[None]] = set()
         if self.is_sqlite:
             self._runner: _Runner = _SQLiteRunner(self.url, echo=echo, retries=retries)
         else:
@@ -123,7 +129,29 @@ class Database:
         ``work`` may run more than once (see the module's docstring): it must do nothing but
         database work through its session, and build the rows it adds itself.
         """
-        return await self._retrying(_bind(work, *args, **kwargs), write=True)
+        result = await self._retrying(_bind(work, *args, **kwargs), write=True)
+        self.writes += 1
+        for waiter in self._write_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._write_waiters.clear()
+        return result
+
+    async def next_write(self, seen: int, timeout_s: float) -> None:
+        """Return once a write through this ``Database`` has committed since ``writes`` was
+        ``seen`` (at once if one has), or after ``timeout_s``. Only this process's writes are seen:
+        a reader that must see other processes' too keeps ``timeout_s`` as its poll."""
+        if self.writes != seen:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._write_waiters.add(waiter)
+        try:
+            async with asyncio.timeout(timeout_s):
+                await waiter
+        except TimeoutError:
+            pass
+        finally:
+            self._write_waiters.discard(waiter)
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``work(session, ...)`` for reading only; nothing it does is committed."""
@@ -213,6 +241,27 @@ class _Runner(Protocol):
     async def dispose(self) -> None: ...
 
 
+@dataclass(slots=True)
+class _Write:
+    """A unit of work waiting for the writer thread, and where to send what became of it."""
+
+    work: Callable[[Session], Any]
+    deadline: float
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+    def settle(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.loop.call_soon_threadsafe(self._settle, result, error)
+
+    def _settle(self, result: Any, error: BaseException | None) -> None:
+        if self.future.cancelled():
+            return
+        if error is None:
+            self.future.set_result(result)
+        else:
+            self.future.set_exception(error)
+
+
 class _SQLiteRunner:
     def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
         self.retries = retries
@@ -222,30 +271,76 @@ class _SQLiteRunner:
             connect_args={"check_same_thread": False},
         )
         _configure_sqlite(self.engine)
-        self._sessions = {
-            write: sessionmaker(
-                self.engine.execution_options(podium_write=write), class_=Session, expire_on_commit=False
-            )
-            for write in (False, True)
-        }
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(podium_write=False), class_=Session, expire_on_commit=False
+        )
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="podium-sqlite-writer")
         self._readers = ThreadPoolExecutor(SQLITE_READER_THREADS, thread_name_prefix="podium-sqlite-reader")
+        # Writes waiting for the writer thread; deque's append and popleft are thread-safe.
+        self._pending: deque[_Write] = deque()
 
     async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
-        executor = self._writer if write else self._readers
-        return await asyncio.get_running_loop().run_in_executor(executor, self._in_session, work, write, deadline)
+        loop = asyncio.get_running_loop()
+        if not write:
+            return await loop.run_in_executor(self._readers, self._read, work, deadline)
+        pending = _Write(work, deadline, loop, loop.create_future())
+        self._pending.append(pending)
+        # Each write asks for a group; a group takes every write waiting, so later asks may find none.
+        self._writer.submit(self._commit_group)
+        return await pending.future
 
-    def _in_session(self, work: Callable[[Session], T], write: bool, deadline: float) -> T:
-        # Measured here, on the worker thread: time spent queued behind other writers counts, so a
-        # write that waited its turn through a long lock gets one quick try, not another full wait.
-        wait_s = min(self.retries.wait_s, max(0.0, deadline - time.monotonic()))
-        with self._sessions[write]() as session:
+    def _wait_ms(self, deadline: float) -> int:
+        # Measured on the worker thread: time spent queued behind other writers counts, so a write
+        # that waited its turn through a long lock gets one quick try, not another full wait.
+        return int(min(self.retries.wait_s, max(0.0, deadline - time.monotonic())) * 1000)
+
+    def _read(self, work: Callable[[Session], T], deadline: float) -> T:
+        with self._read_sessions() as session:
             # Taking the connection begins the transaction (``_on_begin`` below).
-            session.connection(execution_options={"podium_lock_wait_ms": int(wait_s * 1000)})
-            result = work(session)
-            if write:
-                session.commit()
-            return result
+            session.connection(execution_options={"podium_lock_wait_ms": self._wait_ms(deadline)})
+            return work(session)
+
+    def _commit_group(self) -> None:
+        """Run every write waiting, each in a savepoint of one transaction, and commit them together.
+
+        SQLite writes one transaction at a time, and with ``synchronous = FULL`` each commit waits
+        for the disk; writes that arrived together share that wait instead of queueing for one
+        each. A write that fails is rolled back to its savepoint alone and gets its own error; the
+        others are told nothing until the one COMMIT holding them has returned, so nothing
+        acknowledged can be lost. If the transaction fails (another process holds the lock past
+        the wait, the disk is full), every write in it gets that error, and retries as it would
+        have alone.
+        """
+        group: list[_Write] = []
+        while self._pending and len(group) < SQLITE_GROUP_MAX:
+            group.append(self._pending.popleft())
+        if not group:
+            return
+        outcomes: list[tuple[_Write, Any, BaseException | None]] = []
+        try:
+            # The most urgent write decides how long the group waits for another process's lock.
+            wait_ms = min(self._wait_ms(pending.deadline) for pending in group)
+            with self.engine.connect() as connection:
+                connection = connection.execution_options(podium_write=True, podium_lock_wait_ms=wait_ms)
+                with connection.begin():
+                    for pending in group:
+                        with Session(
+                            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+                        ) as session:
+                            try:
+                                result = pending.work(session)
+                                session.commit()
+                            except Exception as error:
+                                session.rollback()
+                                outcomes.append((pending, None, error))
+                            else:
+                                outcomes.append((pending, result, None))
+        except Exception as error:
+            for pending in group:
+                pending.settle(error=error)
+            return
+        for pending, result, error in outcomes:
+            pending.settle(result, error)
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
         def in_transaction() -> T:
@@ -308,11 +403,6 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         for pragma in SQLITE_PRAGMAS:
             dbapi_connection.execute(f"PRAGMA {pragma}")
-        try:
-            dbapi_connection.execute("SELECT power(2, 0.5)")
-        except sqlite3.OperationalError:
-            # SQLite built without its math functions: trending needs power().
-            dbapi_connection.create_function("power", 2, math.pow, deterministic=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:

@@ -98,12 +98,23 @@ class Event(EventSettings, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     # The moderators' desk: one live message in the moderators' channel, edited as things change.
     desk_message_id: int | None = _discord_id(nullable=True)
+    # The moment the questions' trending keys are weighed against (bot.domain.trending); set by
+    # the first vote and moved forward (a rebase) before the keys could overflow.
+    trend_epoch: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Question(SQLModel, table=True):
     __table_args__ = (
         # The queue: the event's visible questions, pinned first, by net votes, oldest first.
         sa.Index("ix_question_queue", "event_id", "status", "pinned", "score", "created_at"),
+        # A page of each order of rank_questions: read in the order's own order and stopped after
+        # the page, instead of sorting every visible question; the status is last, so the
+        # finished questions a page skips cost no lookup.
+        sa.Index("ix_question_top", "event_id", "pinned", "score", "created_at", "status"),
+        sa.Index("ix_question_trend", "event_id", "pinned", "trend_key", "score", "created_at", "status"),
+        sa.Index("ix_question_newest", "event_id", "pinned", "created_at", "status"),
+        # The theme order: each theme's net votes and size from the index alone, then its page.
+        sa.Index("ix_question_theme", "event_id", "theme", "pinned", "score", "created_at", "status"),
         # Rate limits and "my questions".
         sa.Index("ix_question_author", "event_id", "author_id", "created_at"),
         # Rate limits of members who forward others' messages.
@@ -145,6 +156,8 @@ class Question(SQLModel, table=True):
     votes_up: int = 0
     votes_down: int = 0
     score: int = 0
+    # The decayed vote score as an integer that orders the same at every moment (bot.domain.trending).
+    trend_key: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 class Vote(SQLModel, table=True):

@@ -19,6 +19,7 @@ from bot.domain.transitions import EVENT_TRANSITIONS
 from bot.services.qa.guilds import load_guild_settings, require_moderator
 from bot.services.qa.ledger import record
 from bot.services.qa.text import normalise, normalise_block
+from bot.services.qa.trending import rebase
 from db.engine import Database
 from db.models import Event, EventSettings
 
@@ -221,6 +222,9 @@ async def update_event(
             raise InvalidInput(_describe_validation_error(error)) from None
         for name, value in changes.items():
             setattr(event, name, getattr(validated, name) if name in settings_fields else value)
+        if event.trend_epoch is not None and event.trending_half_life_s != current["trending_half_life_s"]:
+            # Every trending key was weighed with the old half-life.
+            event.trend_epoch = rebase(session.connection(), event.id, event.trending_half_life_s, event.trend_epoch)
         session.add(event)
         record(
             session,

@@ -10,17 +10,20 @@ waiting or being answered (published and live).
 
       trend(q) = sum(vote.value * 0.5 ** ((now - vote.cast_at) / half_life) for vote in votes(q))
 
-  The sum is taken in the database, over the votes of the last eight half-lives only (older
-  votes weigh under 0.4%), so the work is bounded by the last 80 minutes of votes (at the
-  default), not the whole event. Ties go to net votes, then to the earlier question.
+  Every vote ages at the same pace, so this order is the same at every moment: it is read from
+  the question's stored ``trend_key`` (``bot.domain.trending``), kept by each vote in its own
+  transaction, through the ``ix_question_trend`` index, as cheaply as ``top``. Ties go to net
+  votes, then to the earlier question.
 - **theme**: questions of a theme together (see ``bot.services.sense.themes``), the theme with the most
-  net votes first, questions without a theme last; within a theme, as ``top``.
+  net votes first, questions without a theme last; within a theme, as ``top``. Read in two steps
+  through ``ix_question_theme``: the themes' net votes and sizes from the index alone (one pass
+  over its entries for the event, no table rows, no sort of the questions), then only the page's
+  rows, theme by theme, in the index's order.
 
 Any order can also be narrowed to one theme (``theme=``).
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -28,16 +31,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.domain.clock import utcnow
 from bot.domain.enums import QuestionStatus
-from bot.services.qa.events import load_event
 from db.engine import Database
-from db.functions import seconds_between
-from db.models import Question, Vote
-from db.types import UTCDateTime
+from db.models import Question
 
 VISIBLE = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
-TRENDING_HORIZON_HALF_LIVES = 8
 
 
 class Order(StrEnum):
@@ -63,13 +61,11 @@ async def rank_questions(
     offset: int = 0,
     statuses: Iterable[QuestionStatus] = VISIBLE,
     theme: str | None = None,
-    now: datetime | None = None,
     narrow: Callable[[Any], Any] | None = None,
 ) -> Sequence[Question]:
     """A page of the event's questions in the chosen order, only those of ``theme`` if given
     (and only those ``narrow`` keeps: it is handed the query and returns it narrowed)."""
     statuses = frozenset(statuses)
-    now = now or utcnow()
 
     def rank(session: Session) -> Sequence[Question]:
         base = select(Question).where(Question.event_id == event_id, col(Question.status).in_(statuses))
@@ -82,9 +78,9 @@ async def rank_questions(
         elif order is Order.NEWEST:
             query = base.order_by(col(Question.pinned).desc(), col(Question.created_at).desc(), col(Question.id).desc())
         elif order is Order.THEME:
-            query = _by_theme(base)
+            return _theme_page(session, base, offset, limit)
         else:
-            query = _by_trend(base, event_id, load_event(session, event_id).trending_half_life_s, now)
+            query = _by_trend(base)
         return session.exec(query.offset(offset).limit(limit)).all()
 
     return await db.read(rank)
@@ -96,33 +92,40 @@ async def count_questions(db: Database, event_id: int, *, statuses: Iterable[Que
     return await db.read(lambda session: session.exec(query).one())
 
 
-def _by_theme(query: SelectOfScalar[Any]) -> SelectOfScalar[Any]:
-    theme_score = sa.func.sum(Question.score).over(partition_by=Question.theme)
+def _theme_page(session: Session, base: SelectOfScalar[Question], offset: int, limit: int) -> list[Question]:
+    """A page of the theme order: pinned questions first, then each theme's, as ``top`` within it."""
+    visible = base.subquery()
+    tallies = session.exec(
+        select(
+            visible.c.theme,
+            sa.func.sum(visible.c.score),
+            sa.func.sum(sa.case((visible.c.pinned, 0), else_=1)),
+        ).group_by(visible.c.theme)
+    ).all()
+    # The themes in order; no theme at all comes last, whatever its votes.
+    ranked = sorted(tallies, key=lambda row: (row[0] is None, -row[1], row[0] or ""))
+    place = {theme: n for n, (theme, _, _) in enumerate(ranked)}
+    by_top = (col(Question.score).desc(), col(Question.created_at), col(Question.id))
+    pinned = session.exec(base.where(col(Question.pinned)).order_by(*by_top)).all()
+    page = sorted(pinned, key=lambda q: place[q.theme])[offset : offset + limit]
+    skip = max(0, offset - len(pinned))
+    for theme, _, unpinned in ranked:
+        if len(page) == limit:
+            break
+        if skip >= unpinned:
+            skip -= unpinned
+            continue
+        in_theme = col(Question.theme).is_(None) if theme is None else Question.theme == theme
+        rows = base.where(in_theme, col(Question.pinned).is_(False)).order_by(*by_top)
+        page += session.exec(rows.offset(skip).limit(limit - len(page))).all()
+        skip = 0
+    return page
+
+
+def _by_trend(query: SelectOfScalar[Any]) -> SelectOfScalar[Any]:
     return query.order_by(
         col(Question.pinned).desc(),
-        col(Question.theme).is_(None),
-        theme_score.desc(),
-        col(Question.theme),
-        col(Question.score).desc(),
-        col(Question.created_at),
-        col(Question.id),
-    )
-
-
-def _by_trend(query: SelectOfScalar[Any], event_id: int, half_life_s: int, now: datetime) -> SelectOfScalar[Any]:
-    at = sa.literal(now, UTCDateTime)
-    since = sa.literal(now - timedelta(seconds=half_life_s * TRENDING_HORIZON_HALF_LIVES), UTCDateTime)
-    weight = Vote.value * sa.func.power(0.5, seconds_between(at, Vote.cast_at) / half_life_s)
-    recent = (
-        select(Vote.question_id, sa.func.sum(weight).label("trend"))
-        .where(Vote.event_id == event_id, col(Vote.cast_at) > since)
-        .group_by(col(Vote.question_id))
-        .subquery()
-    )
-    trend = sa.func.coalesce(recent.c.trend, 0.0)
-    return query.outerjoin(recent, recent.c.question_id == Question.id).order_by(
-        col(Question.pinned).desc(),
-        trend.desc(),
+        col(Question.trend_key).desc(),
         col(Question.score).desc(),
         col(Question.created_at),
         col(Question.id),

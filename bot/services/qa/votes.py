@@ -5,9 +5,11 @@ SQLite has one writer at a time), reads the voter's current vote, then writes th
 the question's counters by the difference.
 The ``(question_id, user_id)`` primary key is the last line of defence: a second row for the same
 voter cannot exist. Votes are the hottest path in a burst, so the writes are single Core
-statements rather than a unit-of-work flush.
+statements rather than a unit-of-work flush. The same update that moves the counters moves the
+question's trending key by the vote's term (``bot.services.qa.trending``).
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,10 +21,14 @@ from sqlmodel import Session
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import EventState, QuestionStatus
-from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, PodiumError
+from bot.domain.trending import needs_rebase, rebase_due, vote_term
 from bot.services.qa.questions import describe_status
+from bot.services.qa.trending import rebase_if_due
 from db.engine import Database
 from db.models import Event, EventBan, Question, Vote
+
+log = logging.getLogger(__name__)
 
 VOTABLE = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
 VOTING_STATES = frozenset({EventState.OPEN, EventState.PAUSED})
@@ -69,7 +75,28 @@ async def _change_vote(
     """Move the voter from their current vote to ``decide(current)``, if the vote is allowed."""
     if value not in (-1, 0, 1):
         raise InvalidInput("A vote is +1 (up) or -1 (down).")
-    return await db.write(_apply_vote, question_id, voter, value, decide, now or utcnow())
+    now = now or utcnow()
+    try:
+        tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
+    except _RebaseFirst as first:
+        # Its own unit of work, holding no question's lock while it waits for the event's.
+        await db.write(rebase_if_due, first.event_id, now)
+        tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
+    if due:
+        try:
+            await db.write(rebase_if_due, event_id, now)
+        except PodiumError:
+            # The vote is saved; the next one asks again, and one past MAX_EXPONENT waits for it.
+            log.warning("trending: rebase of event %s after a vote failed; a later vote will retry", event_id)
+    return tally
+
+
+class _RebaseFirst(Exception):
+    """The vote cannot be weighed against its event's epoch until the event is rebased."""
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(event_id)
+        self.event_id = event_id
 
 
 # Votes are the hot path of a burst, so this path stays in SQLAlchemy Core, with its statements
@@ -90,6 +117,8 @@ _LOCK_QUESTION = (
         _events.c.title.label("event_title"),
         _events.c.allow_self_votes,
         _events.c.allow_downvotes,
+        _events.c.trend_epoch,
+        _events.c.trending_half_life_s,
         _bans.c.user_id.label("banned_voter"),
     )
     .join(_events, _events.c.id == _questions.c.event_id)
@@ -100,7 +129,7 @@ _LOCK_QUESTION = (
 )
 # Bound-parameter names differ from column names: UPDATE reserves the column names for SET.
 _VOTE_KEY = sa.and_(_votes.c.question_id == sa.bindparam("voted_on"), _votes.c.user_id == sa.bindparam("voter"))
-_CURRENT_VOTE = sa.select(_votes.c.value).where(_VOTE_KEY)
+_CURRENT_VOTE = sa.select(_votes.c.value, _votes.c.cast_at).where(_VOTE_KEY)
 # A first vote (the common case) is one INSERT that does nothing if the voter already has a row.
 _INSERT_FIRST_VOTE = {
     "postgresql": postgresql.insert(_votes).on_conflict_do_nothing(),
@@ -113,13 +142,20 @@ _CHANGE_VOTE = (
     .values(value=sa.bindparam("value"), cast_at=sa.bindparam("cast_at"), merged_from=None)
 )
 _DELETE_VOTE = _votes.delete().where(_VOTE_KEY)
+_EPOCH = sa.select(_events.c.trend_epoch).where(_events.c.id == sa.bindparam("event"))
 _MOVE_COUNTS = (
     _questions.update()
-    .where(_questions.c.id == sa.bindparam("voted_on"))
+    .where(
+        _questions.c.id == sa.bindparam("voted_on"),
+        # The key's term was weighed against this epoch; see the one caller for when it is stale.
+        sa.select(_events.c.trend_epoch).where(_events.c.id == _questions.c.event_id).scalar_subquery()
+        == sa.bindparam("epoch"),
+    )
     .values(
         votes_up=_questions.c.votes_up + sa.bindparam("up"),
         votes_down=_questions.c.votes_down + sa.bindparam("down"),
         score=_questions.c.score + sa.bindparam("net"),
+        trend_key=_questions.c.trend_key + sa.bindparam("trend"),
     )
 )
 _COUNTS = sa.select(_questions.c.votes_up, _questions.c.votes_down).where(_questions.c.id == sa.bindparam("question"))
@@ -138,31 +174,47 @@ async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
 
 def _apply_vote(
     session: Session, question_id: int, voter: Actor, value: int, decide: Callable[[int], int], now: datetime
-) -> VoteTally:
+) -> tuple[VoteTally, int, bool]:
+    """The vote's change, its event, and whether the event is due a rebase now."""
     connection = session.connection()
     question = connection.execute(_LOCK_QUESTION, {"question_id": question_id, "voter": voter.user_id}).first()
     if question is None or not voter.acts_in(question.guild_id):
         raise NotFound(f"There is no question #{question_id}.")
     _check_can_vote(question, voter, value)
+    half_life_s, epoch = question.trending_half_life_s, question.trend_epoch
+    if needs_rebase(now, epoch, half_life_s):
+        raise _RebaseFirst(question.event_id)
     key = {"voted_on": question_id, "voter": voter.user_id}
     first_vote = decide(0)
     if first_vote and _insert_first_vote(connection, question, voter, first_vote, now):
-        current, new = 0, first_vote
+        current, current_cast_at, new = 0, now, first_vote
     else:
         # Read only once the lock is held: on PostgreSQL a row joined into the locking query would
         # come from the snapshot taken before the wait, and could miss a vote committed meanwhile.
-        current = connection.execute(_CURRENT_VOTE, key).scalar() or 0
+        current_vote = connection.execute(_CURRENT_VOTE, key).first()
+        current, current_cast_at = current_vote if current_vote is not None else (0, now)
         new = decide(current)
         if new != current:
             connection.execute(_DELETE_VOTE if new == 0 else _CHANGE_VOTE, {**key, "value": new, "cast_at": now})
     up = (new == 1) - (current == 1)
     down = (new == -1) - (current == -1)
     if new != current:
-        connection.execute(_MOVE_COUNTS, {"voted_on": question_id, "up": up, "down": down, "net": new - current})
+        counts = {"voted_on": question_id, "up": up, "down": down, "net": new - current}
+
+        def move(epoch: datetime) -> int:
+            trend = new * vote_term(now, epoch, half_life_s) - current * vote_term(current_cast_at, epoch, half_life_s)
+            return connection.execute(_MOVE_COUNTS, {**counts, "trend": trend, "epoch": epoch}).rowcount
+
+        if not move(epoch):
+            # PostgreSQL only: a rebase committed while this vote waited for the question's lock,
+            # after the locking query's snapshot. Read now, the epoch cannot move again before
+            # this commits (a rebase locks every question of the event).
+            move(connection.execute(_EPOCH, {"event": question.event_id}).scalar_one())
     # The row is locked, so the counts read above plus this change are the counts now.
-    return VoteTally(
+    tally = VoteTally(
         question_id, question.votes_up + up, question.votes_down + down, question.score + new - current, new
     )
+    return tally, question.event_id, new != current and rebase_due(now, epoch, half_life_s)
 
 
 def _insert_first_vote(connection: sa.Connection, question: sa.Row, voter: Actor, value: int, now: datetime) -> bool:

@@ -5,8 +5,8 @@ Merging B into A:
 - B becomes ``merged`` (``merged_into`` = A) and leaves the queue; what it was before (status,
   pin) is kept in a ``QuestionMerge`` row.
 - B's votes stay on B, untouched. Each voter of B without a vote on A gets a copy of it on A,
-  marked ``merged_from`` = B, so someone who voted for both counts once. A's counters are then
-  counted again from its votes, so they always match the vote rows.
+  marked ``merged_from`` = B, so someone who voted for both counts once. A's counters and its
+  trending key are then counted again from its votes, so they always match the vote rows.
 - B's asker, and everyone already credited on B, is credited on A (``askers``).
 - The ledger records it, in the same transaction.
 
@@ -29,6 +29,7 @@ from bot.domain.transitions import DECIDABLE_FROM, MERGE_TARGETS, Decision
 from bot.services.qa.ledger import record
 from bot.services.qa.moderation import moderated_event
 from bot.services.qa.questions import describe_status, load_question
+from bot.services.qa.trending import question_key
 from db.engine import Database
 from db.models import Event, Question, QuestionMerge, Vote
 
@@ -189,6 +190,7 @@ def _recount(session: Session, question: Question) -> None:
         )
     ).one()
     question.votes_up, question.votes_down, question.score = up, down, up - down
+    question.trend_key = question_key(session.connection(), question.id, question.event_id)
 
 
 def _record(

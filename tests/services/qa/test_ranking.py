@@ -10,6 +10,7 @@ from bot.services.qa.events import update_event
 from bot.services.qa.questions import submit_question, withdraw_question
 from bot.services.qa.ranking import Order, count_questions, rank_questions
 from bot.services.qa.votes import cast_vote
+from db.models import Question
 from tests.factories import member
 
 T0 = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)
@@ -25,7 +26,7 @@ async def upvote(db, question, voters, minute):
 
 
 async def ids(db, event, **kwargs):
-    return [q.id for q in await rank_questions(db, event.id, now=T0 + timedelta(minutes=60), **kwargs)]
+    return [q.id for q in await rank_questions(db, event.id, **kwargs)]
 
 
 async def test_top_is_by_net_votes_with_ties_to_the_earlier(db, event):
@@ -94,3 +95,25 @@ async def test_count_questions(db, event, moderator):
     await moderation.mark_answered(db, a.id, moderator)
     assert await count_questions(db, event.id) == 1
     assert await count_questions(db, event.id, statuses={QuestionStatus.ANSWERED, QuestionStatus.PUBLISHED}) == 2
+
+
+async def test_the_theme_order_pages_through_pins_then_themes_by_their_votes(db, event, moderator):
+    asked = [await ask(db, event, n, n) for n in range(8)]
+    themes = ["a", "a", "b", "b", "b", None, "c", None]
+
+    def set_themes(session):
+        for question, theme in zip(asked, themes, strict=True):
+            session.get(Question, question.id).theme = theme
+
+    await db.write(set_themes)
+    await upvote(db, asked[0], range(1), 9)
+    await upvote(db, asked[2], range(3), 9)
+    await upvote(db, asked[6], range(5), 9)
+    for pinned in (asked[4], asked[7]):
+        await moderation.pin_question(db, pinned.id, moderator)
+    # Themes c (5 votes), b (3, its pinned question's included), a (1), then no theme; pins first.
+    expected = [asked[n].id for n in (4, 7, 6, 2, 3, 0, 1, 5)]
+    assert await ids(db, event, order=Order.THEME) == expected
+    pages = [await ids(db, event, order=Order.THEME, limit=3, offset=offset) for offset in (0, 3, 6, 9)]
+    assert pages == [expected[0:3], expected[3:6], expected[6:8], []]
+    assert await ids(db, event, order=Order.THEME, theme="b") == [asked[n].id for n in (4, 2, 3)]

@@ -1,0 +1,48 @@
+"""SQLite's writer commits the writes waiting for it together: each is kept or refused as alone."""
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+
+from db.engine import Database
+from db.migrate import upgrade
+from db.models import GuildSettings
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'group.db'}")
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+def add_guild(session, guild_id):
+    session.add(GuildSettings(guild_id=guild_id))
+    session.flush()
+    if guild_id % 3 == 0:
+        raise ValueError(f"guild {guild_id} refused after writing")
+    return guild_id
+
+
+async def test_writes_arriving_together_are_kept_or_refused_one_by_one(sqlite_db):
+    outcomes = await asyncio.gather(*(sqlite_db.write(add_guild, n) for n in range(1, 61)), return_exceptions=True)
+    for n, outcome in enumerate(outcomes, start=1):
+        if n % 3 == 0:
+            assert isinstance(outcome, ValueError)
+        else:
+            assert outcome == n
+    stored = await sqlite_db.read(lambda session: session.exec(sa.select(GuildSettings.guild_id)).scalars().all())
+    assert sorted(stored) == [n for n in range(1, 61) if n % 3]
+
+
+async def test_a_write_refused_by_the_database_leaves_the_others_of_its_group(sqlite_db):
+    # The second insert of guild 7 breaks its primary key: only that write is refused.
+    outcomes = await asyncio.gather(*(sqlite_db.write(add_guild, n) for n in (1, 7, 7, 8)), return_exceptions=True)
+    assert outcomes[0] == 1
+    assert outcomes[3] == 8
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [1, 7, 8]
+    assert sum(isinstance(o, sa.exc.IntegrityError) for o in outcomes) == 1
+    stored = await sqlite_db.read(lambda session: session.exec(sa.select(GuildSettings.guild_id)).scalars().all())
+    assert sorted(stored) == [1, 7, 8]
