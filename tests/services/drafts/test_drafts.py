@@ -110,7 +110,9 @@ async def test_a_digest_lists_themes_with_counts_and_representative_questions(db
 async def test_a_second_digest_says_what_changed_since_the_first(db, asked, moderator, event):
     first = await drafting.draft_digest(db, event.id, moderator)
     assert "Since the last digest" not in first.text, "nothing to compare the first digest with"
-    later = await ask_questions(db, event, ["Will rent caps cover student rooms?", "Who pays for it?"], first_member=20)
+    later = await ask_questions(
+        db, event, ["Will rent caps cover student rooms?", "Will the levy be phased in?"], first_member=20
+    )
     await set_themes(db, {later[0].id: "Rent"})
     await mark_answered(db, asked[2].id, moderator)
     second = await drafting.draft_digest(db, event.id, moderator, now=first.created_at + timedelta(minutes=20))
