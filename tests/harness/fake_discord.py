@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.harness.commands import command_errors
+from tests.harness.commands import command_errors, refusal
 from tests.harness.limits import IS_COMPONENTS_V2, layout_problems
 
 if TYPE_CHECKING:
@@ -338,9 +338,9 @@ class FakeDiscord:
         carries_message = method in ("POST", "PATCH") and (
             parts[0] == "webhooks" or (parts[0] == "channels" and parts[2:3] == ["messages"])
         )
-        refusal = self._refuse_layout(method == "POST", parts, body) if carries_message else None
-        if refusal is not None:
-            return refusal
+        refused = self._refuse_layout(method == "POST", parts, body) if carries_message else None
+        if refused is not None:
+            return refused
         if parts[0] == "webhooks" and method == "POST":
             return _json(self._store_message(None, body, flags=(body or {}).get("flags", 0)))
         if parts[0] == "webhooks" and method == "PATCH":
