@@ -32,6 +32,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ QUESTIONS = 1_000
 VOTES = 10_000
 SPREAD_S = 60.0  # the burst's "minute"
 ASK_SHARE = 0.3
+ASK_SPAN_S = SPREAD_S * ASK_SHARE  # the asks' part of the minute; the votes take the rest
 CONVERGENCE_POLL_S = 0.25
 
 
@@ -91,6 +93,16 @@ async def _watch_cards(fake: RemoteFakeDiscord, stop: asyncio.Event, seen: list[
         await asyncio.sleep(CONVERGENCE_POLL_S)
 
 
+async def _ask_all(deliver: Callable[[dict[str, Any], str], None]) -> float:
+    """Deliver the burst's questions, spread evenly over their share of the minute; returns when
+    the last one went."""
+    started = time.monotonic()
+    for n in range(QUESTIONS):
+        await asyncio.sleep(max(0.0, started + ASK_SPAN_S * n / QUESTIONS - time.monotonic()))
+        deliver(slash(audience(n % MEMBERS), "ask", text=f"Question {n}: what does the report say about {n}?"), "ask")
+    return time.monotonic()
+
+
 async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any]:
     rng = random.Random(7)
     database = await fresh_database(url)
@@ -111,20 +123,13 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
             sent_at[payload["id"]] = (kind, time.monotonic())
             bot.deliver(payload)
 
-        started = time.monotonic()
-        ask_span = SPREAD_S * ASK_SHARE
-        for n in range(QUESTIONS):
-            await asyncio.sleep(max(0.0, started + ask_span * n / QUESTIONS - time.monotonic()))
-            deliver(
-                slash(audience(n % MEMBERS), "ask", text=f"Question {n}: what does the report say about {n}?"), "ask"
-            )
-        last_ask = time.monotonic()
+        last_ask = await _ask_all(deliver)
         await bot.settle(ignoring=(ticker,))
         cards = sorted(_cards(fake))
         weights = [1 / (rank + 1) for rank in range(len(cards))]
         votes_start = time.monotonic()
         for n in range(VOTES):
-            await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ask_span) * n / VOTES - time.monotonic()))
+            await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ASK_SPAN_S) * n / VOTES - time.monotonic()))
             qid, card = rng.choices(cards, weights)[0]
             voter = audience(rng.randrange(MEMBERS))
             deliver(click(voter, card, f"podium:vote:{qid}:up"), "vote")
@@ -264,14 +269,7 @@ async def board_burst(url: str) -> dict[str, Any]:
             sent_at[payload["id"]] = (kind, time.monotonic())
             bot.deliver(payload)
 
-        started = time.monotonic()
-        ask_span = SPREAD_S * ASK_SHARE
-        for n in range(QUESTIONS):
-            await asyncio.sleep(max(0.0, started + ask_span * n / QUESTIONS - time.monotonic()))
-            deliver(
-                slash(audience(n % MEMBERS), "ask", text=f"Question {n}: what does the report say about {n}?"), "ask"
-            )
-        last_ask = time.monotonic()
+        last_ask = await _ask_all(deliver)
         await bot.settle(ignoring=(ticker, watcher))
         # Fifty members open Browse (Popular); their page is the message they vote on.
         pages = []
@@ -286,7 +284,7 @@ async def board_burst(url: str) -> dict[str, Any]:
             pages.append((member, message))
         votes_start = time.monotonic()
         for n in range(VOTES):
-            await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ask_span) * n / VOTES - time.monotonic()))
+            await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ASK_SPAN_S) * n / VOTES - time.monotonic()))
             if rng.random() < BROWSE_VOTE_SHARE:
                 member, page = rng.choice(pages)
                 ids = [c for c in custom_ids(page) if ":vote" in c]
