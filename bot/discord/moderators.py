@@ -1,9 +1,14 @@
 """How questions look to moderators: the queue page and one question in full."""
 
+from typing import Any
+
 import discord
 
+from bot.discord.buttons import DECISIONS, decision_buttons
 from bot.discord.render import SELECT_LABEL_MAX, SELECT_OPTIONS_MAX, clip, quote
 from bot.domain.enums import QuestionStatus, TriageTag
+from bot.domain.transitions import Decision
+from bot.services.qa.moderation import allowed_actions
 from bot.services.qa.questions import describe_status
 from db.models import Event, Question
 
@@ -69,3 +74,18 @@ def question_embed(question: Question) -> discord.Embed:
         note = f": {quote(question.reason_note)}" if question.reason_note else ""
         embed.add_field(name="Reason", value=f"{question.reason.value.replace('_', ' ')}{note}", inline=False)
     return embed
+
+
+def decisions_view(question: Question) -> discord.ui.View:
+    """The decisions the question allows now, as buttons."""
+    return decision_buttons(question.id or 0, allowed_actions(question))
+
+
+def decided(question: Question, decision: Decision) -> dict[str, Any]:
+    """The reply to a moderator's decision (``safe.reply``'s keyword arguments): that it is done, the
+    question as it stands now, and the decisions that can follow."""
+    return {
+        "content": f"Question #{question.id} {DECISIONS[decision].done}.",
+        "embed": question_embed(question),
+        "view": decisions_view(question),
+    }

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.discord import safe
 from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import podium_of
+from bot.discord.moderators import decided
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.domain.transitions import Decision
@@ -28,7 +29,6 @@ from cogs.moderation.views import (
     ModerateButton,
     NextButton,
     SetAsideButton,
-    confirm,
 )
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
@@ -69,7 +69,7 @@ class Moderation(commands.Cog):
         change = await decisions.take_next(
             podium_of(interaction), chosen.id, actor_from(interaction), previous=previous
         )
-        await confirm(interaction, change.live, Decision.LIVE)
+        await safe.reply(interaction, **decided(change.live, Decision.LIVE))
 
     @mod.command(name="answered", description="Mark the question being answered now as answered")
     @app_commands.describe(event=EVENT_HELP)
@@ -77,7 +77,7 @@ class Moderation(commands.Cog):
     async def answered_command(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event, states=WORKING)
         answered = await decisions.answer_live(podium_of(interaction), chosen.id, actor_from(interaction))
-        await confirm(interaction, answered, Decision.ANSWER)
+        await safe.reply(interaction, **decided(answered, Decision.ANSWER))
 
     @mod.command(name="ban", description="Stop a member from asking and voting in an event")
     @app_commands.describe(member="Who to stop", reason="Why (kept in the moderation ledger)", event=EVENT_HELP)

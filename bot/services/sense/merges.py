@@ -28,8 +28,11 @@ from bot.domain.errors import InvalidInput, InvalidTransition
 from bot.domain.transitions import DECIDABLE_FROM, MERGE_TARGETS, Decision
 from bot.services.qa.ledger import record
 from bot.services.qa.moderation import moderated_event
-from bot.services.qa.questions import describe_status, load_question
+from bot.services.qa.questions import describe_status, get_question, load_question
+from bot.services.qa.ranking import rank_questions
 from bot.services.qa.trending import question_key
+from bot.services.sense.dedup import suggest_similar
+from bot.services.sense.similarity import SimilarityIndex
 from db.engine import Database
 from db.models import Event, Question, QuestionMerge, Vote
 
@@ -206,3 +209,13 @@ def _record(
         note=note,
         at=now,
     )
+
+
+async def merge_candidates(db: Database, similar: SimilarityIndex, question: Question, *, limit: int) -> list[Question]:
+    """What a moderator is offered to merge ``question`` into, at most ``limit``: the questions it
+    most likely repeats first (its closest match, then similar ones), then the top of the queue."""
+    suggestions = await suggest_similar(db, similar, question.event_id, question.text, limit=5)
+    ranked = {q.id: q for q in await rank_questions(db, question.event_id, limit=limit)}
+    ordered = dict.fromkeys([question.similar_to, *(s.question_id for s in suggestions), *ranked])
+    wanted = [i for i in ordered if i is not None and i != question.id][:limit]
+    return [ranked.get(i) or await get_question(db, i) for i in wanted]
