@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
+from bot.domain.credit import Asker
 from bot.domain.enums import LedgerAction, QuestionStatus
 from bot.domain.errors import InvalidInput, InvalidTransition
 from bot.domain.transitions import DECIDABLE_FROM, MERGE_TARGETS, Decision
@@ -49,16 +50,6 @@ class Merge:
 
     question: Question
     into: Question
-
-
-@dataclass(frozen=True, slots=True)
-class Asker:
-    """A person credited with asking a question, and which of the merged questions was theirs."""
-
-    user_id: int
-    display_name: str
-    anonymous: bool
-    question_id: int
 
 
 async def merge_questions(
@@ -131,12 +122,8 @@ async def unmerge_question(db: Database, question_id: int, moderator: Actor, *, 
 
 async def askers(db: Database, question_ids: Sequence[int]) -> dict[int, list[Asker]]:
     """Who asked each question: its own asker first, then the askers of the questions merged into it
-    (and into those), each person once under each face they asked with. ``len(...)`` is the card's
-    "asked by N people".
-
-    A member who asked one question anonymously and another under their name is credited twice:
-    once by name, once as an anonymous asker. Collapsed into one named credit, "asked by Sam" on a
-    question that an anonymous one was merged into would tell everyone who asked that one.
+    (and into those), each person once under each face they asked with; ``bot.domain.credit.credit``
+    turns them into what the audience is told.
     """
     return await db.read(lambda session: {qid: credited_askers(session, qid) for qid in question_ids})
 
