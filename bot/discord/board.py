@@ -31,8 +31,8 @@ from bot.discord.buttons import ARROWS, board_buttons, board_vote_button, vote_c
 from bot.discord.cards import asked_by
 from bot.discord.render import clip, quote
 from bot.domain.enums import EventState
-from bot.services.qa.board import Board, next_resort_at, read_board, resort_due, set_board_message
 from bot.services.qa.votes import VoteTally
+from bot.services.surfaces.board import Board, next_resort_at, read_board, resort_due, set_board_message
 from db.engine import Database
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from bot.flows.port import Posted
 from bot.render import discord as render_discord
 from bot.services.drafts.drafting import ApprovedRecap
 from bot.services.qa.events import get_event
-from bot.services.qa.notices import News
 from bot.services.qa.questions import get_question
+from bot.services.surfaces.notices import News
 from db.engine import Database
 from db.models import Draft, Event, Question
 

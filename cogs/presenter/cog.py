@@ -14,8 +14,8 @@ from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import client_of, podium_of
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.summaries import presenter_links
-from bot.services.qa.console import LINK_TTL, issue_sign_in_link
-from bot.services.qa.presenter import presenter_token, rotate_presenter_token
+from bot.services.surfaces.console import LINK_TTL, issue_sign_in_link
+from bot.services.surfaces.presenter import presenter_token, rotate_presenter_token
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
 

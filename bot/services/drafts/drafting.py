@@ -57,8 +57,8 @@ from bot.services.drafts.facts import (
 from bot.services.drafts.model_calls import CallUsage
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import require_moderator
-from bot.services.qa.ledger import record
 from bot.services.qa.questions import load_question
+from bot.services.records.ledger import record
 from bot.services.reports.retrieval import report_index
 from bot.services.reports.triage import store_brief_verdict
 from db.engine import Database

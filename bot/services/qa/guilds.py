@@ -12,7 +12,7 @@ from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import LedgerAction
 from bot.domain.errors import InvalidInput, NotAllowed
-from bot.services.qa.ledger import record
+from bot.services.records.ledger import record
 from db.engine import Database
 from db.models import EventSettings, GuildSettings
 

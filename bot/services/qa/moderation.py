@@ -14,10 +14,10 @@ from bot.domain.errors import InvalidInput, InvalidTransition, NotFound
 from bot.domain.transitions import DECIDABLE_FROM, Decision, decisions_for
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import require_moderator
-from bot.services.qa.ledger import record
 from bot.services.qa.questions import describe_status, load_question
 from bot.services.qa.ranking import queue_order
 from bot.services.qa.text import check_question_text, normalise
+from bot.services.records.ledger import record
 from db.engine import Database
 from db.models import Event, EventBan, LedgerEntry, Question
 

@@ -27,11 +27,11 @@ from bot.domain.credit import Asker
 from bot.domain.enums import LedgerAction, QuestionStatus
 from bot.domain.errors import InvalidInput, InvalidTransition
 from bot.domain.transitions import DECIDABLE_FROM, MERGE_TARGETS, Decision
-from bot.services.qa.ledger import record
 from bot.services.qa.moderation import moderated_event
 from bot.services.qa.questions import describe_status, get_question, load_question
 from bot.services.qa.ranking import rank_questions
 from bot.services.qa.trending import question_key
+from bot.services.records.ledger import record
 from bot.services.sense.dedup import suggest_similar
 from bot.services.sense.similarity import SimilarityIndex
 from db.engine import Database

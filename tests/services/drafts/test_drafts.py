@@ -13,9 +13,9 @@ from bot.llm.validate import LINK, MENTION
 from bot.render import discord as render_discord
 from bot.services.drafts import drafting
 from bot.services.qa.events import close_event
-from bot.services.qa.ledger import event_ledger
 from bot.services.qa.moderation import mark_answered, set_aside_question
 from bot.services.qa.votes import cast_vote
+from bot.services.records.ledger import event_ledger
 from bot.services.reports.report import add_report
 from bot.services.reports.triage import question_triage
 from db.models import Question

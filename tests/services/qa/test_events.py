@@ -10,7 +10,7 @@ from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFo
 from bot.domain.transitions import EVENT_TRANSITIONS
 from bot.services.qa import events
 from bot.services.qa.guilds import update_guild_settings
-from bot.services.qa.ledger import event_ledger
+from bot.services.records.ledger import event_ledger
 from tests.factories import GUILD_ID, MODERATOR_ROLE_ID, member
 
 LATER = datetime.now(UTC) + timedelta(days=1)

@@ -7,7 +7,7 @@ from fpdf.enums import EncryptionMethod
 from bot.domain.enums import LedgerAction, ReportFormat
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed
 from bot.services.qa.events import archive_event, close_event
-from bot.services.qa.ledger import event_ledger
+from bot.services.records.ledger import event_ledger
 from bot.services.reports.report import REPORT_MAX_BYTES, add_report, get_report, report_passages
 from bot.services.reports.retrieval import passages_for
 from tests.factories import member

@@ -20,9 +20,9 @@ from bot.domain.clock import utcnow
 from bot.domain.credit import Asker, Credit, credit
 from bot.domain.enums import EventState, LedgerAction, QuestionStatus
 from bot.domain.errors import NotFound
-from bot.services.qa.ledger import record
 from bot.services.qa.moderation import live_question, moderated_event
 from bot.services.qa.ranking import rank_questions
+from bot.services.records.ledger import record
 from bot.services.sense.merges import askers
 from db.engine import Database
 from db.models import Event, PresenterToken, Question

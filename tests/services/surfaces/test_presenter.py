@@ -5,16 +5,16 @@ import pytest
 from bot.domain.enums import LedgerAction
 from bot.domain.errors import NotAllowed, NotFound
 from bot.services.qa import moderation
-from bot.services.qa.ledger import event_ledger
-from bot.services.qa.presenter import (
+from bot.services.qa.questions import submit_question
+from bot.services.qa.votes import cast_vote
+from bot.services.records.ledger import event_ledger
+from bot.services.sense.merges import merge_questions
+from bot.services.surfaces.presenter import (
     presented_event,
     presenter_screen,
     presenter_token,
     rotate_presenter_token,
 )
-from bot.services.qa.questions import submit_question
-from bot.services.qa.votes import cast_vote
-from bot.services.sense.merges import merge_questions
 from tests.factories import member
 
 
