@@ -31,7 +31,7 @@ from bot.services.qa.moderation import moderated_event
 from bot.services.qa.questions import describe_status, get_question, load_question
 from bot.services.qa.ranking import rank_questions
 from bot.services.qa.trending import question_key
-from bot.services.records.ledger import record
+from bot.services.records.ledger import record_decision
 from bot.services.sense.dedup import suggest_similar
 from bot.services.sense.similarity import SimilarityIndex
 from db.engine import Database
@@ -89,7 +89,7 @@ async def merge_questions(
         _copy_votes(session, question, into, skip_user=None if event.allow_self_votes else into.author_id)
         _recount(session, into)
         session.add_all([question, into])
-        _record(session, event, question, moderator, LedgerAction.MERGE, f"merged into #{into.id}", now)
+        record_decision(session, event, question, moderator, LedgerAction.MERGE, note=f"merged into #{into.id}", at=now)
         return Merge(question, into)
 
     return await db.write(merge)
@@ -114,7 +114,8 @@ async def unmerge_question(db: Database, question_id: int, moderator: Actor, *, 
         question.status, question.pinned, question.merged_into = merged.previous_status, merged.previous_pinned, None
         session.delete(merged)
         session.add_all([question, into])
-        _record(session, event, question, moderator, LedgerAction.UNMERGE, f"taken out of #{into.id}", now)
+        note = f"taken out of #{into.id}"
+        record_decision(session, event, question, moderator, LedgerAction.UNMERGE, note=note, at=now)
         return Merge(question, into)
 
     return await db.write(unmerge)
@@ -181,21 +182,6 @@ def _recount(session: Session, question: Question) -> None:
     ).one()
     question.votes_up, question.votes_down, question.score = up, down, up - down
     question.trend_key = question_key(session.connection(), question.id, question.event_id)
-
-
-def _record(
-    session: Session, event: Event, question: Question, moderator: Actor, action: LedgerAction, note: str, now: datetime
-) -> None:
-    record(
-        session,
-        guild_id=event.guild_id,
-        event_id=event.id,
-        question_id=question.id,
-        actor=moderator,
-        action=action,
-        note=note,
-        at=now,
-    )
 
 
 async def merge_candidates(db: Database, similar: SimilarityIndex, question: Question, *, limit: int) -> list[Question]:
