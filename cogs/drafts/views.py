@@ -11,8 +11,8 @@ from bot.discord.buttons import RECAP, RecapAction, recap_button
 from bot.discord.client import podium_of
 from bot.discord.embeds import draft_message
 from bot.discord.errors import guarded
-from bot.discord.forms import PersistentForm
-from bot.discord.render import TEXT_INPUT_MAX, check_custom_id
+from bot.discord.forms import PersistentForm, paragraph
+from bot.discord.render import check_custom_id
 from bot.flows.recaps import approve_and_post
 from bot.services.drafts.drafting import edit_recap, get_draft, regenerate_draft
 
@@ -62,13 +62,7 @@ class EditRecapModal(PersistentForm, template=r"podium:form:recap:(?P<draft>\d+)
             title=f"Edit recap #{draft_id}", timeout=30 * 60, custom_id=check_custom_id(f"podium:form:recap:{draft_id}")
         )
         self.draft_id = draft_id
-        self.text = discord.ui.TextInput(
-            label="Recap (keep its #12 and (p. 4, …) citations)",
-            style=discord.TextStyle.paragraph,
-            default=text[:TEXT_INPUT_MAX],
-            max_length=TEXT_INPUT_MAX,
-            custom_id="text",
-        )
+        self.text = paragraph("Recap (keep its #12 and (p. 4, …) citations)", text=text)
         self.add_item(self.text)
 
     @classmethod

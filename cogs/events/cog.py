@@ -109,9 +109,9 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
     @app_commands.command(name="open", description="Open the event for questions (or resume it)")
     @app_commands.autocomplete(event=event_autocomplete)
     async def open_command(self, interaction: discord.Interaction, event: int) -> None:
-        podium = podium_of(interaction)
-        chosen = await events.get_event(podium.db, event, guild_id=interaction.guild_id)
-        opened = await event_flows.open_event(podium, chosen.id or 0, actor_from(interaction))
+        opened = await event_flows.open_event(
+            podium_of(interaction), await self._event_id(interaction, event), actor_from(interaction)
+        )
         await safe.reply(interaction, f"{describe_event(opened)} is taking questions.")
 
     @app_commands.command(name="pause", description="Stop taking new questions for a while (votes still count)")

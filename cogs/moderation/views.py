@@ -25,9 +25,9 @@ from bot.discord.buttons import (
 )
 from bot.discord.client import podium_of
 from bot.discord.errors import guarded
-from bot.discord.forms import PersistentForm
+from bot.discord.forms import PersistentForm, paragraph
 from bot.discord.moderators import decided, question_options
-from bot.discord.render import SELECT_OPTIONS_MAX, TEXT_INPUT_MAX, check_custom_id
+from bot.discord.render import SELECT_OPTIONS_MAX, check_custom_id
 from bot.domain.enums import ReasonCode
 from bot.domain.transitions import Decision
 from bot.flows import moderation as decisions
@@ -203,13 +203,7 @@ class EditModal(PersistentForm, template=r"podium:form:edit:(?P<question>\d+)"):
             custom_id=check_custom_id(f"podium:form:edit:{question_id}"),
         )
         self.question_id = question_id
-        self.text = discord.ui.TextInput(
-            label="Question",
-            style=discord.TextStyle.paragraph,
-            default=text[:TEXT_INPUT_MAX],
-            max_length=TEXT_INPUT_MAX,
-            custom_id="text",
-        )
+        self.text = paragraph("Question", text=text)
         self.add_item(self.text)
 
     @classmethod
