@@ -84,6 +84,13 @@ async def test_markdown_is_cited_by_section(db, event, moderator):
     ]
 
 
+async def test_markdown_emphasis_is_read_as_words(db, event, moderator):
+    text = "# Housing\n\n_A report by the *Housing* Institute._ See **section 2** on rent_cap_data; 5 * 3 = 15.\n"
+    await add_report(db, event.id, moderator, "housing.md", text.encode())
+    [passage] = await report_passages(db, event.id)
+    assert passage.text == "A report by the Housing Institute. See section 2 on rent_cap_data; 5 * 3 = 15."
+
+
 async def test_html_headings_and_paragraphs_are_read_without_scripts(db, event, moderator):
     page = (
         "<html><head><title>x</title><script>alert('x')</script></head><body>"
