@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
 
@@ -59,7 +59,7 @@ _SEGMENT = re.compile(r"[.?!;:,()\[\]{}\"“”/|\n]+")
 _TOKEN = re.compile(r"\w[\w\-’']*\w|\w")
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """A word as labels compare it: lower case, a plural "s" off ("cables" is "cable")."""
     word = word.lower().replace("’", "'").removesuffix("'s")
@@ -68,7 +68,7 @@ def fold(word: str) -> str:
     return word
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def _blocked(word: str) -> bool:
     lower = word.lower().replace("’", "'")
     # "I'm", "it's", "isn't": a stop word with its ending.
@@ -143,16 +143,24 @@ class Labeller:
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.verbs = verbs_of(texts)
-        self.said = [[m for m in mentions(text) if not self._verbish(m.key)] for text in texts]
-        self.keys = [frozenset(m.key for m in said) for said in self.said]
+        # Each text's phrases, counted as they go: few objects outlive this (a refresh runs in a
+        # thread, and a full garbage collection, which a heap of per-mention objects would bring
+        # on, stops the event loop too).
+        written: dict[tuple[str, ...], Counter[str]] = {}
+        opening: dict[tuple[str, ...], Counter[str]] = {}
+        one: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.keys: list[frozenset[tuple[str, ...]]] = []
+        for text in texts:
+            keys = set()
+            for m in mentions(text):
+                if not self._verbish(m.key):
+                    key = one.setdefault(m.key, m.key)
+                    keys.add(key)
+                    (opening if m.initial else written).setdefault(key, Counter())[m.surface] += 1
+            self.keys.append(frozenset(keys))
         self.words = [frozenset(content_words(text)) for text in texts]
         self.frequency = Counter(key for keys in self.keys for key in keys)
         self.total = max(1, len(texts))
-        written: dict[tuple[str, ...], Counter[str]] = {}
-        opening: dict[tuple[str, ...], Counter[str]] = {}
-        for said in self.said:
-            for m in said:
-                (opening if m.initial else written).setdefault(m.key, Counter())[m.surface] += 1
         self.written, self.opening = written, opening
 
     def _verbish(self, key: tuple[str, ...]) -> bool:
