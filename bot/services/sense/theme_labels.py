@@ -142,32 +142,32 @@ class Labeller:
     """Labels for groups of an event's questions, against what the whole event says."""
 
     def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
         self.verbs = verbs_of(texts)
-        # Each text's phrases, counted as they go: few objects outlive this (a refresh runs in a
-        # thread, and a full garbage collection, which a heap of per-mention objects would bring
-        # on, stops the event loop too).
-        written: dict[tuple[str, ...], Counter[str]] = {}
-        opening: dict[tuple[str, ...], Counter[str]] = {}
+        # Counts only, no object per mention: a refresh runs in a thread, and a full garbage
+        # collection, which a heap of surviving small objects brings on, stops the event loop too.
+        self.capitalised: Counter[tuple[str, ...]] = Counter()  # said with a capital, not first
+        self.inside: Counter[tuple[str, ...]] = Counter()  # said, not first in the question
         one: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.keys: list[frozenset[tuple[str, ...]]] = []
         for text in texts:
             keys = set()
-            for m in mentions(text):
-                if not self._verbish(m.key):
-                    key = one.setdefault(m.key, m.key)
-                    keys.add(key)
-                    (opening if m.initial else written).setdefault(key, Counter())[m.surface] += 1
+            for m in self._mentions(text):
+                key = one.setdefault(m.key, m.key)
+                keys.add(key)
+                if not m.initial:
+                    self.inside[key] += 1
+                    self.capitalised[key] += m.surface[:1].isupper()
             self.keys.append(frozenset(keys))
         self.words = [frozenset(content_words(text)) for text in texts]
         self.frequency = Counter(key for keys in self.keys for key in keys)
         self.total = max(1, len(texts))
-        self.written, self.opening = written, opening
 
-    def _verbish(self, key: tuple[str, ...]) -> bool:
-        return key[0] in self.verbs or key[-1] in self.verbs
+    def _mentions(self, text: str) -> list[Mention]:
+        return [m for m in mentions(text) if m.key[0] not in self.verbs and m.key[-1] not in self.verbs]
 
     def candidates(self, members: Sequence[int]) -> list[Candidate]:
-        """The theme's phrases, best first."""
+        """The theme's phrases, best first (their ``text`` is filled in by ``label``)."""
         size = len(members)
         by_key: dict[tuple[str, ...], set[int]] = {}
         for n, member in enumerate(members):
@@ -184,35 +184,45 @@ class Labeller:
             # (Covid at a Covid Q&A).
             elsewhere = (self.frequency[key] - len(who)) / max(1, self.total - size)
             score = share * math.log1p(share / spread) * (1 - elsewhere) * (1 + 0.3 * (len(key) - 1))
-            found.append(Candidate(key, "", share, score * (1.2 if self._named(key) else 1.0), frozenset(who)))
+            # Written with a capital where a sentence does not start: a name (Huawei, Hong Kong).
+            named = self.capitalised[key] * 2 > self.inside[key] > 0
+            found.append(Candidate(key, "", share, score * (1.2 if named else 1.0), frozenset(who)))
         found.sort(key=lambda c: (-round(c.score, 9), -len(c.key), c.key))
-        return [Candidate(c.key, self._surface(c.key), c.share, c.score, c.said_by) for c in found]
+        return found
 
-    def _named(self, key: tuple[str, ...]) -> bool:
-        # Written with a capital where a sentence does not start: a name (Huawei, Hong Kong).
-        written = self.written.get(key)
-        if not written:
-            return False
-        return sum(n for w, n in written.items() if w[:1].isupper()) * 2 > sum(written.values())
-
-    def _surface(self, key: tuple[str, ...]) -> str:
-        if key in self.written:
-            return self.written[key].most_common(1)[0][0]
-        surface = self.opening[key].most_common(1)[0][0] if key in self.opening else " ".join(key)
-        # At a question's start a capital says nothing, unless the word is an acronym (IGF, UN).
-        words = surface.split()
-        return " ".join([words[0] if words[0].isupper() and len(words[0]) > 1 else words[0].lower(), *words[1:]])
+    def _surfaces(self, members: Sequence[int], keys: set[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+        """How the theme's questions write each of ``keys``: the commonest form inside a sentence,
+        else at its start (lower-cased there, unless an acronym such as IGF or UN)."""
+        inside: dict[tuple[str, ...], Counter[str]] = {}
+        first: dict[tuple[str, ...], Counter[str]] = {}
+        for member in members:
+            for m in self._mentions(self.texts[member]):
+                if m.key in keys:
+                    (first if m.initial else inside).setdefault(m.key, Counter())[m.surface] += 1
+        found = {}
+        for key in keys:
+            if key in inside:
+                found[key] = inside[key].most_common(1)[0][0]
+                continue
+            words = (first[key].most_common(1)[0][0] if key in first else " ".join(key)).split()
+            opening = words[0] if words[0].isupper() and len(words[0]) > 1 else words[0].lower()
+            found[key] = " ".join([opening, *words[1:]])
+        return found
 
     def label(self, members: Sequence[int], taken: set[str]) -> str:
         """The best phrase of the theme not already another theme's label ("" if it says none)."""
         candidates = self.candidates(members)
+        written: dict[tuple[str, ...], str] = {}
         for n, first in enumerate(candidates):
-            label = _capitalised(first.text)
             partner = self._partner(first, candidates[n + 1 :])
-            if partner is not None:
-                label = f"{label} and {partner.text}"
-            if len(label.split()) > LABEL_WORDS:
-                label = _capitalised(first.text)
+            wanted = {first.key} | ({partner.key} if partner else set())
+            if not wanted <= written.keys():
+                # Looked up a few candidates at a time: most themes take their first.
+                ahead = {c.key for c in candidates[n : n + 8]} | wanted
+                written |= self._surfaces(members, ahead - written.keys())
+            label = _capitalised(written[first.key])
+            if partner is not None and len(label.split()) + len(partner.key) < LABEL_WORDS:
+                label = f"{label} and {written[partner.key]}"
             label = label[:LABEL_MAX]
             if label.casefold() not in taken and label.casefold() not in RESERVED:
                 taken.add(label.casefold())
