@@ -30,7 +30,8 @@ def queue_line(question: Question, *, with_theme: bool = False, tag: TriageTag |
     marks = ("📌" if question.pinned else "") + _MARKS.get(question.status, "") + TRIAGE_MARKS.get(tag, "")
     flag = " ⚠️ flagged" if question.flagged else ""
     similar = f" ≈#{question.similar_to}" if question.similar_to else ""
-    theme = f"[{quote(question.theme or 'other')}] " if with_theme else ""
+    # A question in no theme gets no tag: "other" is a remainder, not a theme (it sorts last).
+    theme = f"[{quote(question.theme)}] " if with_theme and question.theme else ""
     text, who = quote(clip(question.text, 180)), asker(question)
     return f"`#{question.id}` ▲{question.score} {marks} {theme}{text} — *{who}*{similar}{flag}"
 

@@ -53,9 +53,8 @@ class Moderation(commands.Cog):
             # Grouping the questions into themes can take a moment on a big event: answer first.
             await moderation.check_moderator(podium_of(interaction).db, chosen.guild_id, actor_from(interaction))
             await safe.defer(interaction)
-            await refresh_themes(
-                podium_of(interaction).db, chosen.id, distance_threshold=podium_of(interaction).theme_distance_threshold
-            )
+            podium = podium_of(interaction)
+            await refresh_themes(podium.db, chosen.id, model=podium.model)
         embed, view = await queue_page(interaction, chosen.id, sort, 0)
         await safe.reply(interaction, embed=embed, view=view)
 

@@ -84,7 +84,8 @@ def _recording_time(seconds: float | None) -> str:
 
 
 def _named_themes(facts: EventFacts) -> list:
-    return [theme for theme in facts.themes if theme.name != OTHER_THEME]
+    # The facts hold no "other" theme; a label that merely reads like one is not shown either.
+    return [theme for theme in facts.themes if theme.name.casefold() != OTHER_THEME.casefold()]
 
 
 def _overview(facts: EventFacts) -> Line:
