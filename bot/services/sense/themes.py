@@ -322,7 +322,8 @@ def plan_themes(
 async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | None = None) -> list[Theme]:
     """Group the event's questions in the queue into themes again, starting from the stored ones;
     store each theme and each question's label, and return the themes. Questions that left the
-    queue keep the label they had (for the recap). With ``model``, a new theme may be named by it."""
+    queue keep the label they had (for the recap) while their theme lasts. With ``model``, a new
+    theme may be named by it."""
     query = (
         select(Question.id, Question.text, Question.theme)
         .where(Question.event_id == event_id, col(Question.status).in_(VISIBLE))
@@ -353,6 +354,13 @@ async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | No
                 table.update().where(table.c.id == sa.bindparam("question_id")).values(theme=sa.bindparam("label")),
                 changed,
             )
+        # A question that left the queue keeps its theme's label while the theme lasts; a label
+        # whose theme dissolved or took another name would show in the recap as a theme of its own.
+        session.execute(
+            table.update()
+            .where(table.c.event_id == event_id, table.c.theme.is_not(None), table.c.theme.not_in(list(themes)))
+            .values(theme=None)
+        )
         session.exec(delete(ThemeRow).where(col(ThemeRow.event_id) == event_id))
         session.add_all(ThemeRow(event_id=event_id, label=label, named_by=who) for label, who in sorted(themes.items()))
 

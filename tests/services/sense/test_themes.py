@@ -181,6 +181,19 @@ async def test_questions_that_leave_the_queue_keep_their_label_for_the_recap(db,
     assert (await get_question(db, themed.id)).theme == label
 
 
+async def test_an_answered_question_loses_the_label_of_a_theme_that_dissolved(db, asked, moderator):
+    event, _ = asked
+    theme = (await refresh_themes(db, event.id))[-1]
+    answered, *others = theme.questions
+    await mark_answered(db, answered.id, moderator)
+    for question in others:
+        await moderation.set_aside_question(db, question.id, moderator, ReasonCode.OFF_TOPIC)
+    themes = await refresh_themes(db, event.id)
+    assert theme.label not in {t.label for t in themes}
+    assert (await get_question(db, answered.id)).theme is None
+    assert theme.label not in {t.label for t in (await theme_counts(db, event.id)).themes}
+
+
 async def test_the_queue_can_be_sorted_and_narrowed_by_theme(db, asked):
     event, questions = asked
     themes = await refresh_themes(db, event.id)
