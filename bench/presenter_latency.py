@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import HOST, Timings, fresh_database, open_bench_event, scratch_sqlite_url
+from bench.common import GUILD_ID, HOST, Timings, fresh_database, open_bench_event, scratch_sqlite_url
 from bot.domain.actors import Actor
 from bot.services.qa.moderation import AfterLive, mark_live
 from bot.services.qa.presenter import presenter_screen, presenter_token
@@ -41,7 +41,7 @@ READS = 200
 
 
 def _member(n: int) -> Actor:
-    return Actor(user_id=10_000 + n, display_name=f"Member {n}")
+    return Actor(user_id=10_000 + n, display_name=f"Member {n}", guild_id=GUILD_ID)
 
 
 async def _seed(database: Database) -> tuple[int, list[int]]:

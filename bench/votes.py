@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bench.common import fresh_database, open_bench_event, scratch_sqlite_url
+from bench.common import GUILD_ID, fresh_database, open_bench_event, scratch_sqlite_url
 from bot.domain.actors import Actor
 from bot.services.qa.questions import submit_question
 from bot.services.qa.votes import cast_vote
@@ -28,9 +28,9 @@ async def podium_votes_per_second() -> float:
     database = await fresh_database(url)
     try:
         event_id = await open_bench_event(database, rate_limit_count=QUESTIONS)
-        asker = Actor(user_id=2, display_name="Asker")
+        asker = Actor(user_id=2, display_name="Asker", guild_id=GUILD_ID)
         questions = [(await submit_question(database, event_id, asker, f"Question {i}")).id for i in range(QUESTIONS)]
-        ballots = [(questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="Voter")) for i in range(VOTES)]
+        ballots = [(questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="Voter", guild_id=GUILD_ID)) for i in range(VOTES)]
         queue: asyncio.Queue = asyncio.Queue()
         for ballot in ballots:
             queue.put_nowait(ballot)
