@@ -149,7 +149,8 @@ async def measure(lines: int) -> dict[str, Any]:
     url, folder = scratch_sqlite_url("rehearse.db")
     script_path = folder / "script.jsonl"
     script_path.write_text("\n".join(make_script(lines)) + "\n")
-    database = await fresh_database(url)
+    # As `podium rehearse` opens its own database: scratch, commits not waiting for the disk.
+    database = await fresh_database(url, scratch=True)
     settings = Settings(_env_file=None)
     try:
         started = time.perf_counter()

@@ -30,7 +30,10 @@ async def podium_votes_per_second() -> float:
         event_id = await open_bench_event(database, rate_limit_count=QUESTIONS)
         asker = Actor(user_id=2, display_name="Asker", guild_id=GUILD_ID)
         questions = [(await submit_question(database, event_id, asker, f"Question {i}")).id for i in range(QUESTIONS)]
-        ballots = [(questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="Voter", guild_id=GUILD_ID)) for i in range(VOTES)]
+        ballots = [
+            (questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="Voter", guild_id=GUILD_ID))
+            for i in range(VOTES)
+        ]
         queue: asyncio.Queue = asyncio.Queue()
         for ballot in ballots:
             queue.put_nowait(ballot)

@@ -57,6 +57,16 @@ SQLITE_PRAGMAS = (
     "foreign_keys = ON",
     f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
 )
+# A scratch database (a rehearsal's): nothing in it is anyone's vote, so a commit does not wait for
+# the disk. A crash of the process loses nothing committed; a power cut may lose the last commits
+# or corrupt the file, which the next rehearsal replaces anyway.
+SQLITE_SCRATCH_PRAGMAS = (
+    "journal_mode = WAL",
+    "synchronous = OFF",
+    "foreign_keys = ON",
+    f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+    "temp_store = MEMORY",
+)
 SQLITE_READER_THREADS = 4
 # The most writes one transaction of the writer thread commits together (see _commit_group).
 SQLITE_GROUP_MAX = 256
@@ -106,20 +116,30 @@ answer_due: ContextVar[Callable[[], float] | None] = ContextVar("answer_due", de
 
 
 class Database:
-    """One database, chosen by URL: ``sqlite+aiosqlite:///file.db`` or ``postgresql+asyncpg://...``."""
+    """One database, chosen by URL: ``sqlite+aiosqlite:///file.db`` or ``postgresql+asyncpg://...``.
+
+    ``scratch=True`` (SQLite only: a rehearsal's database) trades durability for speed: commits do
+    not wait for the disk (``SQLITE_SCRATCH_PRAGMAS``)."""
 
     def __init__(
-        self, url: str = DEFAULT_DATABASE_URL, *, echo: bool = False, retries: Retries = DEFAULT_RETRIES
+        self,
+        url: str = DEFAULT_DATABASE_URL,
+        *,
+        echo: bool = False,
+        retries: Retries = DEFAULT_RETRIES,
+        scratch: bool = False,
     ) -> None:
         self.url = sa.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.retries = retries
+        self.scratch = scratch and self.is_sqlite
         self._disposed = False
         # Counted, and waited for, by readers that show what writes change (the presenter screen).
         self.writes = 0
         self._write_waiters: set[asyncio.Future[None]] = set()
         if self.is_sqlite:
-            self._runner: _Runner = _SQLiteRunner(self.url, echo=echo, retries=retries)
+            pragmas = SQLITE_SCRATCH_PRAGMAS if self.scratch else SQLITE_PRAGMAS
+            self._runner: _Runner = _SQLiteRunner(self.url, echo=echo, retries=retries, pragmas=pragmas)
         else:
             self._runner = _AsyncRunner(self.url, echo=echo, retries=retries)
 
@@ -263,14 +283,14 @@ class _Write:
 
 
 class _SQLiteRunner:
-    def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
+    def __init__(self, url: sa.URL, *, echo: bool, retries: Retries, pragmas: tuple[str, ...]) -> None:
         self.retries = retries
         self.engine = sa.create_engine(
             url.set(drivername="sqlite+pysqlite"),
             echo=echo,
             connect_args={"check_same_thread": False},
         )
-        _configure_sqlite(self.engine)
+        _configure_sqlite(self.engine, pragmas)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(podium_write=False), class_=Session, expire_on_commit=False
         )
@@ -395,13 +415,13 @@ def _flushed(session: Session, work: Callable[[Session], T]) -> T:
     return result
 
 
-def _configure_sqlite(engine: sa.Engine) -> None:
+def _configure_sqlite(engine: sa.Engine, pragmas: tuple[str, ...]) -> None:
     # pysqlite's own transaction handling is switched off so that SQLAlchemy's "begin" event can
     # choose BEGIN IMMEDIATE for writers (the recipe in SQLAlchemy's SQLite dialect docs).
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        for pragma in SQLITE_PRAGMAS:
+        for pragma in pragmas:
             dbapi_connection.execute(f"PRAGMA {pragma}")
 
     @sa.event.listens_for(engine, "begin")

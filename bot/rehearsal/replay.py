@@ -37,7 +37,7 @@ from bot.services.qa.moderation import (
     take_next,
 )
 from bot.services.qa.questions import submit_question, withdraw_question
-from bot.services.qa.votes import cast_vote, remove_vote
+from bot.services.qa.votes import Ballot, cast_ballots, cast_vote, remove_vote
 from bot.services.reports.report import add_report
 from bot.services.sense.dedup import suggest_similar
 from bot.services.sense.merges import merge_questions
@@ -50,6 +50,9 @@ from db.models import Draft
 REHEARSAL_GUILD_ID = 1
 HOST = Actor(user_id=1, display_name="rehearsal host", manages_guild=True, guild_id=REHEARSAL_GUILD_ID)
 THEME_REFRESH_S = 60.0
+# Consecutive votes replayed in one unit of work at most (the bot's writer groups as many).
+VOTE_RUN = 256
+VOTES = frozenset({"vote", "unvote"})
 
 
 def person_id(name: str) -> int:
@@ -131,10 +134,7 @@ async def rehearse(
     replay = _Replay(db, event_id, plan.starts_at, similar, theme_distance_threshold)
 
     started = time.perf_counter()
-    for line in script:
-        await replay.line(line)
-        if on_line is not None:
-            on_line(line)
+    await replay.run(script, on_line or (lambda _line: None))
     await replay.refresh_themes()
     replay_s = time.perf_counter() - started
 
@@ -179,11 +179,58 @@ class _Replay:
         self.next_refresh_t = THEME_REFRESH_S
         self.themes_stale = False
 
+    async def run(self, script: Sequence[Line], on_line: Callable[[Line], None]) -> None:
+        """Replay every line in order; a run of consecutive votes between two theme refreshes goes
+        through ``cast_ballots`` in one unit of work, as the bot's writer commits votes arriving
+        together, with the same outcome line by line as one call each."""
+        run: list[Line] = []
+        for line in script:
+            if run and (line.action not in VOTES or line.t >= self.next_refresh_t or len(run) == VOTE_RUN):
+                await self.votes(run)
+                for voted in run:
+                    on_line(voted)
+                run = []
+            if line.action in VOTES:
+                if not run:
+                    await self.tick(line.t)
+                run.append(line)
+            else:
+                await self.line(line)
+                on_line(line)
+        if run:
+            await self.votes(run)
+            for voted in run:
+                on_line(voted)
+
+    async def tick(self, t: float) -> None:
+        """Refresh the themes if a minute of event time has passed since the last refresh."""
+        if t >= self.next_refresh_t:
+            await self.refresh_themes()
+            self.next_refresh_t = (t // THEME_REFRESH_S + 1) * THEME_REFRESH_S
+
+    async def votes(self, run: Sequence[Line]) -> None:
+        """Replay a run of vote and unvote lines, each with the outcome it would have alone."""
+        ballots, outcomes = [], []
+        for line in run:
+            try:
+                question_id = self.question(line.q)
+            except PodiumError as refusal:
+                outcomes.append(refusal)
+                continue
+            value = line.value if line.action == "vote" else 0
+            ballots.append(Ballot(question_id, member(line.user), value, self.start + timedelta(seconds=line.t)))
+            outcomes.append(None)
+        cast = iter(await cast_ballots(self.db, ballots))
+        for line, unknown in zip(run, outcomes, strict=True):
+            outcome = unknown or next(cast)
+            if isinstance(outcome, PodiumError):
+                self.refused.append(Refusal(line.number, outcome.message))
+            else:
+                self.done[line.action] += 1
+
     async def line(self, line: Line) -> None:
         """Replay one line at its time; a refusal is recorded, not raised."""
-        if line.t >= self.next_refresh_t:
-            await self.refresh_themes()
-            self.next_refresh_t = (line.t // THEME_REFRESH_S + 1) * THEME_REFRESH_S
+        await self.tick(line.t)
         try:
             await self.apply(line, self.start + timedelta(seconds=line.t))
         except PodiumError as refusal:

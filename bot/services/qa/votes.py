@@ -10,7 +10,7 @@ question's trending key by the vote's term (``bot.services.qa.trending``).
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,6 +62,65 @@ async def toggle_vote(
 async def remove_vote(db: Database, question_id: int, voter: Actor, *, now: datetime | None = None) -> VoteTally:
     """Take back the voter's vote, if they have one."""
     return await _change_vote(db, question_id, voter, 0, lambda current: 0, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """One vote of a run replayed together (``cast_ballots``): ``value`` +1 or -1 casts it as
+    ``cast_vote`` does, 0 takes the voter's vote back as ``remove_vote`` does; cast at ``now``."""
+
+    question_id: int
+    voter: Actor
+    value: int
+    now: datetime
+
+
+async def cast_ballots(db: Database, ballots: Sequence[Ballot]) -> list[VoteTally | PodiumError]:
+    """Apply each ballot in turn, exactly as ``cast_vote`` or ``remove_vote`` would one after
+    another, in one unit of work: what each ballot became (its tally, or the refusal the single
+    call would have raised).
+
+    What a rehearsal replays a run of votes with: the bot's writer commits votes that arrive
+    together in one transaction (group commit), and a script's run of votes is such an arrival,
+    known in advance. Each ballot runs in a savepoint of its own, so a refusal undoes that ballot
+    alone; a rebase one needs (``bot.services.qa.trending``) runs in the same unit of work at that
+    point, where the single call would run it in one of its own. Nothing is committed before all
+    are applied, so on PostgreSQL the run holds its questions' locks until the end: for a
+    single-process replay, not for members' votes.
+    """
+    for ballot in ballots:
+        if ballot.value not in (-1, 0, 1):
+            raise InvalidInput("A vote is +1 (up) or -1 (down).")
+
+    def apply_all(session: Session) -> list[VoteTally | PodiumError]:
+        outcomes: list[VoteTally | PodiumError] = []
+        for ballot in ballots:
+            # A cast sets the vote to its value and a removal to 0, whatever the vote was.
+            decide = _always(ballot.value)
+            try:
+                with session.begin_nested():
+                    try:
+                        tally, event_id, due = _apply_vote(
+                            session, ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
+                        )
+                    except _RebaseFirst as first:
+                        rebase_if_due(session, first.event_id, ballot.now)
+                        tally, event_id, due = _apply_vote(
+                            session, ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
+                        )
+                    if due:
+                        rebase_if_due(session, event_id, ballot.now)
+            except PodiumError as refusal:
+                outcomes.append(refusal)
+            else:
+                outcomes.append(tally)
+        return outcomes
+
+    return await db.write(apply_all) if ballots else []
+
+
+def _always(value: int) -> Callable[[int], int]:
+    return lambda _current: value
 
 
 async def _change_vote(
