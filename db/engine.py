@@ -22,6 +22,7 @@ work again could do it twice (``SaveUncertain`` says so).
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -77,6 +78,12 @@ SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # down its connections (admin_shutdown is what pg_terminate_backend sends).
 POSTGRESQL_RETRYABLE = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 DEFAULT_RETRY_BUDGET_S = 10.0
+# PostgreSQL: the channel a commit that changes what a presenter screen shows notifies (the
+# triggers of migration 0012_speed_notify), and how long a lost listening connection waits before
+# connecting again (doubling to the longest).
+WRITES_CHANNEL = "podium_writes"
+LISTEN_RETRY_S = 0.5
+LISTEN_RETRY_MAX_S = 10.0
 # The synchronous driver for each backend, for libraries that cannot use asyncio (APScheduler 3).
 SYNC_DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg"}
 
@@ -137,6 +144,7 @@ class Database:
         # Counted, and waited for, by readers that show what writes change (the presenter screen).
         self.writes = 0
         self._write_waiters: set[asyncio.Future[None]] = set()
+        self._listener: _Listener | None = None
         if self.is_sqlite:
             pragmas = SQLITE_SCRATCH_PRAGMAS if self.scratch else SQLITE_PRAGMAS
             self._runner: _Runner = _SQLiteRunner(self.url, echo=echo, retries=retries, pragmas=pragmas)
@@ -150,12 +158,26 @@ class Database:
         database work through its session, and build the rows it adds itself.
         """
         result = await self._retrying(_bind(work, *args, **kwargs), write=True)
+        self._wrote()
+        return result
+
+    def _wrote(self) -> None:
         self.writes += 1
         for waiter in self._write_waiters:
             if not waiter.done():
                 waiter.set_result(None)
         self._write_waiters.clear()
-        return result
+
+    async def hear_other_processes(self) -> bool:
+        """Start counting other processes' commits among ``writes`` as well, where the database
+        tells of them (PostgreSQL: LISTEN on ``WRITES_CHANNEL``, which the tables' triggers
+        notify), and say whether it is hearing them now. SQLite cannot tell: False, and a reader
+        keeps its poll. Once started, a lost connection is replaced in the background, and this
+        says False until it is."""
+        if self._listener is None and not self.is_sqlite and not self._disposed:
+            self._listener = _Listener(self.url, self._wrote)
+            await self._listener.started()
+        return self._listener is not None and self._listener.hearing
 
     async def next_write(self, seen: int, timeout_s: float) -> None:
         """Return once a write through this ``Database`` has committed since ``writes`` was
@@ -212,7 +234,72 @@ class Database:
         """Close every connection; later calls do nothing."""
         if not self._disposed:
             self._disposed = True
+            if self._listener is not None:
+                await self._listener.close()
             await self._runner.dispose()
+
+
+class _Listener:
+    """One asyncpg connection of its own, listening on ``WRITES_CHANNEL``: each notification (one
+    per committed transaction that notified) calls ``heard``; a lost connection is replaced."""
+
+    def __init__(self, url: sa.URL, heard: Callable[[], None]) -> None:
+        self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.heard = heard
+        self.hearing = False
+        self._first = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._listen(), name="podium-listen-writes")
+
+    async def started(self) -> None:
+        """Return once the first connection listens, or has failed (the task keeps trying)."""
+        await asyncio.shield(self._first)
+
+    async def _listen(self) -> None:
+        pause = LISTEN_RETRY_S
+        while True:
+            if await self._listen_once():
+                pause = LISTEN_RETRY_S
+            if not self._first.done():
+                self._first.set_result(None)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LISTEN_RETRY_MAX_S)
+
+    async def _listen_once(self) -> bool:
+        """Listen on one connection until it is lost; say whether it listened at all."""
+        import asyncpg
+
+        try:
+            connection = await asyncpg.connect(self.dsn, timeout=DEFAULT_RETRIES.wait_s)
+        except Exception as error:
+            log.warning("database: cannot listen for other processes' writes (%s); polling", type(error).__name__)
+            return False
+        lost = asyncio.get_running_loop().create_future()
+        try:
+            connection.add_termination_listener(lambda _connection: lost.done() or lost.set_result(None))
+            await connection.add_listener(WRITES_CHANNEL, lambda *_notification: self.heard())
+            self.hearing = True
+            # Whatever committed while no one listened is read once now.
+            self.heard()
+            if not self._first.done():
+                self._first.set_result(None)
+            await lost
+            log.warning("database: the connection listening for other processes' writes was lost")
+            return True
+        except asyncio.CancelledError:
+            await connection.close(timeout=1)
+            raise
+        except Exception as error:
+            log.warning("database: listening for other processes' writes failed (%s)", type(error).__name__)
+            return self.hearing
+        finally:
+            self.hearing = False
+            if not connection.is_closed():
+                connection.terminate()
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
 
 
 def _bind(work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[Session], T]:
