@@ -26,7 +26,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -78,6 +78,8 @@ SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # down its connections (admin_shutdown is what pg_terminate_backend sends).
 POSTGRESQL_RETRYABLE = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 DEFAULT_RETRY_BUDGET_S = 10.0
+# PostgreSQL: connections kept for one-statement writes (votes), beside the pool for units of work.
+POSTGRESQL_STATEMENT_POOL = 5
 # PostgreSQL: the channel a commit that changes what a presenter screen shows notifies (the
 # triggers of migration 0012_speed_notify), and how long a lost listening connection waits before
 # connecting again (doubling to the longest).
@@ -195,11 +197,45 @@ class Database:
         finally:
             self._write_waiters.discard(waiter)
 
+    async def write_statement(
+        self, statement: sa.Executable, params: dict[str, Any], *, repeatable: bool
+    ) -> list[sa.Row[Any]]:
+        """PostgreSQL only: run one statement as a transaction of its own (autocommit), in one
+        round trip to the server, and return its rows. For a hot path whose whole change fits in
+        one statement; anything longer belongs in ``write``.
+
+        The statement is its own commit, so a connection lost while it runs leaves it unknown
+        whether it was saved: it is tried again only if ``repeatable`` (running it twice does what
+        running it once does), else ``SaveUncertain`` says so.
+        """
+        if self.is_sqlite:
+            raise TypeError("write_statement is for PostgreSQL; SQLite's writes go through write()")
+        runner = self._runner
+        assert isinstance(runner, _AsyncRunner)
+
+        async def run(deadline: float) -> list[sa.Row[Any]]:
+            try:
+                return await runner.statement(statement, params)
+            except _Unsent:
+                raise
+            except Exception as error:
+                reason = _transient(error)
+                if reason is None or repeatable:
+                    raise
+                raise _LostAtCommit(reason) from error
+
+        rows = await self._retrying_call(run)
+        self._wrote()
+        return rows
+
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``work(session, ...)`` for reading only; nothing it does is committed."""
         return await self._retrying(_bind(work, *args, **kwargs), write=False)
 
     async def _retrying(self, work: Callable[[Session], T], *, write: bool) -> T:
+        return await self._retrying_call(lambda deadline: self._runner.run(work, write=write, deadline=deadline))
+
+    async def _retrying_call(self, attempt: Callable[[float], Awaitable[T]]) -> T:
         due = answer_due.get()
         budget = self.retries.budget_s if due is None else min(self.retries.budget_s, due())
         deadline = time.monotonic() + budget
@@ -207,7 +243,7 @@ class Database:
         tries = 1
         while True:
             try:
-                return await self._runner.run(work, write=write, deadline=deadline)
+                return await attempt(deadline)
             except _LostAtCommit as lost:
                 log.error("database: %s while committing; not retried, it may have been saved", lost.reason)
                 raise SaveUncertain() from lost.__cause__
@@ -330,6 +366,10 @@ def _kind(error: BaseException) -> str:
     and its parameters hold user text."""
     original = getattr(error, "orig", None) or error
     return type(original.__cause__ or original).__name__
+
+
+class _Unsent(Exception):
+    """The pooled connection had closed before the statement was sent: nothing ran, try again."""
 
 
 class _LostAtCommit(Exception):
@@ -471,6 +511,33 @@ class _AsyncRunner:
             url, echo=echo, pool_pre_ping=True, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # One-statement writes (``Database.write_statement``): autocommit, so no BEGIN and COMMIT
+        # of their own, and no ping at checkout (a round trip each); a connection known to have
+        # closed is replaced before anything is sent, and one lost in flight is the caller's.
+        self._statements = create_async_engine(
+            url,
+            echo=echo,
+            isolation_level="AUTOCOMMIT",
+            pool_size=POSTGRESQL_STATEMENT_POOL,
+            connect_args={"timeout": retries.wait_s},
+        )
+
+    async def statement(self, statement: sa.Executable, params: dict[str, Any]) -> list[sa.Row[Any]]:
+        try:
+            connection = await self._statements.connect()
+            raw = await connection.get_raw_connection()
+        except Exception as error:
+            if _transient(error) is None:
+                raise
+            raise _Unsent() from error
+        try:
+            if raw.driver_connection.is_closed():
+                await connection.invalidate()
+                raise _Unsent()
+            result = await connection.execute(statement, params)
+            return list(result.all())
+        finally:
+            await connection.close()
 
     async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
         async with self._sessions() as session:
@@ -493,6 +560,7 @@ class _AsyncRunner:
             return await connection.run_sync(work)
 
     async def dispose(self) -> None:
+        await self._statements.dispose()
         await self.engine.dispose()
 
 
