@@ -142,11 +142,11 @@ async def _change_vote(
     now = now or utcnow()
     try:
         tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
-        _known(db).learn(question_id, event_id)
     except _RebaseFirst as first:
         # Its own unit of work, holding no question's lock while it waits for the event's.
         await db.write(rebase_if_due, first.event_id, now)
         tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
+    _known(db).learn(question_id, event_id)
     if due:
         try:
             await db.write(rebase_if_due, event_id, now)
