@@ -12,11 +12,12 @@ clustering is the costliest step, votes do not move it); at the end a digest is 
 closes, and the recap is drafted and approved, which returns it with the ledger's summary.
 """
 
+import asyncio
 import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.actors import Actor
@@ -37,6 +38,8 @@ from bot.services.qa.moderation import (
     take_next,
 )
 from bot.services.qa.questions import submit_question, withdraw_question
+from bot.services.qa.screening import score_ahead
+from bot.services.qa.text import normalise
 from bot.services.qa.votes import Ballot, cast_ballots, cast_vote, remove_vote
 from bot.services.reports.report import add_report
 from bot.services.sense.dedup import suggest_similar
@@ -96,6 +99,7 @@ class Rehearsal:
     drafts_s: float
     digest: Draft
     recap: ApprovedRecap
+    action_s: dict[str, float] = field(default_factory=dict)  # replay time by action (votes: "vote")
 
     @property
     def lines_per_s(self) -> float:
@@ -134,6 +138,8 @@ async def rehearse(
     replay = _Replay(db, event_id, plan.starts_at, similar, theme_distance_threshold)
 
     started = time.perf_counter()
+    # The classifier scores the script's questions in one batch, as it would score one.
+    await asyncio.to_thread(score_ahead, [normalise(line.text) for line in script if line.action == "ask"])
     await replay.run(script, on_line or (lambda _line: None))
     await replay.refresh_themes()
     replay_s = time.perf_counter() - started
@@ -158,6 +164,7 @@ async def rehearse(
         drafts_s=time.perf_counter() - started,
         digest=digest,
         recap=approved,
+        action_s=dict(replay.action_s),
     )
 
 
@@ -178,6 +185,7 @@ class _Replay:
         self.themes_s = 0.0
         self.next_refresh_t = THEME_REFRESH_S
         self.themes_stale = False
+        self.action_s: Counter[str] = Counter()
 
     async def run(self, script: Sequence[Line], on_line: Callable[[Line], None]) -> None:
         """Replay every line in order; a run of consecutive votes between two theme refreshes goes
@@ -220,7 +228,9 @@ class _Replay:
             value = line.value if line.action == "vote" else 0
             ballots.append(Ballot(question_id, member(line.user), value, self.start + timedelta(seconds=line.t)))
             outcomes.append(None)
+        started = time.perf_counter()
         cast = iter(await cast_ballots(self.db, ballots))
+        self.action_s["vote"] += time.perf_counter() - started
         for line, unknown in zip(run, outcomes, strict=True):
             outcome = unknown or next(cast)
             if isinstance(outcome, PodiumError):
@@ -231,11 +241,14 @@ class _Replay:
     async def line(self, line: Line) -> None:
         """Replay one line at its time; a refusal is recorded, not raised."""
         await self.tick(line.t)
+        started = time.perf_counter()
         try:
             await self.apply(line, self.start + timedelta(seconds=line.t))
         except PodiumError as refusal:
             self.refused.append(Refusal(line.number, refusal.message))
             return
+        finally:
+            self.action_s[line.action] += time.perf_counter() - started
         self.done[line.action] += 1
         # Votes leave themes as they are; anything else may add, remove or reword a queued question.
         self.themes_stale = self.themes_stale or line.action not in ("vote", "unvote")
