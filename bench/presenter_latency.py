@@ -5,8 +5,8 @@ open in Debian's headless Chromium, then questions taken live one after another 
 ``mark_live``, each at a random moment of the poller's cycle. Each sample is the time from
 calling the service to the page showing the new live question (the service call, the feed's
 next read, woken by the commit, rendering, the event stream and the browser's swap); then the
-same through a second ``Database`` on the same database, standing for another process, whose
-changes arrive by the poll. Also timed: one screen read
+same through a second ``Database`` on the same database, standing for another process: on
+PostgreSQL its commits reach the feed by LISTEN/NOTIFY, on SQLite by the poll. Also timed: one screen read
 (``presenter_screen``), which the poller repeats every ``POLL_INTERVAL_S`` for each watched
 link. SQLite, and PostgreSQL when ``PODIUM_BENCH_DATABASE_URL`` (or ``PODIUM_TEST_DATABASE_URL``)
 names a scratch database.
@@ -82,7 +82,8 @@ async def measure(url: str) -> dict[str, Any]:
                     await page.wait_for_function(SHOWS_LIVE, arg=question_id, timeout=10_000)
                     changes.append((time.perf_counter() - started) * 1000)
                 # The same through a Database of its own, as the CLI or another shard process
-                # writes: nothing wakes this process's feed, so the change arrives by the poll.
+                # writes: this process's feed hears of it from PostgreSQL's notification, or on
+                # SQLite finds it at its next poll.
                 for question_id in ids[CHANGES : CHANGES + OTHER_PROCESS_CHANGES]:
                     await asyncio.sleep(phase.uniform(0, POLL_INTERVAL_S))
                     started = time.perf_counter()
