@@ -358,6 +358,8 @@ def _transient(error: BaseException) -> str | None:
     # Connecting fails before any driver wraps the error: refused, unreachable, timed out.
     if isinstance(error, OSError | TimeoutError):
         return "could not connect"
+    if isinstance(error, _Unsent):
+        return "connection closed before sending"
     return None
 
 
@@ -535,7 +537,7 @@ class _AsyncRunner:
                 await connection.invalidate()
                 raise _Unsent()
             result = await connection.execute(statement, params)
-            return list(result.all())
+            return list(result.all()) if result.returns_rows else []
         finally:
             await connection.close()
 
