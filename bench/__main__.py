@@ -44,7 +44,7 @@ def main(names: list[str]) -> None:
     urls = {"sqlite": sqlite_url} | ({"postgresql": postgresql} if postgresql else {})
     benchmarks: dict[str, Callable[[], object]] = {
         "ranking": lambda: ranking.run(urls),
-        "votes": votes.run,
+        "votes": lambda: votes.run(postgresql),
         "discord_burst": lambda: discord_burst.run(postgresql),
         "dedup_eval": dedup_eval.run,
         "dedup_latency": dedup_latency.run,

@@ -27,8 +27,8 @@ def _reset_schema(connection: sa.Connection) -> None:
     connection.exec_driver_sql("CREATE SCHEMA public")
 
 
-async def fresh_database(url: str) -> Database:
-    database = Database(url)
+async def fresh_database(url: str, *, scratch: bool = False) -> Database:
+    database = Database(url, scratch=scratch)
     if not database.is_sqlite:
         await database.run_with_connection(_reset_schema)
     await upgrade(database)

@@ -102,6 +102,50 @@ def _burst(burst: dict[str, Any]) -> list[str]:
     ]
 
 
+def _postgresql_votes(votes: dict[str, Any]) -> list[str]:
+    """PostgreSQL's votes by path, each run of the same run of the benchmark side by side."""
+    runs = votes.get("postgresql")
+    if not isinstance(runs, dict):
+        return []
+    labels = {
+        "one_statement": "first vote in one statement (one round trip)",
+        "unit_of_work": "unit of work (ping, BEGIN, lock, insert, update, COMMIT)",
+    }
+    rows = [
+        f"| {labels.get(mode, mode)} | {' / '.join(format(run['votes_per_s'], ',') for run in results)} | "
+        f"{' / '.join(str(run['one_vote_median_ms']) for run in results)} |"
+        for mode, results in runs.items()
+    ]
+    return [
+        "",
+        f"On PostgreSQL, the same {votes['votes']:,} votes from {votes['concurrent_tasks']} tasks, and one vote "
+        "at a time, by path (runs alternated in the same benchmark run):",
+        "",
+        "| path | votes per second | one vote, median ms |",
+        "|---|---|---|",
+        *rows,
+    ]
+
+
+def _rehearse_growth(rehearse: dict[str, Any]) -> list[str]:
+    growth = rehearse.get("growth") if isinstance(rehearse, dict) else None
+    if not growth:
+        return []
+    rows = [
+        f"| {size} | {g['replay_s']} | {g['lines_per_s']:,} | {g['us_per_line']:,} | {g['themes_s']} | "
+        f"{g['us_per_line_besides_themes']:,} |"
+        for size, g in growth.items()
+    ]
+    return [
+        "",
+        "How a rehearsal grows with its script (the same 3,000 questions and moderators; the votes grow):",
+        "",
+        "| lines | replay s | lines/s | µs a line | themes s | µs a line besides themes |",
+        "|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         return [pair for key, inner in value.items() for pair in _flatten(inner, f"{prefix}{key}.")]
@@ -203,13 +247,19 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Podium reaches **{votes['ratio']:.1%}** of the ceiling with the same pragmas "
         f"(`{votes['pragmas']}`), and {votes['ratio_to_defaults']:.1%} of sqlite3 with its defaults.",
+        *_postgresql_votes(votes),
     ]
     lines += _burst(results.get("discord_burst", {}))
     if "themes" in results:
         lines += _themes(results["themes"])
     for key, title in SECTIONS.items():
         if key in results:
-            lines += _section(title, results[key])
+            figures = results[key]
+            if key == "rehearse" and isinstance(figures, dict):
+                figures = {name: value for name, value in figures.items() if name != "growth"}
+            lines += _section(title, figures)
+            if key == "rehearse":
+                lines += _rehearse_growth(results[key])
     lines.append(END)
     return "\n".join(lines)
 

@@ -4,22 +4,31 @@
 plain ``sqlite3`` single-row INSERT transactions on a file in the same directory, with the same
 journal mode and synchronous setting that Podium uses. The ratio is Podium's share of that ceiling.
 For context, the same inserts with sqlite3's defaults (rollback journal) are measured too.
+
+On PostgreSQL (``PODIUM_BENCH_DATABASE_URL``), the same 1,000 votes from 100 tasks, and 300 votes
+one after another (the latency of one vote), through the one-statement path of a first vote
+(``votes.ONE_STATEMENT_FIRST_VOTES``, one round trip) and through the unit of work every vote took
+before (a ping, BEGIN, the locking read, the insert, the update, COMMIT), in the same run. Each
+question has had a vote first, so this process knows its event, as it would in a burst.
 """
 
 import asyncio
 import shutil
 import sqlite3
+import statistics
 import time
 from pathlib import Path
 
-from bench.common import fresh_database, open_bench_event, scratch_sqlite_url
+from bench.common import GUILD_ID, fresh_database, open_bench_event, scratch_sqlite_url
 from bot.domain.actors import Actor
+from bot.services.qa import votes
 from bot.services.qa.questions import submit_question
 from bot.services.qa.votes import cast_vote
 from db.engine import SQLITE_PRAGMAS
 
 VOTES = 1_000
 TASKS = 100
+SEQUENTIAL_VOTES = 300
 QUESTIONS = 20
 
 
@@ -28,9 +37,12 @@ async def podium_votes_per_second() -> float:
     database = await fresh_database(url)
     try:
         event_id = await open_bench_event(database, rate_limit_count=QUESTIONS)
-        asker = Actor(user_id=2, display_name="Asker")
+        asker = Actor(user_id=2, display_name="Asker", guild_id=GUILD_ID)
         questions = [(await submit_question(database, event_id, asker, f"Question {i}")).id for i in range(QUESTIONS)]
-        ballots = [(questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="Voter")) for i in range(VOTES)]
+        ballots = [
+            (questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="Voter", guild_id=GUILD_ID))
+            for i in range(VOTES)
+        ]
         queue: asyncio.Queue = asyncio.Queue()
         for ballot in ballots:
             queue.put_nowait(ballot)
@@ -47,6 +59,39 @@ async def podium_votes_per_second() -> float:
     finally:
         await database.dispose()
         shutil.rmtree(folder)
+
+
+async def postgresql_votes(url: str, one_statement: bool) -> dict[str, float]:
+    database = await fresh_database(url)
+    votes.ONE_STATEMENT_FIRST_VOTES = one_statement
+    try:
+        event_id = await open_bench_event(database, rate_limit_count=QUESTIONS)
+        asker = Actor(user_id=2, display_name="Asker", guild_id=GUILD_ID)
+        questions = [(await submit_question(database, event_id, asker, f"Question {i}")).id for i in range(QUESTIONS)]
+        for n, question_id in enumerate(questions):
+            await cast_vote(database, question_id, Actor(user_id=5_000 + n, display_name="First", guild_id=GUILD_ID))
+        queue: asyncio.Queue = asyncio.Queue()
+        for i in range(VOTES):
+            queue.put_nowait((questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="V", guild_id=GUILD_ID)))
+
+        async def voter() -> None:
+            while not queue.empty():
+                question_id, actor = queue.get_nowait()
+                await cast_vote(database, question_id, actor)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(voter() for _ in range(TASKS)))
+        per_second = VOTES / (time.perf_counter() - started)
+        latencies = []
+        for i in range(SEQUENTIAL_VOTES):
+            actor = Actor(user_id=50_000 + i, display_name="V", guild_id=GUILD_ID)
+            started = time.perf_counter()
+            await cast_vote(database, questions[i % QUESTIONS], actor)
+            latencies.append((time.perf_counter() - started) * 1000)
+        return {"votes_per_s": round(per_second, 1), "one_vote_median_ms": round(statistics.median(latencies), 3)}
+    finally:
+        votes.ONE_STATEMENT_FIRST_VOTES = True
+        await database.dispose()
 
 
 def sqlite3_inserts_per_second(path: Path, pragmas: tuple[str, ...], count: int = 5_000) -> float:
@@ -66,7 +111,7 @@ def sqlite3_inserts_per_second(path: Path, pragmas: tuple[str, ...], count: int 
     return count / elapsed
 
 
-def run() -> dict[str, float]:
+def run(postgresql: str | None = None) -> dict[str, object]:
     podium = asyncio.run(podium_votes_per_second())
     _, folder = scratch_sqlite_url("ceiling.db")
     try:
@@ -74,7 +119,7 @@ def run() -> dict[str, float]:
         default_ceiling = sqlite3_inserts_per_second(folder / "defaults.db", ())
     finally:
         shutil.rmtree(folder)
-    return {
+    figures: dict[str, object] = {
         "votes": VOTES,
         "concurrent_tasks": TASKS,
         "podium_votes_per_s": round(podium, 1),
@@ -84,7 +129,17 @@ def run() -> dict[str, float]:
         "sqlite3_defaults_insert_tx_per_s": round(default_ceiling, 1),
         "ratio_to_defaults": round(podium / default_ceiling, 3),
     }
+    if postgresql:
+        # Twice each, alternating, so a change in the machine's load shows as a spread.
+        runs = [(mode, asyncio.run(postgresql_votes(postgresql, mode == "one_statement"))) for mode in MODES * 2]
+        figures["postgresql"] = {mode: [result for name, result in runs if name == mode] for mode in MODES}
+    return figures
+
+
+MODES = ("one_statement", "unit_of_work")
 
 
 if __name__ == "__main__":
-    print(run())
+    import os
+
+    print(run(os.environ.get("PODIUM_BENCH_DATABASE_URL") or os.environ.get("PODIUM_TEST_DATABASE_URL")))

@@ -22,10 +22,11 @@ work again could do it twice (``SaveUncertain`` says so).
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -57,6 +58,16 @@ SQLITE_PRAGMAS = (
     "foreign_keys = ON",
     f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
 )
+# A scratch database (a rehearsal's): nothing in it is anyone's vote, so a commit does not wait for
+# the disk. A crash of the process loses nothing committed; a power cut may lose the last commits
+# or corrupt the file, which the next rehearsal replaces anyway.
+SQLITE_SCRATCH_PRAGMAS = (
+    "journal_mode = WAL",
+    "synchronous = OFF",
+    "foreign_keys = ON",
+    f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+    "temp_store = MEMORY",
+)
 SQLITE_READER_THREADS = 4
 # The most writes one transaction of the writer thread commits together (see _commit_group).
 SQLITE_GROUP_MAX = 256
@@ -67,6 +78,14 @@ SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # down its connections (admin_shutdown is what pg_terminate_backend sends).
 POSTGRESQL_RETRYABLE = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 DEFAULT_RETRY_BUDGET_S = 10.0
+# PostgreSQL: connections kept for one-statement writes (votes), beside the pool for units of work.
+POSTGRESQL_STATEMENT_POOL = 5
+# PostgreSQL: the channel a commit that changes what a presenter screen shows notifies (the
+# triggers of migration 0013_speed_postgresql), and how long a lost listening connection waits before
+# connecting again (doubling to the longest).
+WRITES_CHANNEL = "podium_writes"
+LISTEN_RETRY_S = 0.5
+LISTEN_RETRY_MAX_S = 10.0
 # The synchronous driver for each backend, for libraries that cannot use asyncio (APScheduler 3).
 SYNC_DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg"}
 
@@ -106,20 +125,31 @@ answer_due: ContextVar[Callable[[], float] | None] = ContextVar("answer_due", de
 
 
 class Database:
-    """One database, chosen by URL: ``sqlite+aiosqlite:///file.db`` or ``postgresql+asyncpg://...``."""
+    """One database, chosen by URL: ``sqlite+aiosqlite:///file.db`` or ``postgresql+asyncpg://...``.
+
+    ``scratch=True`` (SQLite only: a rehearsal's database) trades durability for speed: commits do
+    not wait for the disk (``SQLITE_SCRATCH_PRAGMAS``)."""
 
     def __init__(
-        self, url: str = DEFAULT_DATABASE_URL, *, echo: bool = False, retries: Retries = DEFAULT_RETRIES
+        self,
+        url: str = DEFAULT_DATABASE_URL,
+        *,
+        echo: bool = False,
+        retries: Retries = DEFAULT_RETRIES,
+        scratch: bool = False,
     ) -> None:
         self.url = sa.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.retries = retries
+        self.scratch = scratch and self.is_sqlite
         self._disposed = False
         # Counted, and waited for, by readers that show what writes change (the presenter screen).
         self.writes = 0
         self._write_waiters: set[asyncio.Future[None]] = set()
+        self._listener: _Listener | None = None
         if self.is_sqlite:
-            self._runner: _Runner = _SQLiteRunner(self.url, echo=echo, retries=retries)
+            pragmas = SQLITE_SCRATCH_PRAGMAS if self.scratch else SQLITE_PRAGMAS
+            self._runner: _Runner = _SQLiteRunner(self.url, echo=echo, retries=retries, pragmas=pragmas)
         else:
             self._runner = _AsyncRunner(self.url, echo=echo, retries=retries)
 
@@ -130,12 +160,26 @@ class Database:
         database work through its session, and build the rows it adds itself.
         """
         result = await self._retrying(_bind(work, *args, **kwargs), write=True)
+        self._wrote()
+        return result
+
+    def _wrote(self) -> None:
         self.writes += 1
         for waiter in self._write_waiters:
             if not waiter.done():
                 waiter.set_result(None)
         self._write_waiters.clear()
-        return result
+
+    async def hear_other_processes(self) -> bool:
+        """Start counting other processes' commits among ``writes`` as well, where the database
+        tells of them (PostgreSQL: LISTEN on ``WRITES_CHANNEL``, which the tables' triggers
+        notify), and say whether it is hearing them now. SQLite cannot tell: False, and a reader
+        keeps its poll. Once started, a lost connection is replaced in the background, and this
+        says False until it is."""
+        if self._listener is None and not self.is_sqlite and not self._disposed:
+            self._listener = _Listener(self.url, self._wrote)
+            await self._listener.started()
+        return self._listener is not None and self._listener.hearing
 
     async def next_write(self, seen: int, timeout_s: float) -> None:
         """Return once a write through this ``Database`` has committed since ``writes`` was
@@ -153,11 +197,45 @@ class Database:
         finally:
             self._write_waiters.discard(waiter)
 
+    async def write_statement(
+        self, statement: sa.Executable, params: dict[str, Any], *, repeatable: bool
+    ) -> list[sa.Row[Any]]:
+        """PostgreSQL only: run one statement as a transaction of its own (autocommit), in one
+        round trip to the server, and return its rows. For a hot path whose whole change fits in
+        one statement; anything longer belongs in ``write``.
+
+        The statement is its own commit, so a connection lost while it runs leaves it unknown
+        whether it was saved: it is tried again only if ``repeatable`` (running it twice does what
+        running it once does), else ``SaveUncertain`` says so.
+        """
+        if self.is_sqlite:
+            raise TypeError("write_statement is for PostgreSQL; SQLite's writes go through write()")
+        runner = self._runner
+        assert isinstance(runner, _AsyncRunner)
+
+        async def run(deadline: float) -> list[sa.Row[Any]]:
+            try:
+                return await runner.statement(statement, params)
+            except _Unsent:
+                raise
+            except Exception as error:
+                reason = _transient(error)
+                if reason is None or repeatable:
+                    raise
+                raise _LostAtCommit(reason) from error
+
+        rows = await self._retrying_call(run)
+        self._wrote()
+        return rows
+
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``work(session, ...)`` for reading only; nothing it does is committed."""
         return await self._retrying(_bind(work, *args, **kwargs), write=False)
 
     async def _retrying(self, work: Callable[[Session], T], *, write: bool) -> T:
+        return await self._retrying_call(lambda deadline: self._runner.run(work, write=write, deadline=deadline))
+
+    async def _retrying_call(self, attempt: Callable[[float], Awaitable[T]]) -> T:
         due = answer_due.get()
         budget = self.retries.budget_s if due is None else min(self.retries.budget_s, due())
         deadline = time.monotonic() + budget
@@ -165,7 +243,7 @@ class Database:
         tries = 1
         while True:
             try:
-                return await self._runner.run(work, write=write, deadline=deadline)
+                return await attempt(deadline)
             except _LostAtCommit as lost:
                 log.error("database: %s while committing; not retried, it may have been saved", lost.reason)
                 raise SaveUncertain() from lost.__cause__
@@ -192,7 +270,72 @@ class Database:
         """Close every connection; later calls do nothing."""
         if not self._disposed:
             self._disposed = True
+            if self._listener is not None:
+                await self._listener.close()
             await self._runner.dispose()
+
+
+class _Listener:
+    """One asyncpg connection of its own, listening on ``WRITES_CHANNEL``: each notification (one
+    per committed transaction that notified) calls ``heard``; a lost connection is replaced."""
+
+    def __init__(self, url: sa.URL, heard: Callable[[], None]) -> None:
+        self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.heard = heard
+        self.hearing = False
+        self._first = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._listen(), name="podium-listen-writes")
+
+    async def started(self) -> None:
+        """Return once the first connection listens, or has failed (the task keeps trying)."""
+        await asyncio.shield(self._first)
+
+    async def _listen(self) -> None:
+        pause = LISTEN_RETRY_S
+        while True:
+            if await self._listen_once():
+                pause = LISTEN_RETRY_S
+            if not self._first.done():
+                self._first.set_result(None)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LISTEN_RETRY_MAX_S)
+
+    async def _listen_once(self) -> bool:
+        """Listen on one connection until it is lost; say whether it listened at all."""
+        import asyncpg
+
+        try:
+            connection = await asyncpg.connect(self.dsn, timeout=DEFAULT_RETRIES.wait_s)
+        except Exception as error:
+            log.warning("database: cannot listen for other processes' writes (%s); polling", type(error).__name__)
+            return False
+        lost = asyncio.get_running_loop().create_future()
+        try:
+            connection.add_termination_listener(lambda _connection: lost.done() or lost.set_result(None))
+            await connection.add_listener(WRITES_CHANNEL, lambda *_notification: self.heard())
+            self.hearing = True
+            # Whatever committed while no one listened is read once now.
+            self.heard()
+            if not self._first.done():
+                self._first.set_result(None)
+            await lost
+            log.warning("database: the connection listening for other processes' writes was lost")
+            return True
+        except asyncio.CancelledError:
+            await connection.close(timeout=1)
+            raise
+        except Exception as error:
+            log.warning("database: listening for other processes' writes failed (%s)", type(error).__name__)
+            return self.hearing
+        finally:
+            self.hearing = False
+            if not connection.is_closed():
+                connection.terminate()
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
 
 
 def _bind(work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[Session], T]:
@@ -215,6 +358,8 @@ def _transient(error: BaseException) -> str | None:
     # Connecting fails before any driver wraps the error: refused, unreachable, timed out.
     if isinstance(error, OSError | TimeoutError):
         return "could not connect"
+    if isinstance(error, _Unsent):
+        return "connection closed before sending"
     return None
 
 
@@ -223,6 +368,10 @@ def _kind(error: BaseException) -> str:
     and its parameters hold user text."""
     original = getattr(error, "orig", None) or error
     return type(original.__cause__ or original).__name__
+
+
+class _Unsent(Exception):
+    """The pooled connection had closed before the statement was sent: nothing ran, try again."""
 
 
 class _LostAtCommit(Exception):
@@ -263,14 +412,14 @@ class _Write:
 
 
 class _SQLiteRunner:
-    def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
+    def __init__(self, url: sa.URL, *, echo: bool, retries: Retries, pragmas: tuple[str, ...]) -> None:
         self.retries = retries
         self.engine = sa.create_engine(
             url.set(drivername="sqlite+pysqlite"),
             echo=echo,
             connect_args={"check_same_thread": False},
         )
-        _configure_sqlite(self.engine)
+        _configure_sqlite(self.engine, pragmas)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(podium_write=False), class_=Session, expire_on_commit=False
         )
@@ -364,6 +513,33 @@ class _AsyncRunner:
             url, echo=echo, pool_pre_ping=True, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # One-statement writes (``Database.write_statement``): autocommit, so no BEGIN and COMMIT
+        # of their own, and no ping at checkout (a round trip each); a connection known to have
+        # closed is replaced before anything is sent, and one lost in flight is the caller's.
+        self._statements = create_async_engine(
+            url,
+            echo=echo,
+            isolation_level="AUTOCOMMIT",
+            pool_size=POSTGRESQL_STATEMENT_POOL,
+            connect_args={"timeout": retries.wait_s},
+        )
+
+    async def statement(self, statement: sa.Executable, params: dict[str, Any]) -> list[sa.Row[Any]]:
+        try:
+            connection = await self._statements.connect()
+            raw = await connection.get_raw_connection()
+        except Exception as error:
+            if _transient(error) is None:
+                raise
+            raise _Unsent() from error
+        try:
+            if raw.driver_connection.is_closed():
+                await connection.invalidate()
+                raise _Unsent()
+            result = await connection.execute(statement, params)
+            return list(result.all()) if result.returns_rows else []
+        finally:
+            await connection.close()
 
     async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
         async with self._sessions() as session:
@@ -386,6 +562,7 @@ class _AsyncRunner:
             return await connection.run_sync(work)
 
     async def dispose(self) -> None:
+        await self._statements.dispose()
         await self.engine.dispose()
 
 
@@ -395,13 +572,13 @@ def _flushed(session: Session, work: Callable[[Session], T]) -> T:
     return result
 
 
-def _configure_sqlite(engine: sa.Engine) -> None:
+def _configure_sqlite(engine: sa.Engine, pragmas: tuple[str, ...]) -> None:
     # pysqlite's own transaction handling is switched off so that SQLAlchemy's "begin" event can
     # choose BEGIN IMMEDIATE for writers (the recipe in SQLAlchemy's SQLite dialect docs).
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        for pragma in SQLITE_PRAGMAS:
+        for pragma in pragmas:
             dbapi_connection.execute(f"PRAGMA {pragma}")
 
     @sa.event.listens_for(engine, "begin")

@@ -28,6 +28,10 @@ from db.migrate import upgrade
 # Shorter scripts replay in a few seconds: a bar would only flicker.
 PROGRESS_FROM_LINES = 1_000
 DATABASE_FILE = "rehearsal.db"
+SCRATCH_NOTE = (
+    f"{DATABASE_FILE}, scratch: commits do not wait for the disk (synchronous = OFF), so a power cut "
+    "could lose or damage it; rehearse again, or pass --db for a durable one"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +68,11 @@ def run_rehearsal(request: RehearsalRequest, settings: Settings, console: Consol
     script = read_script(request.script)
     plan = read_plan(request.plan, default_start=datetime.now(UTC).replace(microsecond=0))
     url = request.database_url or fresh_database_url(request.out)
+    # A database of its own is scratch (see SCRATCH_NOTE); one named by --db is kept as durable as ever.
+    scratch = request.database_url is None
 
     async def run() -> tuple[Rehearsal, EventExport]:
-        database = Database(url)
+        database = Database(url, scratch=scratch)
         model = ModelClient.from_settings(settings) if request.use_model else None
         try:
             await upgrade(database)
@@ -88,7 +94,7 @@ def run_rehearsal(request: RehearsalRequest, settings: Settings, console: Consol
             await database.dispose()
 
     rehearsal, export = asyncio.run(run())
-    show_summary(console, rehearsal, export, request.out)
+    show_summary(console, rehearsal, export, request.out, scratch=scratch)
     return rehearsal
 
 
@@ -111,8 +117,11 @@ def progress(total: int, console: Console) -> Iterator[Callable[[Line], None]]:
         yield lambda line: bar.update(task, advance=1, t=line.t)
 
 
-def show_summary(console: Console, rehearsal: Rehearsal, export: EventExport, out: Path) -> None:
-    """The summary table, the ledger's account, and where the results are."""
+def show_summary(
+    console: Console, rehearsal: Rehearsal, export: EventExport, out: Path, *, scratch: bool = False
+) -> None:
+    """The summary table, the ledger's account, and where the results are; ``scratch`` says the
+    database was the rehearsal's own, written without waiting for the disk."""
     done, ledger = rehearsal.done, export.ledger
     themes = {row.theme for row in export.questions if row.theme}
     table = Table(title=f"Rehearsal of “{export.title}” (event #{export.event_id})", show_header=False)
@@ -139,6 +148,8 @@ def show_summary(console: Console, rehearsal: Rehearsal, export: EventExport, ou
         ),
         ("drafts", f"digest and recap by the {rehearsal.digest.writer.value} writer in {rehearsal.drafts_s:.1f} s"),
     ]
+    if scratch:
+        rows.append(("database", SCRATCH_NOTE))
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)

@@ -12,11 +12,12 @@ clustering is the costliest step, votes do not move it); at the end a digest is 
 closes, and the recap is drafted and approved, which returns it with the ledger's summary.
 """
 
+import asyncio
 import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.actors import Actor
@@ -37,7 +38,9 @@ from bot.services.qa.moderation import (
     take_next,
 )
 from bot.services.qa.questions import submit_question, withdraw_question
-from bot.services.qa.votes import cast_vote, remove_vote
+from bot.services.qa.screening import score_ahead
+from bot.services.qa.text import normalise
+from bot.services.qa.votes import Ballot, cast_ballots, cast_vote, remove_vote
 from bot.services.reports.report import add_report
 from bot.services.sense.dedup import suggest_similar
 from bot.services.sense.merges import merge_questions
@@ -50,6 +53,9 @@ from db.models import Draft
 REHEARSAL_GUILD_ID = 1
 HOST = Actor(user_id=1, display_name="rehearsal host", manages_guild=True, guild_id=REHEARSAL_GUILD_ID)
 THEME_REFRESH_S = 60.0
+# Consecutive votes replayed in one unit of work at most (the bot's writer groups as many).
+VOTE_RUN = 256
+VOTES = frozenset({"vote", "unvote"})
 
 
 def person_id(name: str) -> int:
@@ -93,6 +99,7 @@ class Rehearsal:
     drafts_s: float
     digest: Draft
     recap: ApprovedRecap
+    action_s: dict[str, float] = field(default_factory=dict)  # replay time by action (votes: "vote")
 
     @property
     def lines_per_s(self) -> float:
@@ -130,10 +137,9 @@ async def rehearse(
     replay = _Replay(db, event_id, plan.starts_at, similar, model)
 
     started = time.perf_counter()
-    for line in script:
-        await replay.line(line)
-        if on_line is not None:
-            on_line(line)
+    # The classifier scores the script's questions in one batch, as it would score one.
+    await asyncio.to_thread(score_ahead, [normalise(line.text) for line in script if line.action == "ask"])
+    await replay.run(script, on_line or (lambda _line: None))
     await replay.refresh_themes()
     replay_s = time.perf_counter() - started
 
@@ -157,6 +163,7 @@ async def rehearse(
         drafts_s=time.perf_counter() - started,
         digest=digest,
         recap=approved,
+        action_s=dict(replay.action_s),
     )
 
 
@@ -177,17 +184,70 @@ class _Replay:
         self.themes_s = 0.0
         self.next_refresh_t = THEME_REFRESH_S
         self.themes_stale = False
+        self.action_s: Counter[str] = Counter()
+
+    async def run(self, script: Sequence[Line], on_line: Callable[[Line], None]) -> None:
+        """Replay every line in order; a run of consecutive votes between two theme refreshes goes
+        through ``cast_ballots`` in one unit of work, as the bot's writer commits votes arriving
+        together, with the same outcome line by line as one call each."""
+        run: list[Line] = []
+        for line in script:
+            if run and (line.action not in VOTES or line.t >= self.next_refresh_t or len(run) == VOTE_RUN):
+                await self.votes(run)
+                for voted in run:
+                    on_line(voted)
+                run = []
+            if line.action in VOTES:
+                if not run:
+                    await self.tick(line.t)
+                run.append(line)
+            else:
+                await self.line(line)
+                on_line(line)
+        if run:
+            await self.votes(run)
+            for voted in run:
+                on_line(voted)
+
+    async def tick(self, t: float) -> None:
+        """Refresh the themes if a minute of event time has passed since the last refresh."""
+        if t >= self.next_refresh_t:
+            await self.refresh_themes()
+            self.next_refresh_t = (t // THEME_REFRESH_S + 1) * THEME_REFRESH_S
+
+    async def votes(self, run: Sequence[Line]) -> None:
+        """Replay a run of vote and unvote lines, each with the outcome it would have alone."""
+        ballots, outcomes = [], []
+        for line in run:
+            try:
+                question_id = self.question(line.q)
+            except PodiumError as refusal:
+                outcomes.append(refusal)
+                continue
+            value = line.value if line.action == "vote" else 0
+            ballots.append(Ballot(question_id, member(line.user), value, self.start + timedelta(seconds=line.t)))
+            outcomes.append(None)
+        started = time.perf_counter()
+        cast = iter(await cast_ballots(self.db, ballots))
+        self.action_s["vote"] += time.perf_counter() - started
+        for line, unknown in zip(run, outcomes, strict=True):
+            outcome = unknown or next(cast)
+            if isinstance(outcome, PodiumError):
+                self.refused.append(Refusal(line.number, outcome.message))
+            else:
+                self.done[line.action] += 1
 
     async def line(self, line: Line) -> None:
         """Replay one line at its time; a refusal is recorded, not raised."""
-        if line.t >= self.next_refresh_t:
-            await self.refresh_themes()
-            self.next_refresh_t = (line.t // THEME_REFRESH_S + 1) * THEME_REFRESH_S
+        await self.tick(line.t)
+        started = time.perf_counter()
         try:
             await self.apply(line, self.start + timedelta(seconds=line.t))
         except PodiumError as refusal:
             self.refused.append(Refusal(line.number, refusal.message))
             return
+        finally:
+            self.action_s[line.action] += time.perf_counter() - started
         self.done[line.action] += 1
         # Votes leave themes as they are; anything else may add, remove or reword a queued question.
         self.themes_stale = self.themes_stale or line.action not in ("vote", "unvote")

@@ -3,8 +3,11 @@
 While at least one page follows a link, a task reads the screen through the services and renders
 it; when the rendered screen differs from the last one, every follower gets it. It reads again as
 soon as a write through this process's ``Database`` commits (``Database.next_write``: a
-moderator's button, a vote), at most every ``MIN_READ_GAP_S`` in a burst, and otherwise every
-``POLL_INTERVAL_S``, which is how the CLI's and other shard processes' writes arrive. The database
+moderator's button, a vote), at most every ``MIN_READ_GAP_S`` in a burst. On PostgreSQL the CLI's
+and other shard processes' commits wake it the same way, heard through LISTEN/NOTIFY
+(``Database.hear_other_processes``), with a read every ``HEARD_POLL_INTERVAL_S`` in case a
+notification was missed; on SQLite, or while the listening connection is being replaced, they
+arrive by a read every ``POLL_INTERVAL_S``. The database
 is what is read, so every writer is seen without any of them knowing the screen exists. When the
 link's token is rotated or its event archived, the read finds nothing and the followers are told
 it is gone.
@@ -23,6 +26,8 @@ from db.engine import Database
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_S = 0.25
+# While the database tells of other processes' writes, the poll is only a safety net.
+HEARD_POLL_INTERVAL_S = 5.0
 # In a burst of writes, one read per link this often at most: a vote a millisecond need not cost
 # a screen read a millisecond.
 MIN_READ_GAP_S = 0.02
@@ -134,6 +139,7 @@ class ScreenFeed:
     async def _poll(self, token: str, watch: _Watch) -> None:
         shown, failing = None, False
         while True:
+            hearing = await self.db.hear_other_processes()
             seen = self.db.writes
             try:
                 screen = await presenter_screen(self.db, token)
@@ -152,7 +158,8 @@ class ScreenFeed:
                     shown = fragment
                     watch.publish(Update(fragment, version_of(fragment)))
             await asyncio.sleep(MIN_READ_GAP_S)
-            await self.db.next_write(seen, self.interval_s - MIN_READ_GAP_S)
+            poll_s = max(self.interval_s, HEARD_POLL_INTERVAL_S) if hearing else self.interval_s
+            await self.db.next_write(seen, poll_s - MIN_READ_GAP_S)
 
 
 def _replace(inbox: asyncio.Queue[Update], update: Update) -> None:

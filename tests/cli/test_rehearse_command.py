@@ -129,3 +129,24 @@ def test_asking_for_the_language_model_without_one_configured_says_how_to_set_on
     result = podium("rehearse", script, "--report", EXAMPLES / "report.md", "--llm", cwd=tmp_path)
     assert result.returncode == 2
     assert "LLM_BASE_URL or LLM_API_KEY" in result.stderr
+
+
+def test_its_own_database_is_scratch_and_says_so_but_one_given_by_db_is_not(example, tmp_path):
+    _, result = example
+    # The summary's table wraps its cells: read its words without the borders.
+    said = " ".join(result.stdout.replace("│", " ").split())
+    assert "rehearsal.db, scratch: commits do not wait for the disk (synchronous = OFF)" in said
+    durable = tmp_path / "kept.db"
+    given = podium(
+        "rehearse",
+        EXAMPLES / "script.jsonl",
+        "--report",
+        EXAMPLES / "report.md",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        f"sqlite+aiosqlite:///{durable}",
+    )
+    assert given.returncode == 0, given.stderr
+    assert "scratch" not in given.stdout
+    assert durable.exists()

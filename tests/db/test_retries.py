@@ -212,3 +212,53 @@ async def test_a_database_nobody_answers_gives_the_clear_error():
             await nowhere.write(add_event, "lost")
     finally:
         await nowhere.dispose()
+
+
+# A one-statement write (Database.write_statement): it is its own commit.
+INSERT_EVENT = (
+    sa.insert(Event.__table__)
+    .values(guild_id=GUILD_ID, title=sa.bindparam("title"), created_by=1, created_at=AT)
+    .returning(Event.__table__.c.title)
+)
+SLOW_INSERT_EVENT = sa.insert(Event.__table__).from_select(
+    ["guild_id", "title", "created_by", "created_at"],
+    sa.select(
+        sa.literal(GUILD_ID),
+        sa.bindparam("title", type_=sa.String) + sa.cast(sa.func.pg_sleep(2), sa.String),
+        sa.literal(1),
+        sa.bindparam("at", type_=Event.__table__.c.created_at.type),
+    ),
+)
+
+
+@ON_POSTGRESQL
+async def test_a_statement_on_a_connection_dropped_in_the_pool_is_sent_on_a_new_one_and_commits_once(quick_db):
+    await quick_db.write_statement(INSERT_EVENT, {"title": "before"}, repeatable=False)
+    assert terminate_backends(quick_db) >= 1
+    await asyncio.sleep(0.2)  # the pooled connection hears it was terminated
+    rows = await quick_db.write_statement(INSERT_EVENT, {"title": "after"}, repeatable=False)
+    assert [row.title for row in rows] == ["after"]
+    assert await titles(quick_db) == ["before", "after"]
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("repeatable", [False, True])
+async def test_a_statement_lost_while_it_runs_is_tried_again_only_if_repeatable(quick_db, repeatable):
+    patient = Database(quick_db.url.render_as_string(hide_password=False), retries=Retries(budget_s=10))
+    try:
+        # Warm the pool, then kill the statement's backend while it sleeps inside the statement.
+        await patient.write_statement(INSERT_EVENT, {"title": "warm"}, repeatable=True)
+        running = asyncio.create_task(
+            patient.write_statement(SLOW_INSERT_EVENT, {"title": "slow", "at": AT}, repeatable=repeatable)
+        )
+        await asyncio.sleep(0.5)
+        assert terminate_backends(patient) >= 1
+        if repeatable:
+            await running
+        else:
+            with pytest.raises(SaveUncertain):
+                await running
+    finally:
+        await patient.dispose()
+    # Killed mid-statement, its first try saved nothing; the repeatable one ran again.
+    assert await titles(quick_db) == (["warm", "slow"] if repeatable else ["warm"])

@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+import sys
 
 import aiohttp
 import pytest
@@ -149,3 +150,39 @@ async def test_stopping_the_server_ends_open_streams_without_calling_the_link_go
         await asyncio.wait_for(presenter.stop(), STREAM_WAIT_S)
         with pytest.raises(EOFError):
             await asyncio.wait_for(next_message(stream), STREAM_WAIT_S)
+
+
+# What another process does to the event: marks a question live through its own Database.
+OTHER_PROCESS = """
+import asyncio, sys
+from bot.services.qa import moderation
+from db.engine import Database
+from tests.factories import host
+
+async def main(url, question_id):
+    database = Database(url)
+    try:
+        await moderation.mark_live(database, question_id, host())
+    finally:
+        await database.dispose()
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+@pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True)
+async def test_on_postgresql_another_processs_change_reaches_the_stream_when_it_commits(
+    db, event, token, presenter, http
+):
+    question = await submit_question(db, event.id, member(1), "How will the rent cap be funded?")
+    # Polling once an hour: only the database's notification can bring the change within the wait.
+    presenter.feed.interval_s = 3600.0
+    async with http.get(presenter.link(token) + "/stream") as stream:
+        await asyncio.wait_for(next_message(stream), STREAM_WAIT_S)
+        other = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", OTHER_PROCESS, db.url.render_as_string(hide_password=False), str(question.id)
+        )
+        assert await asyncio.wait_for(other.wait(), 60) == 0
+        update = await asyncio.wait_for(next_message(stream), STREAM_WAIT_S)
+    live = update.data.split('class="live"', 1)[1].split("</section>", 1)[0]
+    assert "How will the rent cap be funded?" in live

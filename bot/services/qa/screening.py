@@ -14,7 +14,8 @@ to the board, with the score shown to moderators only.
 import asyncio
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
 
@@ -28,6 +29,9 @@ OFF = 1.0
 Classifier = Callable[[Sequence[str]], Sequence[float]]
 _lock = threading.Lock()
 _classifier: Classifier | None = None
+# Texts scored ahead (``score_ahead``), newest last: a score depends on the text alone.
+SCORED_AHEAD_MAX = 100_000
+_scored: OrderedDict[str, float | None] = OrderedDict()
 
 
 def load_classifier() -> Classifier:
@@ -58,8 +62,25 @@ def offensive_scores(texts: Sequence[str]) -> list[float | None]:
     return [round(float(next(scored)), 4) if reads_as_english(text) else None for text in texts]
 
 
+def score_ahead(texts: Iterable[str]) -> None:
+    """Score texts about to be asked in one batch (the classifier takes a batch for little more
+    than one text): ``offensive_score`` then finds them scored. What a rehearsal does with its
+    script's questions. Synchronous and CPU-bound, like ``offensive_scores``."""
+    with _lock:
+        unscored = list(dict.fromkeys(text for text in texts if text not in _scored))
+    scores = offensive_scores(unscored)
+    with _lock:
+        _scored.update(zip(unscored, scores, strict=True))
+        while len(_scored) > SCORED_AHEAD_MAX:
+            _scored.popitem(last=False)
+
+
 async def offensive_score(text: str) -> float | None:
-    """The question's offensive-language score (None: not scored), computed off the event loop."""
+    """The question's offensive-language score (None: not scored), computed off the event loop
+    unless it was scored ahead."""
+    with _lock:
+        if text in _scored:
+            return _scored[text]
     [score] = await asyncio.to_thread(offensive_scores, [text])
     return score
 

@@ -10,7 +10,8 @@ question's trending key by the vote's term (``bot.services.qa.trending``).
 """
 
 import logging
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,19 +50,82 @@ async def cast_vote(
     db: Database, question_id: int, voter: Actor, value: int = 1, *, now: datetime | None = None
 ) -> VoteTally:
     """Set the voter's vote on the question to ``value``; casting the same vote again changes nothing."""
-    return await _change_vote(db, question_id, voter, value, lambda current: value, now)
+    first = await _first_vote_in_one_statement(db, question_id, voter, value, now, repeatable=True)
+    return first or await _change_vote(db, question_id, voter, value, lambda current: value, now)
 
 
 async def toggle_vote(
     db: Database, question_id: int, voter: Actor, value: int = 1, *, now: datetime | None = None
 ) -> VoteTally:
     """What a vote button does: cast ``value``, or take it back if that is the vote already there."""
-    return await _change_vote(db, question_id, voter, value, lambda current: 0 if current == value else value, now)
+    first = await _first_vote_in_one_statement(db, question_id, voter, value, now, repeatable=False)
+    return first or await _change_vote(
+        db, question_id, voter, value, lambda current: 0 if current == value else value, now
+    )
 
 
 async def remove_vote(db: Database, question_id: int, voter: Actor, *, now: datetime | None = None) -> VoteTally:
     """Take back the voter's vote, if they have one."""
     return await _change_vote(db, question_id, voter, 0, lambda current: 0, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """One vote of a run replayed together (``cast_ballots``): ``value`` +1 or -1 casts it as
+    ``cast_vote`` does, 0 takes the voter's vote back as ``remove_vote`` does; cast at ``now``."""
+
+    question_id: int
+    voter: Actor
+    value: int
+    now: datetime
+
+
+async def cast_ballots(db: Database, ballots: Sequence[Ballot]) -> list[VoteTally | PodiumError]:
+    """Apply each ballot in turn, exactly as ``cast_vote`` or ``remove_vote`` would one after
+    another, in one unit of work: what each ballot became (its tally, or the refusal the single
+    call would have raised).
+
+    What a rehearsal replays a run of votes with: the bot's writer commits votes that arrive
+    together in one transaction (group commit), and a script's run of votes is such an arrival,
+    known in advance. A refusal is raised before its ballot writes anything (``_apply_vote``), so
+    it leaves nothing to undo and the run goes on; any other error undoes the whole run. A rebase
+    one needs (``bot.services.qa.trending``) runs in the same unit of work at that
+    point, where the single call would run it in one of its own. Nothing is committed before all
+    are applied, so on PostgreSQL the run holds its questions' locks until the end: for a
+    single-process replay, not for members' votes.
+    """
+    for ballot in ballots:
+        if ballot.value not in (-1, 0, 1):
+            raise InvalidInput("A vote is +1 (up) or -1 (down).")
+
+    def apply_all(session: Session) -> list[VoteTally | PodiumError]:
+        outcomes: list[VoteTally | PodiumError] = []
+        for ballot in ballots:
+            # A cast sets the vote to its value and a removal to 0, whatever the vote was.
+            decide = _always(ballot.value)
+            try:
+                try:
+                    tally, event_id, due = _apply_vote(
+                        session, ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
+                    )
+                except _RebaseFirst as first:
+                    rebase_if_due(session, first.event_id, ballot.now)
+                    tally, event_id, due = _apply_vote(
+                        session, ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
+                    )
+                if due:
+                    rebase_if_due(session, event_id, ballot.now)
+            except PodiumError as refusal:
+                outcomes.append(refusal)
+            else:
+                outcomes.append(tally)
+        return outcomes
+
+    return await db.write(apply_all) if ballots else []
+
+
+def _always(value: int) -> Callable[[int], int]:
+    return lambda _current: value
 
 
 async def _change_vote(
@@ -82,6 +146,7 @@ async def _change_vote(
         # Its own unit of work, holding no question's lock while it waits for the event's.
         await db.write(rebase_if_due, first.event_id, now)
         tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
+    _known(db).learn(question_id, event_id)
     if due:
         try:
             await db.write(rebase_if_due, event_id, now)
@@ -143,6 +208,9 @@ _CHANGE_VOTE = (
 )
 _DELETE_VOTE = _votes.delete().where(_VOTE_KEY)
 _EPOCH = sa.select(_events.c.trend_epoch).where(_events.c.id == sa.bindparam("event"))
+_EPOCH_AND_HALF_LIFE = sa.select(_events.c.trend_epoch, _events.c.trending_half_life_s).where(
+    _events.c.id == sa.bindparam("event")
+)
 _MOVE_COUNTS = (
     _questions.update()
     .where(
@@ -172,10 +240,152 @@ async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
     return await db.read(read)
 
 
+# PostgreSQL: a voter's first vote on a question, the usual vote of a burst, in one statement and
+# one round trip (``Database.write_statement``, autocommit): lock the question if every check of
+# ``_check_can_vote`` passes and its event's epoch and half-life are the ones the vote was weighed
+# against, insert the vote unless the voter has one, move the counters and the key. It returns a
+# row only if all of that happened; otherwise it changed nothing, and the unit of work
+# (``_apply_vote``) decides, refusing with the reason where there is one.
+# The epoch is checked by ``podium_trend_epoch_is`` (migration 0013_speed_postgresql), which reads
+# the event with a snapshot of its own each time it is evaluated, and PostgreSQL evaluates the
+# locking query's conditions again once a lock it waited for is granted: a rebase (which holds
+# every question's lock until it commits) committed while this waited has moved the epoch, and
+# the check then fails. The statement's own snapshot, or a KEY SHARE lock on the event (which a
+# rebase's NO KEY UPDATE does not block), would still show the old one.
+_target = (
+    sa.select(_questions.c.id, _questions.c.event_id)
+    .join(_events, _events.c.id == _questions.c.event_id)
+    .where(
+        _questions.c.id == sa.bindparam("question_id"),
+        _questions.c.status.in_(sorted(VOTABLE)),
+        sa.or_(_events.c.guild_id == sa.bindparam("guild_id"), sa.bindparam("operator", type_=sa.Boolean)),
+        _events.c.state.in_(sorted(VOTING_STATES)),
+        sa.or_(_events.c.allow_self_votes, _questions.c.author_id != sa.bindparam("voter")),
+        sa.or_(sa.bindparam("value", type_=sa.Integer) == 1, _events.c.allow_downvotes),
+        ~sa.exists().where(_bans.c.event_id == _questions.c.event_id, _bans.c.user_id == sa.bindparam("voter")),
+        sa.func.podium_trend_epoch_is(
+            _questions.c.event_id,
+            sa.bindparam("epoch", type_=_events.c.trend_epoch.type),
+            sa.bindparam("half_life_s", type_=sa.Integer),
+            type_=sa.Boolean,
+        ),
+    )
+    .with_for_update(of=_questions)
+    .cte("target")
+)
+_inserted = (
+    postgresql.insert(_votes)
+    .from_select(
+        ["question_id", "user_id", "event_id", "value", "cast_at"],
+        sa.select(
+            _target.c.id,
+            sa.bindparam("voter", type_=sa.BigInteger),
+            _target.c.event_id,
+            sa.bindparam("value", type_=sa.Integer),
+            sa.bindparam("cast_at", type_=_votes.c.cast_at.type),
+        ),
+    )
+    .on_conflict_do_nothing()
+    .returning(_votes.c.question_id)
+    .cte("inserted")
+)
+_FIRST_VOTE = (
+    _questions.update()
+    .where(_questions.c.id == _inserted.c.question_id)
+    .values(
+        votes_up=_questions.c.votes_up + sa.bindparam("up"),
+        votes_down=_questions.c.votes_down + sa.bindparam("down"),
+        score=_questions.c.score + sa.bindparam("value"),
+        trend_key=_questions.c.trend_key + sa.bindparam("trend"),
+    )
+    .returning(_questions.c.votes_up, _questions.c.votes_down, _questions.c.score, _questions.c.event_id)
+)
+# Switched off by bench/votes.py to measure the unit of work alone, as every vote went before.
+ONE_STATEMENT_FIRST_VOTES = True
+
+
+@dataclass
+class _Known:
+    """What this process learnt of questions' events from earlier votes: a question's event never
+    changes, and an event's epoch and half-life are checked by the statement that relies on them."""
+
+    events: dict[int, int]  # question id -> event id
+    epochs: dict[int, tuple[datetime, int]]  # event id -> (trend epoch, half-life in seconds)
+
+    def learn(self, question_id: int, event_id: int) -> None:
+        self.events[question_id] = event_id
+
+
+_KNOWN: "weakref.WeakKeyDictionary[Database, _Known]" = weakref.WeakKeyDictionary()
+
+
+def _known(db: Database) -> _Known:
+    known = _KNOWN.get(db)
+    if known is None:
+        known = _KNOWN[db] = _Known({}, {})
+    return known
+
+
+async def _first_vote_in_one_statement(
+    db: Database, question_id: int, voter: Actor, value: int, now: datetime | None, *, repeatable: bool
+) -> VoteTally | None:
+    """The voter's first vote on the question, in one statement on PostgreSQL, if this process
+    knows the question's event and its epoch and the vote needs no rebase first; None when it
+    did not happen (nothing was changed) and the unit of work must decide."""
+    if db.is_sqlite or not ONE_STATEMENT_FIRST_VOTES or value not in (-1, 1):
+        return None
+    known = _known(db)
+    event_id = known.events.get(question_id)
+    if event_id is None:
+        return None
+    if event_id not in known.epochs:
+        stored = await db.read(_epoch_of, event_id)
+        if stored is None or stored[0] is None:
+            return None
+        known.epochs[event_id] = stored
+    epoch, half_life_s = known.epochs[event_id]
+    now = now or utcnow()
+    if needs_rebase(now, epoch, half_life_s):
+        return None
+    params = {
+        "question_id": question_id,
+        "guild_id": voter.guild_id,
+        "operator": voter.operator,
+        "epoch": epoch,
+        "half_life_s": half_life_s,
+        "voter": voter.user_id,
+        "value": value,
+        "cast_at": now,
+        "up": int(value == 1),
+        "down": int(value == -1),
+        "trend": value * vote_term(now, epoch, half_life_s),
+    }
+    rows = await db.write_statement(_FIRST_VOTE, params, repeatable=repeatable)
+    if not rows:
+        known.epochs.pop(event_id, None)
+        return None
+    votes_up, votes_down, score, _ = rows[0]
+    if rebase_due(now, epoch, half_life_s):
+        try:
+            await db.write(rebase_if_due, event_id, now)
+        except PodiumError:
+            log.warning("trending: rebase of event %s after a vote failed; a later vote will retry", event_id)
+        known.epochs.pop(event_id, None)
+    return VoteTally(question_id, votes_up, votes_down, score, value)
+
+
+def _epoch_of(session: Session, event_id: int) -> tuple[datetime | None, int] | None:
+    row = session.connection().execute(_EPOCH_AND_HALF_LIFE, {"event": event_id}).first()
+    return None if row is None else (row.trend_epoch, row.trending_half_life_s)
+
+
 def _apply_vote(
     session: Session, question_id: int, voter: Actor, value: int, decide: Callable[[int], int], now: datetime
 ) -> tuple[VoteTally, int, bool]:
-    """The vote's change, its event, and whether the event is due a rebase now."""
+    """The vote's change, its event, and whether the event is due a rebase now.
+
+    Every refusal is raised before anything is written: ``cast_ballots`` relies on it to go on
+    after one without a savepoint per ballot."""
     connection = session.connection()
     question = connection.execute(_LOCK_QUESTION, {"question_id": question_id, "voter": voter.user_id}).first()
     if question is None or not voter.acts_in(question.guild_id):

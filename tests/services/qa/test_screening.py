@@ -3,6 +3,7 @@
 import pytest
 
 from bot.domain.enums import QuestionStatus
+from bot.services.qa import screening
 from bot.services.qa.events import update_event
 from bot.services.qa.questions import submit_question
 from bot.services.qa.screening import offensive_scores, reads_as_english
@@ -37,3 +38,15 @@ def test_another_language_is_not_scored():
 def test_short_and_plain_insults_score_high(text):
     [score] = offensive_scores([text])
     assert score > 0.9
+
+
+async def test_a_question_scored_ahead_keeps_the_score_it_would_have_alone(monkeypatch):
+    texts = ["Why does the report ignore renters?", "You are all idiots and liars", "Who pays for it?"]
+    alone = [screening.offensive_scores([text])[0] for text in texts]
+    screening.score_ahead(texts)
+
+    def no_classifier():
+        raise AssertionError("scored again")
+
+    monkeypatch.setattr(screening, "load_classifier", no_classifier)
+    assert [await screening.offensive_score(text) for text in texts] == alone

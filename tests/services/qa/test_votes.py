@@ -1,14 +1,18 @@
 """Votes: one per person and question, toggling, and refused where they make no sense."""
 
+import random
+from datetime import timedelta
+
 import pytest
 
 from bot.domain.actors import Actor
+from bot.domain.clock import utcnow
 from bot.domain.enums import ReasonCode
-from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, PodiumError
 from bot.services.qa.events import close_event, pause_event
 from bot.services.qa.moderation import ban_asker, set_aside_question
 from bot.services.qa.questions import get_question, submit_question
-from bot.services.qa.votes import cast_vote, remove_vote, toggle_vote
+from bot.services.qa.votes import Ballot, cast_ballots, cast_vote, remove_vote, toggle_vote
 from tests.factories import make_event, member
 
 
@@ -105,3 +109,49 @@ async def test_a_member_of_another_server_cannot_vote_or_ask_here(db, event, que
         await cast_vote(db, question.id, stranger)
     with pytest.raises(NotFound):
         await submit_question(db, event.id, stranger, "Hello from elsewhere")
+
+
+async def test_a_run_of_ballots_ends_as_one_call_each_would(db, moderator, asker):
+    # Two events alike, the same ballots at the same moments: one vote at a time through
+    # cast_vote and remove_vote in one, as one run through cast_ballots in the other. Gaps of up
+    # to an hour between ballots pass ten half-lives often, so the run rebases midway too.
+    rng = random.Random(1919)
+    start = utcnow()
+    moments, at = [], start
+    for _ in range(80):
+        at += timedelta(seconds=rng.choice((1, 30, 600, 3_600)))
+        moments.append(at)
+    plan = [(rng.randrange(4), rng.randrange(8), rng.choice((1, 1, -1, 0))) for _ in moments]
+    outcomes, counts = [], []
+    for run in (False, True):
+        event = await make_event(db, moderator, allow_downvotes=True, trending_half_life_s=300, rate_limit_count=4)
+        questions = [(await submit_question(db, event.id, asker, f"Question {n} on rents?")).id for n in range(4)]
+        await ban_asker(db, event.id, member(7).user_id, moderator)
+        await set_aside_question(db, questions[3], moderator, ReasonCode.OFF_TOPIC)
+        # Voter 0 is the asker: refused on their own questions.
+        voters = [asker, *(member(n) for n in range(1, 8))]
+        ballots = [Ballot(questions[q], voters[v], value, at) for (q, v, value), at in zip(plan, moments, strict=True)]
+        if run:
+            got = await cast_ballots(db, ballots)
+        else:
+            got = []
+            for ballot in ballots:
+                try:
+                    if ballot.value:
+                        got.append(await cast_vote(db, ballot.question_id, ballot.voter, ballot.value, now=ballot.now))
+                    else:
+                        got.append(await remove_vote(db, ballot.question_id, ballot.voter, now=ballot.now))
+                except PodiumError as refusal:
+                    got.append(refusal)
+        outcomes.append(
+            [
+                type(o).__name__ if isinstance(o, PodiumError) else (o.votes_up, o.votes_down, o.score, o.my_vote)
+                for o in got
+            ]
+        )
+        rows = [await get_question(db, q) for q in questions]
+        counts.append([(q.votes_up, q.votes_down, q.score, q.trend_key) for q in rows])
+    assert outcomes[0] == outcomes[1]
+    assert counts[0] == counts[1]
+    assert {"NotAllowed", "InvalidTransition"} <= set(outcomes[1])
+    assert any(key for *_, key in counts[1])
