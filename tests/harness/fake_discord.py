@@ -316,6 +316,9 @@ class FakeDiscord:
                 recorded.status = status
                 return _json(refusal, status=status, headers=headers)
         response = self._answer(request.method, path, parts, body)
+        if response.status == 200 and parts[0] == "interactions" and "with_response" not in request.query:
+            # Discord sends the response's message back only when asked (``?with_response=true``).
+            response = web.Response(status=204)
         recorded.status = response.status
         response.headers.update(headers)
         return response
