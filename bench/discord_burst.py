@@ -44,7 +44,7 @@ from bot.domain.enums import QuestionStatus
 from bot.services.qa.board import BOARD_SIZE
 from bot.services.qa.ranking import queue_order
 from db.models import Question
-from tests.harness.driver import DiscordHarness, components, custom_ids
+from tests.harness.driver import DiscordHarness, components, custom_ids, texts
 from tests.harness.fake_discord import RateLimits, RemoteFakeDiscord, blank_message
 from tests.harness.payloads import HOST, QA_CHANNEL_ID, audience, click, slash
 
@@ -235,6 +235,32 @@ def _board_shows(board: dict[str, Any]) -> list[tuple[int, int]]:
     ]
 
 
+def _board_waiting(board: dict[str, Any]) -> int:
+    """How many questions the board says are waiting (its footer: "Top 10 of 734 waiting")."""
+    found = re.search(r"Top \d+ of (\d+) waiting", texts(board))
+    return int(found[1]) if found else 0
+
+
+def _publication_to_board(seen: list[tuple[float, dict[str, Any]]], published: list[float]) -> dict[str, float] | None:
+    """Seconds from each publication (the k-th confirmation an asker got) until the board counted
+    k questions waiting (listing it too, if it made the top ten): p50 / p95 / max."""
+    delays, at = [], 0
+    counted = [(when, _board_waiting(board)) for when, board in seen]
+    for k, confirmed in enumerate(sorted(published), start=1):
+        while at < len(counted) and counted[at][1] < k:
+            at += 1
+        if at == len(counted):
+            return None
+        delays.append(max(0.0, counted[at][0] - confirmed))
+    if not delays:
+        return None
+    return {
+        "p50": round(statistics.median(delays), 2),
+        "p95": round(_percentile(delays, 0.95), 2),
+        "max": round(max(delays), 2),
+    }
+
+
 def _true_top(session: Session) -> list[tuple[int, int]]:
     query = queue_order(sa.select(Question.id, Question.votes_up).where(Question.status == QuestionStatus.PUBLISHED))
     return [tuple(row) for row in session.connection().execute(query.limit(BOARD_SIZE)).all()]
@@ -271,6 +297,13 @@ async def board_burst(url: str) -> dict[str, Any]:
 
         last_ask = await _ask_all(deliver)
         await bot.settle(ignoring=(ticker, watcher))
+        # When each asker was told their question is up for everyone (a question held for
+        # review, or an ask refused by the rate limit, is not published).
+        published = [
+            r.at
+            for r in bot.fake.since(mark)
+            if r.path.startswith("/webhooks/") and r.method == "POST" and "Everyone can see it" in r.json["content"]
+        ]
         # Fifty members open Browse (Popular); their page is the message they vote on.
         pages = []
         for n in range(BROWSING_MEMBERS):
@@ -351,6 +384,8 @@ async def board_burst(url: str) -> dict[str, Any]:
         "last_ask_to_board_settled_s": round(max(r.at for r in edits if r.at < votes_start) - last_ask, 2)
         if any(r.at < votes_start for r in edits)
         else None,
+        "asks_published": len(published),
+        "publication_to_board_s": _publication_to_board(seen, published),
         "last_vote_to_true_top_ten_s": _board_convergence(seen, truth, last_vote),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "wall_s": round(wall_s, 1),

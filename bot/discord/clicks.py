@@ -84,32 +84,25 @@ async def _guarded(handler: Handler, interaction: discord.Interaction, match: re
 
 
 async def update_components(interaction: discord.Interaction, components: list[dict[str, Any]]) -> bool:
-    """Answer a click by redrawing the layout message it was on with these components, drawn
-    already (``LayoutView.to_components``): UPDATE_MESSAGE, and Discord is not asked to send the
-    message back, so nothing is parsed on the way back either. Falls back on editing the
-    response if the interaction was answered already (it was deferred)."""
+    """Answer a click (not deferred) by redrawing the layout message it was on with these
+    components, drawn already (``LayoutView.to_components``): UPDATE_MESSAGE, and Discord is not
+    asked to send the message back, so nothing is parsed on the way back either."""
     data = {"components": components, "flags": IS_COMPONENTS_V2, "allowed_mentions": NO_MENTIONS.to_dict()}
     http = interaction._state.http
-    if interaction.response.is_done():
-        route = Route(
-            "PATCH",
-            "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
-            webhook_id=interaction.application_id,
-            webhook_token=interaction.token,
-        )
-        payload = data
-    else:
-        route = Route(
-            "POST",
-            "/interactions/{webhook_id}/{webhook_token}/callback",
-            webhook_id=interaction.id,
-            webhook_token=interaction.token,
-        )
-        payload = {"type": UPDATE_MESSAGE, "data": data}
+    route = Route(
+        "POST",
+        "/interactions/{webhook_id}/{webhook_token}/callback",
+        webhook_id=interaction.id,
+        webhook_token=interaction.token,
+    )
     try:
         # discord.py's own adapter for interaction requests: its locks and its retries on 429 and 5xx.
         await async_context.get().request(
-            route, session=interaction._session, payload=payload, proxy=http.proxy, proxy_auth=http.proxy_auth
+            route,
+            session=interaction._session,
+            payload={"type": UPDATE_MESSAGE, "data": data},
+            proxy=http.proxy,
+            proxy_auth=http.proxy_auth,
         )
     except discord.HTTPException as error:
         return safe.log_failure("update", error)
