@@ -35,7 +35,7 @@ from bot.domain.transitions import Decision
 from bot.flows import moderation as decisions
 from bot.flows.context import Podium
 from bot.services.qa import moderation
-from bot.services.qa.moderation import AfterLive
+from bot.services.qa.moderation import AfterLive, LiveChange
 from bot.services.qa.questions import get_question
 from bot.services.qa.ranking import rank_questions
 from bot.services.sense.dedup import suggest_similar
@@ -86,8 +86,7 @@ class ModerateButton(discord.ui.DynamicItem[discord.ui.Button], template=MODERAT
             undone = await decisions.unmerge(podium, qid, moderator)
             await confirm(interaction, undone.question, decision)
         elif decision is Decision.LIVE:
-            change = await decisions.take_live(podium, qid, moderator)
-            await confirm(interaction, change.live, decision)
+            await confirm_live(interaction, await decisions.take_live(podium, qid, moderator))
         else:
             await confirm(interaction, await decisions.decide(podium, decision, qid, moderator), decision)
 
@@ -179,7 +178,7 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button], template=TAKE_NEXT):
     async def callback(self, interaction: discord.Interaction) -> None:
         podium = podium_of(interaction)
         change = await decisions.take_next(podium, self.event_id, actor_from(interaction), previous=AfterLive.ANSWERED)
-        await confirm(interaction, change.live, Decision.LIVE)
+        await confirm_live(interaction, change)
 
 
 async def merge_candidates(podium: Podium, question: Question) -> list[Question]:
@@ -250,6 +249,13 @@ async def set_aside(interaction: discord.Interaction, question_id: int, reason: 
         podium_of(interaction), Decision.SET_ASIDE, question_id, actor_from(interaction), reason=reason, note=note
     )
     await confirm(interaction, question, Decision.SET_ASIDE)
+
+
+async def confirm_live(interaction: discord.Interaction, change: LiveChange) -> None:
+    """Tell the moderator the question is live, and what could not be shown of it (the Stage's topic)."""
+    await confirm(interaction, change.live, Decision.LIVE)
+    if change.note:
+        await safe.reply(interaction, change.note)
 
 
 async def confirm(interaction: discord.Interaction, question: Question, decision: Decision) -> None:
