@@ -11,7 +11,9 @@ A service hands ``Database.write`` (or ``read``) a plain function that takes a S
   each in a savepoint of one transaction, one COMMIT (one wait for the disk) for all, and each
   caller answered only once that COMMIT has returned (``_SQLiteRunner._commit_group``).
 - **PostgreSQL** runs the same function through SQLAlchemy's asyncio engine (asyncpg), with
-  ``AsyncSession.run_sync``: the event loop is never blocked.
+  ``AsyncSession.run_sync``, on an event loop of its own in a thread of its own
+  (``_AsyncRunner``): the caller's event loop is never blocked, and a transaction's round trips
+  never wait behind the caller's other work.
 
 A unit of work that meets a passing trouble (SQLite locked by another process, a PostgreSQL
 connection dropped, a deadlock) is run again from the start in a new transaction, with backoff,
@@ -23,9 +25,10 @@ work again could do it twice (``SaveUncertain`` says so).
 
 import asyncio
 import logging
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -60,6 +63,7 @@ SQLITE_PRAGMAS = (
 SQLITE_READER_THREADS = 4
 # The most writes one transaction of the writer thread commits together (see _commit_group).
 SQLITE_GROUP_MAX = 256
+POSTGRESQL_GROUP_MAX = 256
 # SQLite's primary result codes for "another connection holds the lock" (the extended codes share them).
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # PostgreSQL's SQLSTATEs after which the same transaction may well succeed on a second try: it was
@@ -357,36 +361,121 @@ class _SQLiteRunner:
 
 
 class _AsyncRunner:
+    """PostgreSQL through asyncpg, on an event loop of its own, in a thread of its own.
+
+    Not on the caller's loop: a unit of work of a few statements needs the loop once per round
+    trip, and in a burst the bot's loop has hundreds of callbacks ready ahead of each one. Every
+    transaction then lasted as long as that queue took to drain, several times over, while it
+    held its row locks and its pooled connection: votes on the top question queued behind each
+    other's locks, the pool ran dry, and asks waited the pool's 30 s for a connection (measured in
+    the burst benchmark; ``pg_stat_activity`` showed the connections "idle in transaction",
+    waiting for the bot). On a loop of its own a transaction runs at the server's pace; the
+    caller awaits its result, and cancelling the caller cancels it.
+    """
+
     def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="podium-postgresql", daemon=True)
+        self._thread.start()
         # Pre-ping replaces a pooled connection the server dropped while it sat idle, before any
         # work starts on it; a connection attempt gives up after ``wait_s``, not asyncpg's minute.
         self.engine: AsyncEngine = create_async_engine(
             url, echo=echo, pool_pre_ping=True, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # Writes waiting for the lane (touched only on the runner's own loop), and the lane.
+        self._pending: deque[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = deque()
+        self._lane: asyncio.Task[None] | None = None
+
+    async def _on_own_loop(self, call: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, self._loop))
 
     async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
+        return await self._on_own_loop(self._write(work) if write else self._read(work))
+
+    async def _read(self, work: Callable[[Session], T]) -> T:
         async with self._sessions() as session:
-            if not write:
-                return await session.run_sync(work)
-            # Flushed inside, so that nothing but COMMIT itself is left for the one step that
-            # cannot be retried safely.
-            result = await session.run_sync(_flushed, work)
-            try:
-                await session.commit()
-            except Exception as error:
-                reason = _transient(error)
-                if reason is None:
-                    raise
-                raise _LostAtCommit(reason) from error
-            return result
+            return await session.run_sync(work)
+
+    async def _write(self, work: Callable[[Session], T]) -> T:
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._pending.append((work, future))
+        if self._lane is None or self._lane.done():
+            self._lane = self._loop.create_task(self._commit_groups())
+        return await future
+
+    async def _commit_groups(self) -> None:
+        while self._pending:
+            group = [self._pending.popleft() for _ in range(min(len(self._pending), POSTGRESQL_GROUP_MAX))]
+            await self._commit_group([(work, future) for work, future in group if not future.cancelled()])
+
+    async def _commit_group(self, group: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]]) -> None:
+        """Run the writes waiting, each in a savepoint of one transaction, and commit them together.
+
+        Podium's writes take turns in one lane, as SQLite's do: votes on the top question of a
+        burst would otherwise each hold its row lock through their round trips while the next
+        ones wait for it, holding pooled connections. A write that fails is rolled back to its
+        savepoint alone and gets its own error; the others are answered once the COMMIT holding
+        them has returned. A connection lost during that COMMIT leaves every write in it
+        uncertain (``_LostAtCommit``); any other failure of the group is every member's error, and
+        each retries as it would have alone.
+        """
+        if not group:
+            return
+        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            async with self.engine.connect() as connection:
+                transaction = await connection.begin()
+                for work, future in group:
+                    async with AsyncSession(
+                        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+                    ) as session:
+                        try:
+                            # Flushed inside, so that nothing but COMMIT is left outside the retry.
+                            result = await session.run_sync(_flushed, work)
+                            await session.commit()
+                        except Exception as error:
+                            if connection.invalidated:
+                                # The connection, and the group's transaction with it, is gone:
+                                # nothing of the group was saved, and each member tries again.
+                                raise
+                            await session.rollback()
+                            outcomes.append((future, None, error))
+                        else:
+                            outcomes.append((future, result, None))
+                try:
+                    await transaction.commit()
+                except Exception as error:
+                    reason = _transient(error)
+                    if reason is None:
+                        raise
+                    lost = _LostAtCommit(reason)
+                    lost.__cause__ = error
+                    raise lost from error
+        except Exception as error:
+            outcomes = [(future, None, error) for _, future in group]
+        for future, result, error in outcomes:
+            if future.cancelled():
+                continue
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
+        return await self._on_own_loop(self._run_with_connection(work))
+
+    async def _run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
         async with self.engine.begin() as connection:
             return await connection.run_sync(work)
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        try:
+            await self._on_own_loop(self.engine.dispose())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join)
+            self._loop.close()
 
 
 def _flushed(session: Session, work: Callable[[Session], T]) -> T:

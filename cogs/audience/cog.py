@@ -46,6 +46,10 @@ class Audience(commands.Cog):
         anonymous: bool = False,
         event: int | None = None,
     ) -> None:
+        if text is not None:
+            # Acknowledged before any database work, however busy the database is (``ask`` defers
+            # too; a form, below, cannot follow a deferral).
+            await safe.defer(interaction)
         chosen = await chosen_event(interaction, event)
         if text is None:
             await open_ask_modal(interaction, chosen.id)
