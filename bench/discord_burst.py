@@ -5,8 +5,11 @@ With the board (``board_burst``), members vote on the board as the last look at 
 long tail over its ten questions), and a fifth of the votes come from fifty members who opened
 Browse; measured besides: public messages per 1,000 questions, board edits, how long after the
 last vote the board showed the true top ten (order and counts), and the first response to a
-vote on the board and in Browse. ``python -m bench.discord_burst board`` (or ``cards``) runs one
-mode on SQLite alone.
+vote on the board and in Browse, and how long after a question's publication (its asker's
+confirmation) the board counted it (and listed it, when it made the top ten; Browse reads the
+database whenever it is opened, turned or voted in). ``python -m bench.discord_burst board`` (or
+``cards``) runs one mode on SQLite alone; ``--database URL`` on PostgreSQL instead, ``--load-cpu``
+with a process spinning on one CPU beside it.
 
 Every interaction is a raw Discord payload fed into discord.py's own dispatch (the harness in
 tests/harness), answered over real HTTP by the fake Discord in a process of its own, with the
@@ -405,20 +408,35 @@ def _burst_in_child(url: str, results: Any, mode: str) -> None:
     results.put(asyncio.run(board_burst(url) if mode == "board" else burst(url)))
 
 
-def _fresh_process_burst(url: str, mode: str = "board") -> dict[str, Any]:
-    """One burst in a process of its own, so its peak RSS is the bot's through that burst only."""
+def _spin() -> None:
+    while True:
+        pass
+
+
+def _fresh_process_burst(url: str, mode: str = "board", *, load_cpu: bool = False) -> dict[str, Any]:
+    """One burst in a process of its own, so its peak RSS is the bot's through that burst only;
+    with ``load_cpu``, a process spinning on one CPU beside it all along (another program on the
+    same machine)."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
+    spinner = context.Process(target=_spin, daemon=True) if load_cpu else None
+    if spinner is not None:
+        spinner.start()
     child = context.Process(target=_burst_in_child, args=(url, results, mode))
     child.start()
     try:
-        return results.get()
+        figures = results.get()
     finally:
         child.join()
+        if spinner is not None:
+            spinner.kill()
+            spinner.join()
+    return figures | ({"cpu_loaded_beside": True} if load_cpu else {})
 
 
 def run(postgresql: str | None = None) -> dict[str, Any]:
-    """The burst on a fresh SQLite file, then on the PostgreSQL database named (its schema is reset)."""
+    """The burst on a fresh SQLite file, then on the PostgreSQL database named (its schema is
+    reset), in both modes; then the board on PostgreSQL again with a CPU-bound process beside it."""
     figures: dict[str, Any] = {}
     for mode in ("board", "cards"):
         url, folder = scratch_sqlite_url("burst.db")
@@ -429,17 +447,26 @@ def run(postgresql: str | None = None) -> dict[str, Any]:
         figures[f"postgresql, {mode}"] = (
             _fresh_process_burst(postgresql, mode) if postgresql else "not measured: set PODIUM_BENCH_DATABASE_URL"
         )
+    if postgresql:
+        figures["postgresql, board, CPU loaded"] = _fresh_process_burst(postgresql, "board", load_cpu=True)
     return figures
 
 
 if __name__ == "__main__":
     import json
 
-    if sys.argv[1:] in (["board"], ["cards"]):
-        url, folder = scratch_sqlite_url("burst.db")
+    # ``board`` or ``cards``, then optionally ``--database URL`` (PostgreSQL) and ``--load-cpu``.
+    args = sys.argv[1:]
+    if args[:1] in (["board"], ["cards"]):
+        mode, load_cpu = args[0], "--load-cpu" in args
+        database = args[args.index("--database") + 1] if "--database" in args else None
+        url, folder = (database, None) if database else scratch_sqlite_url("burst.db")
         try:
-            print(json.dumps({f"sqlite, {sys.argv[1]}": _fresh_process_burst(url, sys.argv[1])}, indent=2))
+            backend = "postgresql" if database else "sqlite"
+            figures = _fresh_process_burst(url, mode, load_cpu=load_cpu)
+            print(json.dumps({f"{backend}, {mode}{', CPU loaded' if load_cpu else ''}": figures}, indent=2))
         finally:
-            shutil.rmtree(folder)
+            if folder is not None:
+                shutil.rmtree(folder)
     else:
         print(json.dumps(run(os.environ.get("PODIUM_BENCH_DATABASE_URL")), indent=2))
