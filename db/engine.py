@@ -63,7 +63,6 @@ SQLITE_PRAGMAS = (
 SQLITE_READER_THREADS = 4
 # The most writes one transaction of the writer thread commits together (see _commit_group).
 SQLITE_GROUP_MAX = 256
-POSTGRESQL_GROUP_MAX = 256
 # SQLite's primary result codes for "another connection holds the lock" (the extended codes share them).
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # PostgreSQL's SQLSTATEs after which the same transaction may well succeed on a second try: it was
@@ -369,8 +368,15 @@ class _AsyncRunner:
     held its row locks and its pooled connection: votes on the top question queued behind each
     other's locks, the pool ran dry, and asks waited the pool's 30 s for a connection (measured in
     the burst benchmark; ``pg_stat_activity`` showed the connections "idle in transaction",
-    waiting for the bot). On a loop of its own a transaction runs at the server's pace; the
-    caller awaits its result, and cancelling the caller cancels it.
+    waiting for the bot). On a loop of its own a transaction no longer waits behind the bot's
+    other work; the caller awaits its result, and cancelling the caller cancels it.
+
+    Votes on one question still take its row lock in turn, one transaction each: in the burst's
+    board mode (a third of 10,000 votes on its top question) they still queue on that lock. A
+    lane committing the process's writes in groups, as SQLite's writer does, was tried and
+    measured: the queue on the lock went, but one connection's round trips, one write after the
+    other, capped the lane at about 150 votes a second on a loaded 2-CPU machine, and votes spread
+    over a thousand cards (which never contend) waited 30 s. Not kept.
     """
 
     def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
@@ -383,84 +389,28 @@ class _AsyncRunner:
             url, echo=echo, pool_pre_ping=True, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        # Writes waiting for the lane (touched only on the runner's own loop), and the lane.
-        self._pending: deque[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = deque()
-        self._lane: asyncio.Task[None] | None = None
 
     async def _on_own_loop(self, call: Coroutine[Any, Any, T]) -> T:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, self._loop))
 
     async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
-        return await self._on_own_loop(self._write(work) if write else self._read(work))
+        return await self._on_own_loop(self._run(work, write=write))
 
-    async def _read(self, work: Callable[[Session], T]) -> T:
+    async def _run(self, work: Callable[[Session], T], *, write: bool) -> T:
         async with self._sessions() as session:
-            return await session.run_sync(work)
-
-    async def _write(self, work: Callable[[Session], T]) -> T:
-        future: asyncio.Future[T] = self._loop.create_future()
-        self._pending.append((work, future))
-        if self._lane is None or self._lane.done():
-            self._lane = self._loop.create_task(self._commit_groups())
-        return await future
-
-    async def _commit_groups(self) -> None:
-        while self._pending:
-            group = [self._pending.popleft() for _ in range(min(len(self._pending), POSTGRESQL_GROUP_MAX))]
-            await self._commit_group([(work, future) for work, future in group if not future.cancelled()])
-
-    async def _commit_group(self, group: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]]) -> None:
-        """Run the writes waiting, each in a savepoint of one transaction, and commit them together.
-
-        Podium's writes take turns in one lane, as SQLite's do: votes on the top question of a
-        burst would otherwise each hold its row lock through their round trips while the next
-        ones wait for it, holding pooled connections. A write that fails is rolled back to its
-        savepoint alone and gets its own error; the others are answered once the COMMIT holding
-        them has returned. A connection lost during that COMMIT leaves every write in it
-        uncertain (``_LostAtCommit``); any other failure of the group is every member's error, and
-        each retries as it would have alone.
-        """
-        if not group:
-            return
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
-        try:
-            async with self.engine.connect() as connection:
-                transaction = await connection.begin()
-                for work, future in group:
-                    async with AsyncSession(
-                        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-                    ) as session:
-                        try:
-                            # Flushed inside, so that nothing but COMMIT is left outside the retry.
-                            result = await session.run_sync(_flushed, work)
-                            await session.commit()
-                        except Exception as error:
-                            if connection.invalidated:
-                                # The connection, and the group's transaction with it, is gone:
-                                # nothing of the group was saved, and each member tries again.
-                                raise
-                            await session.rollback()
-                            outcomes.append((future, None, error))
-                        else:
-                            outcomes.append((future, result, None))
-                try:
-                    await transaction.commit()
-                except Exception as error:
-                    reason = _transient(error)
-                    if reason is None:
-                        raise
-                    lost = _LostAtCommit(reason)
-                    lost.__cause__ = error
-                    raise lost from error
-        except Exception as error:
-            outcomes = [(future, None, error) for _, future in group]
-        for future, result, error in outcomes:
-            if future.cancelled():
-                continue
-            if error is None:
-                future.set_result(result)
-            else:
-                future.set_exception(error)
+            if not write:
+                return await session.run_sync(work)
+            # Flushed inside, so that nothing but COMMIT itself is left for the one step that
+            # cannot be retried safely.
+            result = await session.run_sync(_flushed, work)
+            try:
+                await session.commit()
+            except Exception as error:
+                reason = _transient(error)
+                if reason is None:
+                    raise
+                raise _LostAtCommit(reason) from error
+            return result
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
         return await self._on_own_loop(self._run_with_connection(work))
