@@ -44,8 +44,8 @@ from sqlmodel import Session
 
 from bench.common import fresh_database, scratch_sqlite_url
 from bot.domain.enums import QuestionStatus
-from bot.services.qa.board import BOARD_SIZE
 from bot.services.qa.ranking import queue_order
+from bot.services.surfaces.board import BOARD_SIZE
 from db.models import Question
 from tests.harness.driver import DiscordHarness, components, custom_ids, texts
 from tests.harness.fake_discord import RateLimits, RemoteFakeDiscord, blank_message

@@ -25,9 +25,9 @@ from typing import Any
 from bench.common import HOST, Timings, fresh_database, open_bench_event, scratch_sqlite_url
 from bot.domain.actors import Actor
 from bot.services.qa.moderation import AfterLive, mark_live
-from bot.services.qa.presenter import presenter_screen, presenter_token
 from bot.services.qa.questions import submit_question
 from bot.services.qa.votes import cast_vote
+from bot.services.surfaces.presenter import presenter_screen, presenter_token
 from bot.settings import Settings
 from bot.web.feed import POLL_INTERVAL_S
 from bot.web.server import PresenterServer

@@ -163,7 +163,6 @@ async def measure(lines: int) -> dict[str, Any]:
             report_name="housing.md",
             report=HOUSING_MD.encode(),
             similar=similarity_index(settings),
-            theme_distance_threshold=settings.theme_distance_threshold,
         )
         started = time.perf_counter()
         export = await write_outputs(database, result, folder / "out")

@@ -40,7 +40,6 @@ def _growth_rows(ranking: dict[str, Any]) -> list[str]:
 SECTIONS = {
     "dedup_eval": "Similar questions: quality at the shipped thresholds",
     "dedup_latency": "Similar-question check on submit",
-    "themes": "Theme clustering",
     "drafts": "Reports and drafts",
     "briefs": "Briefs: verdict and supporting passage on a labelled set from CRS reports",
     "presenter": "Presenter screen: service call to page change",
@@ -125,6 +124,60 @@ def _partial_note(results: dict[str, Any]) -> list[str]:
     return ["", "Sections measured apart: " + ", ".join(f"{name} {at}" for name, at in sorted(when.items())) + "."]
 
 
+THEME_COLUMNS = [
+    ("questions", "questions"),
+    ("coverage", "coverage"),
+    ("themes", "themes"),
+    ("purity", "purity"),
+    ("ARI", "ari"),
+    ("label words", "label_words"),
+    ("plan s", "plan_s"),
+    ("same on refresh", "same_on_refresh"),
+]
+WAVE_COLUMNS = [
+    ("coverage", "coverage"),
+    ("themes", "themes"),
+    ("purity", "purity"),
+    ("ARI", "ari"),
+    ("label words", "label_words"),
+    ("moved", "moved_share"),
+    ("renamed", "themes_renamed"),
+]
+
+
+def _themes(themes: dict[str, Any]) -> list[str]:
+    """The refresh's timing, then one row per question set (one refresh, and in ten waves)."""
+    lines = _section("Themes: refresh of 2,000 questions", themes.get("refresh", themes))
+    quality = themes.get("quality")
+    if not isinstance(quality, dict):
+        return lines
+    header = [name for name, _ in THEME_COLUMNS] + [f"waves: {name}" for name, _ in WAVE_COLUMNS]
+    rows, labels = [], []
+    for name, figures in quality.items():
+        if not isinstance(figures, dict):
+            rows.append(f"| {name} | {figures} |{' |' * (len(header) - 1)}")
+            continue
+        waves = figures.get("waves", {})
+        cells = [str(figures.get(key, "-")) for _, key in THEME_COLUMNS]
+        cells += [str(waves.get(key, "-")) for _, key in WAVE_COLUMNS]
+        rows.append(f"| {name} | {' | '.join(cells)} |")
+        labels.append(f"- {name}: {'; '.join(figures.get('largest', []))}")
+    return [
+        *lines,
+        "",
+        "**Themes: quality per question set** (purity and ARI against the set's topic labels; "
+        "waves: the set arriving in ten parts, a refresh after each)",
+        "",
+        f"| set | {' | '.join(header)} |",
+        f"|---|{'---|' * len(header)}",
+        *rows,
+        "",
+        "Largest themes, one refresh:",
+        "",
+        *labels,
+    ]
+
+
 def render(results: dict[str, Any]) -> str:
     machine, ranking, votes = results["machine"], results["ranking"], results["votes"]
     lines = [
@@ -155,6 +208,8 @@ def render(results: dict[str, Any]) -> str:
         f"(`{votes['pragmas']}`), and {votes['ratio_to_defaults']:.1%} of sqlite3 with its defaults.",
     ]
     lines += _burst(results.get("discord_burst", {}))
+    if "themes" in results:
+        lines += _themes(results["themes"])
     for key, title in SECTIONS.items():
         if key in results:
             lines += _section(title, results[key])

@@ -89,7 +89,6 @@ class PodiumMixin:
             similar=similarity_index(settings),
             model=self.model,
             publisher=self.publisher,
-            theme_distance_threshold=settings.theme_distance_threshold,
         )
         self.presenter.console = Console(self.podium, DiscordMembers(self))  # type: ignore[arg-type]
         # On the bot's own loop; if it cannot start, the Q&A goes on without it (start logs why).

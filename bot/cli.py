@@ -16,9 +16,9 @@ from bot.domain.errors import PodiumError
 from bot.scheduling.clock import EventClock, EventJobs
 from bot.scheduling.plan import Timing
 from bot.services.drafts.draft_text import plural
-from bot.services.qa.presenter import presenter_token
 from bot.services.records.exports import EventExport, EventListing, ExportFormat, export_event, list_all_events, render
 from bot.services.reports.report import REPORT_MAX_BYTES, AddedReport, add_report
+from bot.services.surfaces.presenter import presenter_token
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import upgrade

@@ -92,7 +92,6 @@ class Settings(BaseSettings):
     # None: the backend's own threshold, chosen on the development set (docs/benchmarks.md).
     similarity_suggest_threshold: float | None = Field(default=None, ge=0, le=1)
     similarity_link_threshold: float | None = Field(default=None, ge=0, le=1)
-    theme_distance_threshold: float = Field(default=0.85, gt=0, le=1)
 
     @property
     def database_retries(self) -> Retries:

@@ -394,3 +394,17 @@ class ConsoleSession(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Theme(SQLModel, table=True):
+    """One of an event's themes as the last refresh left it: its label (the one its questions carry
+    in ``question.theme``) and who named it. Kept so that a refresh, or a restart, starts from the
+    themes the moderators already see instead of clustering afresh."""
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "label", name="uq_theme_label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
+    label: str = Field(max_length=100)
+    # "words" (taken from its questions) or "model" (a language model's name, checked against them).
+    named_by: str = Field(default="words", max_length=10)

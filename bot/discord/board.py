@@ -11,7 +11,7 @@ is drawn to fit them whatever the questions hold: ten questions at most, each cl
 
 A vote clicked on the board is answered by redrawing the board in the interaction's response
 (UPDATE_MESSAGE), which Discord does not count against the channel's rate limit: from the board
-the keeper last drew, with the new count, in the same order (``services.qa.board``: never
+the keeper last drew, with the new count, in the same order (``services.surfaces.board``: never
 re-sorted under a click). That drawing is kept as the JSON components it is sent as
 (``Drawing``), so a vote changes one label and sends it, without a view built, walked or
 serialised per click (``bot.discord.clicks``). Everything else (asks, moderators' changes, votes from Browse, the
@@ -35,8 +35,8 @@ from bot.discord.cards import asked_by
 from bot.discord.clicks import update_components
 from bot.discord.render import clip, quote
 from bot.domain.enums import EventState
-from bot.services.qa.board import Board, next_resort_at, read_board, resort_due, set_board_message
 from bot.services.qa.votes import VoteTally
+from bot.services.surfaces.board import Board, next_resort_at, read_board, resort_due, set_board_message
 from db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ class BoardKeeper:
         return True
 
     def clicked(self, event_id: int) -> None:
-        """Someone is clicking the board: its order stays put for a while (``services.qa.board``)."""
+        """Someone is clicking the board: its order stays put for a while (``services.surfaces.board``)."""
         self._clicked_at[event_id] = time.monotonic()
 
     async def answer_vote(self, interaction: discord.Interaction, event_id: int, tally: VoteTally) -> None:

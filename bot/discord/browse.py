@@ -13,7 +13,7 @@ from bot.discord.buttons import browse_custom_id
 from bot.discord.cards import asked_by
 from bot.discord.render import SELECT_OPTIONS_MAX, clip, quote
 from bot.domain.enums import QuestionStatus
-from bot.services.qa.board import SEARCH_MAX, BrowseOrder, BrowsePage, where_it_stands
+from bot.services.surfaces.board import SEARCH_MAX, BrowseOrder, BrowsePage, where_it_stands
 from db.models import Event, Question
 
 ORDER_NAMES = {BrowseOrder.POPULAR: "Popular", BrowseOrder.TRENDING: "Trending", BrowseOrder.RECENT: "Recent"}

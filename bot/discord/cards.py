@@ -34,10 +34,11 @@ import discord
 from bot.discord import safe
 from bot.discord.buttons import vote_buttons
 from bot.discord.render import fit_embed, quote
+from bot.domain.credit import credit_for
 from bot.domain.enums import QuestionStatus
-from bot.services.qa.cards import card_facts, questions_without_cards
 from bot.services.qa.questions import describe_status, set_card_message
 from bot.services.qa.votes import VOTABLE, VoteTally, vote_counts
+from bot.services.surfaces.cards import card_facts, questions_without_cards
 from db.engine import Database
 from db.models import Event, Question
 
@@ -52,10 +53,9 @@ _REMOVED = {QuestionStatus.DISMISSED, QuestionStatus.WITHDRAWN, QuestionStatus.M
 
 
 def asked_by(question: Question, askers: int = 1) -> str:
-    """Who asked, as the audience may see it: never the name behind an anonymous question."""
-    if askers > 1:
-        return f"Asked by {askers} people"
-    return "Asked anonymously" if question.anonymous else f"Asked by {question.author_name}"
+    """Who asked, as the audience may see it (``bot.domain.credit``), ``askers`` counting everyone
+    credited after merges."""
+    return credit_for(question.author_name, anonymous=question.anonymous, askers=askers).line
 
 
 def render_card(question: Question, event: Event, *, askers: int = 1) -> tuple[discord.Embed, discord.ui.View]:

@@ -29,8 +29,8 @@ from bot.discord.moderators import asker
 from bot.discord.render import EMBED_DESCRIPTION_MAX, clip, quote
 from bot.domain.enums import ReasonCode
 from bot.domain.transitions import Decision
-from bot.services.qa.desk import Desk, event_of_question, moderators_desk, set_desk_message
 from bot.services.qa.routing import event_channels
+from bot.services.surfaces.desk import Desk, event_of_question, moderators_desk, set_desk_message
 from db.engine import Database
 
 log = logging.getLogger(__name__)

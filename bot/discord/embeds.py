@@ -1,11 +1,14 @@
 """The embeds Podium posts beside questions' cards: the event's panel, a draft for moderators,
 "now answering", a review request. Every field that holds user or model text is quoted."""
 
+from typing import Any
+
 import discord
 
+from bot.discord.buttons import recap_buttons
 from bot.discord.moderators import question_embed
 from bot.discord.render import EMBED_DESCRIPTION_MAX, clip, quote
-from bot.domain.enums import DraftWriter
+from bot.domain.enums import DraftKind, DraftWriter
 from bot.llm.validate import held_back
 from bot.render import markdown
 from db.models import Draft, Event, Question
@@ -61,3 +64,10 @@ def review_request(question: Question) -> discord.Embed:
     embed = question_embed(question)
     embed.title = f"Waiting for review: question #{question.id}"
     return embed
+
+
+def draft_message(draft: Draft) -> dict[str, Any]:
+    """A draft shown to moderators (``safe.reply``'s or ``safe.post``'s keyword arguments): its
+    embed, and the recap's Approve / Regenerate / Edit buttons when it is a recap."""
+    view = recap_buttons(draft.id or 0) if draft.kind is DraftKind.RECAP else None
+    return {"embed": draft_embed(draft), "view": view}

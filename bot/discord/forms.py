@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Self
 import discord
 
 from bot.discord.errors import PodiumModal
+from bot.discord.render import TEXT_INPUT_MAX
 
 
 class PersistentForm(PodiumModal):
@@ -32,6 +33,18 @@ class PersistentForm(PodiumModal):
         """The form as it was opened, from what its custom_id carries; its inputs' values come
         from the submission."""
         raise NotImplementedError
+
+
+def paragraph(label: str, *, text: str = "", custom_id: str = "text") -> discord.ui.TextInput:
+    """A long text input, pre-filled with ``text`` cut to what Discord takes; its fixed custom_id is
+    how a rebuilt form reads the submission."""
+    return discord.ui.TextInput(
+        label=label,
+        style=discord.TextStyle.paragraph,
+        default=text[:TEXT_INPUT_MAX],
+        max_length=TEXT_INPUT_MAX,
+        custom_id=custom_id,
+    )
 
 
 def answer_unclaimed(interaction: discord.Interaction) -> bool:

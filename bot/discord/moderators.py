@@ -1,9 +1,14 @@
 """How questions look to moderators: the queue page and one question in full."""
 
+from typing import Any
+
 import discord
 
+from bot.discord.buttons import DECISIONS, decision_buttons
 from bot.discord.render import SELECT_LABEL_MAX, SELECT_OPTIONS_MAX, clip, quote
 from bot.domain.enums import QuestionStatus, TriageTag
+from bot.domain.transitions import Decision
+from bot.services.qa.moderation import allowed_actions
 from bot.services.qa.questions import describe_status
 from db.models import Event, Question
 
@@ -25,7 +30,8 @@ def queue_line(question: Question, *, with_theme: bool = False, tag: TriageTag |
     marks = ("📌" if question.pinned else "") + _MARKS.get(question.status, "") + TRIAGE_MARKS.get(tag, "")
     flag = " ⚠️ flagged" if question.flagged else ""
     similar = f" ≈#{question.similar_to}" if question.similar_to else ""
-    theme = f"[{quote(question.theme or 'other')}] " if with_theme else ""
+    # A question in no theme gets no tag: "other" is a remainder, not a theme (it sorts last).
+    theme = f"[{quote(question.theme)}] " if with_theme and question.theme else ""
     text, who = quote(clip(question.text, 180)), asker(question)
     return f"`#{question.id}` ▲{question.score} {marks} {theme}{text} — *{who}*{similar}{flag}"
 
@@ -69,3 +75,18 @@ def question_embed(question: Question) -> discord.Embed:
         note = f": {quote(question.reason_note)}" if question.reason_note else ""
         embed.add_field(name="Reason", value=f"{question.reason.value.replace('_', ' ')}{note}", inline=False)
     return embed
+
+
+def decisions_view(question: Question) -> discord.ui.View:
+    """The decisions the question allows now, as buttons."""
+    return decision_buttons(question.id or 0, allowed_actions(question))
+
+
+def decided(question: Question, decision: Decision) -> dict[str, Any]:
+    """The reply to a moderator's decision (``safe.reply``'s keyword arguments): that it is done, the
+    question as it stands now, and the decisions that can follow."""
+    return {
+        "content": f"Question #{question.id} {DECISIONS[decision].done}.",
+        "embed": question_embed(question),
+        "view": decisions_view(question),
+    }

@@ -5,7 +5,7 @@ import logging
 import discord
 
 from bot.discord.render import NO_MENTIONS, fit_content, quote
-from bot.services.qa.notices import News, Notice, notice_for, record_refused
+from bot.services.surfaces.notices import News, Notice, notice_for, record_refused
 from db.engine import Database
 
 log = logging.getLogger(__name__)

@@ -11,20 +11,20 @@ import discord
 
 from bot.discord import embeds, safe
 from bot.discord.board import BoardKeeper
-from bot.discord.buttons import ask_button, decision_buttons, recap_buttons
+from bot.discord.buttons import ask_button, decision_buttons
 from bot.discord.cards import CardBoard
 from bot.discord.desk import DeskBoard
 from bot.discord.guild_events import GuildEvents
 from bot.discord.notices import Notifier
 from bot.discord.stage import StageTopics
-from bot.domain.enums import DraftKind, EventState
+from bot.domain.enums import EventState
 from bot.domain.transitions import Decision
 from bot.flows.port import Posted
 from bot.render import discord as render_discord
 from bot.services.drafts.drafting import ApprovedRecap
 from bot.services.qa.events import get_event
-from bot.services.qa.notices import News
 from bot.services.qa.questions import get_question
+from bot.services.surfaces.notices import News
 from db.engine import Database
 from db.models import Draft, Event, Question
 
@@ -108,10 +108,7 @@ class DiscordPublisher:
         )
 
     async def deliver(self, channel_id: int, heading: str, draft: Draft) -> bool:
-        view = recap_buttons(draft.id or 0) if draft.kind is DraftKind.RECAP else None
-        return (
-            await safe.post(self._channel(channel_id), heading, embed=embeds.draft_embed(draft), view=view) is not None
-        )
+        return await safe.post(self._channel(channel_id), heading, **embeds.draft_message(draft)) is not None
 
     async def post_recap(self, channel_id: int, recap: ApprovedRecap, chart: bytes, *, posted: Posted) -> bool:
         # The renderer has quoted the recap's data and added the markup: its messages go out as they

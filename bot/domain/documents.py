@@ -36,7 +36,8 @@ class Block:
     - ``heading``: ``lines[0].text`` is the heading;
     - ``paragraph``: its lines run on as sentences;
     - ``bullets``: one bullet per line;
-    - ``question``: a question quoted as asked, with its number, votes and a note (when it was answered);
+    - ``question``: a question quoted as asked (``lines[0]``), with its number, votes and a note
+      (when it was answered), and lines about it beneath (``lines[1:]``);
     - ``markup``: text a moderator wrote in Markdown, kept as they wrote it (mentions still made inert).
     """
 
@@ -89,8 +90,9 @@ def bullets(lines: list[Line]) -> Block:
     return Block("bullets", tuple(lines))
 
 
-def question(number: int, text: str, *, votes: int = 0, note: str = "") -> Block:
-    return Block("question", (Line(text),), number=number, votes=votes, note=note)
+def question(number: int, text: str, *, votes: int = 0, note: str = "", beneath: tuple[Line, ...] = ()) -> Block:
+    """A question quoted as asked; ``beneath`` are lines about it (what the report says of it)."""
+    return Block("question", (Line(text), *beneath), number=number, votes=votes, note=note)
 
 
 def markup(text: str) -> Block:

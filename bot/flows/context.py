@@ -11,14 +11,13 @@ from db.engine import Database
 
 @dataclass(frozen=True, slots=True)
 class Podium:
-    """The database, the similarity index, the language model (None: the extractive writer), the
-    port the effects go out through, and the theme breadth the queue is grouped with."""
+    """The database, the similarity index, the language model (None: the extractive writer), and
+    the port the effects go out through."""
 
     db: Database
     similar: SimilarityIndex
     model: ModelClient | None
     publisher: Publisher
-    theme_distance_threshold: float
 
 
 def similarity_index(settings: Settings) -> SimilarityIndex:

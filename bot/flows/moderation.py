@@ -9,9 +9,9 @@ from bot.domain.transitions import Decision
 from bot.flows.context import Podium
 from bot.services.qa import moderation
 from bot.services.qa.moderation import AfterLive, LiveChange
-from bot.services.qa.notices import News
 from bot.services.qa.routing import event_channels
 from bot.services.sense.merges import Merge, merge_questions, unmerge_question
+from bot.services.surfaces.notices import News
 from db.models import Question
 
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from bot.domain.enums import EventState
 from bot.services.drafts.drafting import ApprovedRecap
-from bot.services.qa.notices import News
+from bot.services.surfaces.notices import News
 from db.models import Draft, Event, Question
 
 # Told how many of a recap's messages are out, and whether that is all of them.

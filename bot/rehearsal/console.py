@@ -78,7 +78,6 @@ def run_rehearsal(request: RehearsalRequest, settings: Settings, console: Consol
                     report_name=request.report_name,
                     report=request.report,
                     similar=similarity_index(settings),
-                    theme_distance_threshold=settings.theme_distance_threshold,
                     model=model,
                     on_line=advance,
                 )

@@ -107,7 +107,6 @@ async def rehearse(
     report_name: str,
     report: bytes,
     similar: SimilarityIndex,
-    theme_distance_threshold: float,
     model: ModelClient | None = None,
     on_line: Callable[[Line], None] | None = None,
 ) -> Rehearsal:
@@ -128,7 +127,7 @@ async def rehearse(
     await open_event(db, event_id, HOST, now=plan.starts_at)
     last_t = script[-1].t if script else 0.0
     ends_at = max(plan.starts_at + timedelta(seconds=last_t), plan.ends_at or plan.starts_at)
-    replay = _Replay(db, event_id, plan.starts_at, similar, theme_distance_threshold)
+    replay = _Replay(db, event_id, plan.starts_at, similar, model)
 
     started = time.perf_counter()
     for line in script:
@@ -165,10 +164,10 @@ class _Replay:
     """The state a replay carries from line to line: refs to question ids, refusals, the theme clock."""
 
     def __init__(
-        self, db: Database, event_id: int, start: datetime, similar: SimilarityIndex, theme_distance_threshold: float
+        self, db: Database, event_id: int, start: datetime, similar: SimilarityIndex, model: ModelClient | None
     ) -> None:
         self.db, self.event_id, self.start, self.similar = db, event_id, start, similar
-        self.theme_distance_threshold = theme_distance_threshold
+        self.model = model  # names new themes, if given
         self.questions: dict[str, int] = {}
         self.refs: dict[int, str] = {}
         self.refused: list[Refusal] = []
@@ -197,7 +196,7 @@ class _Replay:
         if not self.themes_stale:
             return
         started = time.perf_counter()
-        await refresh_themes(self.db, self.event_id, distance_threshold=self.theme_distance_threshold)
+        await refresh_themes(self.db, self.event_id, model=self.model)
         self.themes_s += time.perf_counter() - started
         self.refreshes += 1
         self.themes_stale = False

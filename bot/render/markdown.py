@@ -55,7 +55,8 @@ def block_text(block: Block) -> str:
     if block.kind == "question":
         votes = f" ({block.votes:+d})" if block.votes else ""
         note = f", {inert(block.note)}" if block.note else ""
-        return f"- “{inert(block.lines[0].text)}” #{block.number}{votes}{note}"
+        beneath = "".join(f"\n  - {_line(line)}" for line in block.lines[1:])
+        return f"- “{inert(block.lines[0].text)}” #{block.number}{votes}{note}{beneath}"
     return as_written(block.lines[0].text)
 
 

@@ -43,7 +43,6 @@ class JobContext:
     timing: Timing
     publisher: Publisher
     model: ModelClient | None = None
-    theme_distance_threshold: float = 0.85
     worker: str = "podium"  # who claims the fires this process runs (schedule_run.claimed_by)
 
 
@@ -117,7 +116,7 @@ async def _digest(fire: _Fire) -> str:
     if channel_id is None:
         return "not drafted: the server has no moderators' channel"
     context = fire.context
-    await refresh_themes(context.db, fire.event.id, distance_threshold=context.theme_distance_threshold)
+    await refresh_themes(context.db, fire.event.id, model=context.model)
     draft = await drafting.draft_digest(context.db, fire.event.id, SCHEDULER, model=context.model, now=fire.now)
     heading = f"**Digest** of event #{fire.event.id} (draft #{draft.id})"
     sent = await context.publisher.deliver(channel_id, heading, draft)

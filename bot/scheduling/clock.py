@@ -81,14 +81,13 @@ class EventClock:
         shard_ids: Iterable[int] | None = None,
         publisher: Publisher | None = None,
         model: ModelClient | None = None,
-        theme_distance_threshold: float = 0.85,
         worker: str | None = None,
     ) -> None:
         self.db, self.timing, self.shard_count = db, timing, shard_count
         self.shards = tuple(sorted(set(shard_ids))) if shard_ids is not None else tuple(range(shard_count))
         worker = worker or f"{socket.gethostname()}:{os.getpid()} shards {list(self.shards)}"
         # Without a publisher the clock only plans and lists (the CLI); it never runs a job.
-        self.context = JobContext(db, timing, publisher, model, theme_distance_threshold, worker) if publisher else None
+        self.context = JobContext(db, timing, publisher, model, worker) if publisher else None
         self._engine = sa.create_engine(sync_url(db.url), pool_pre_ping=True)
         self._stores = {
             shard: SQLAlchemyJobStore(engine=self._engine, tablename=JOB_TABLE.format(shard)) for shard in self.shards
@@ -111,7 +110,6 @@ class EventClock:
             shard_ids=settings.shard_ids,
             publisher=publisher,
             model=model,
-            theme_distance_threshold=settings.theme_distance_threshold,
         )
 
     async def start(self) -> None:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.domain.errors import NotFound
-from bot.services.qa.presenter import presented_event, presenter_screen
+from bot.services.surfaces.presenter import presented_event, presenter_screen
 from bot.web.console import Console, console_routes
 from bot.web.feed import KEEPALIVE_S, ScreenFeed, TooManyFollowers, Update
 from bot.web.pages import render_page, render_screen

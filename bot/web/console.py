@@ -35,9 +35,9 @@ from bot.flows import moderation as decisions
 from bot.flows.context import Podium
 from bot.flows.members import Members
 from bot.services.qa import moderation
-from bot.services.qa.console import SIGNED_OUT, console_session, csrf_matches, exchange_link, sign_out
-from bot.services.qa.desk import console_questions, queue_version
 from bot.services.qa.events import WORKING, get_event, list_events
+from bot.services.surfaces.console import SIGNED_OUT, console_session, csrf_matches, exchange_link, sign_out
+from bot.services.surfaces.desk import console_questions, queue_version
 from bot.web.pages import render_console, render_sign_in
 from db.models import ConsoleSession
 

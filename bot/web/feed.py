@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from bot.domain.errors import NotFound
-from bot.services.qa.presenter import presenter_screen
+from bot.services.surfaces.presenter import presenter_screen
 from bot.web.pages import render_screen, version_of
 from db.engine import Database
 

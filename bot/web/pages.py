@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from bot.domain.enums import EventState
-from bot.services.qa.presenter import Screen
+from bot.services.surfaces.presenter import Screen
 from db.models import Event
 
 _environment = Environment(

@@ -7,38 +7,8 @@ from discord.ext import commands
 from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.client import podium_of
+from bot.discord.summaries import describe_settings
 from bot.services.qa.guilds import guild_settings, update_guild_settings
-from db.models import EventSettings, GuildSettings
-
-
-def _channel(channel_id: int | None) -> str:
-    return f"<#{channel_id}>" if channel_id else "not set"
-
-
-# Discord shows a command with default member permissions only to members who hold them; a
-# server lets its moderator role see them there, which the bot itself cannot do.
-SEEING_THE_COMMANDS = (
-    "Moderators' commands (`/mod`, `/event`, `/report`, `/brief`, `/digest`, `/recap`, `/present`, `/console`) are "
-    "hidden from members without Manage Server. To let your moderator role use them: **Server Settings → "
-    "Integrations → Podium**, then add the role to each of those commands (or under *Roles & Members* for "
-    "all of them)."
-)
-
-
-def describe(settings: GuildSettings) -> str:
-    roles = ", ".join(f"<@&{role}>" for role in settings.moderator_role_ids) or "none (Manage Server only)"
-    return "\n".join(
-        [
-            f"Moderator roles: {roles}",
-            f"Q&A channel: {_channel(settings.qa_channel_id)}",
-            f"Moderators' channel: {_channel(settings.moderators_channel_id)}",
-            f"Recap channel: {_channel(settings.recap_channel_id)}",
-            f"Time zone: {settings.timezone}",
-            f"A card per question in new events: {'on' if settings.event_defaults.get('question_cards') else 'off'}",
-            "",
-            SEEING_THE_COMMANDS,
-        ]
-    )
 
 
 class Admin(commands.Cog):
@@ -81,14 +51,12 @@ class Admin(commands.Cog):
                 changes[name] = channel.id
         if timezone is not None:
             changes["timezone"] = timezone
-        defaults = None
-        if cards is not None:
-            defaults = EventSettings.model_validate({**current.event_defaults, "question_cards": cards})
+        defaults = None if cards is None else {"question_cards": cards}
         if changes or defaults is not None:
             current = await update_guild_settings(
                 podium.db, guild_id, actor_from(interaction), event_defaults=defaults, **changes
             )
-        await safe.reply(interaction, describe(current))
+        await safe.reply(interaction, describe_settings(current))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -20,9 +20,9 @@ from bot.discord.errors import PodiumModal, guarded
 from bot.discord.publisher import DiscordPublisher
 from bot.discord.render import quote
 from bot.flows import audience
-from bot.services.qa.board import SEARCH_MAX, BrowseOrder, browse_page
 from bot.services.qa.events import get_event
 from bot.services.qa.questions import my_questions
+from bot.services.surfaces.board import SEARCH_MAX, BrowseOrder, browse_page
 
 
 async def vote_on_board(interaction: discord.Interaction, match: re.Match[str]) -> None:

@@ -6,7 +6,7 @@ from discord.ext import commands
 
 from bot.discord import safe
 from bot.discord.client import podium_of
-from bot.services.qa.notices import set_notify
+from bot.services.surfaces.notices import set_notify
 
 
 class Notices(commands.Cog):

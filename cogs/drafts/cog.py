@@ -7,6 +7,7 @@ from discord.ext import commands
 from bot.discord import safe
 from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import client_of, podium_of
+from bot.discord.embeds import draft_message
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.domain.errors import InvalidInput
@@ -14,7 +15,7 @@ from bot.services.drafts.drafting import brief_question, draft_digest, draft_rec
 from bot.services.qa.events import WORKING
 from bot.services.qa.questions import get_question
 from bot.services.reports.report import REPORT_MAX_BYTES, add_report
-from cogs.drafts.views import RecapButton, show_draft
+from cogs.drafts.views import RecapButton
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
 
@@ -63,9 +64,8 @@ class Drafts(commands.Cog):
         podium = podium_of(interaction)
         await get_question(podium.db, question)  # an unknown number is refused before any work
         await safe.defer(interaction)
-        await show_draft(
-            interaction, await brief_question(podium.db, question, actor_from(interaction), model=podium.model)
-        )
+        draft = await brief_question(podium.db, question, actor_from(interaction), model=podium.model)
+        await safe.reply(interaction, **draft_message(draft))
 
     @app_commands.command(name="digest", description="The audience's themes so far (moderators)")
     @app_commands.describe(event=EVENT_HELP)
@@ -76,9 +76,8 @@ class Drafts(commands.Cog):
         chosen = await chosen_event(interaction, event, states=WORKING)
         await safe.defer(interaction)
         podium = podium_of(interaction)
-        await show_draft(
-            interaction, await draft_digest(podium.db, chosen.id, actor_from(interaction), model=podium.model)
-        )
+        draft = await draft_digest(podium.db, chosen.id, actor_from(interaction), model=podium.model)
+        await safe.reply(interaction, **draft_message(draft))
 
     @app_commands.command(name="recap", description="Draft the event's recap for approval (moderators)")
     @app_commands.describe(event=EVENT_HELP)
@@ -89,9 +88,8 @@ class Drafts(commands.Cog):
         chosen = await chosen_event(interaction, event, states=WORKING)
         await safe.defer(interaction)
         podium = podium_of(interaction)
-        await show_draft(
-            interaction, await draft_recap(podium.db, chosen.id, actor_from(interaction), model=podium.model)
-        )
+        draft = await draft_recap(podium.db, chosen.id, actor_from(interaction), model=podium.model)
+        await safe.reply(interaction, **draft_message(draft))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -7,22 +7,14 @@ import discord
 
 from bot.discord import safe
 from bot.discord.actors import actor_from
-from bot.discord.buttons import RECAP, RecapAction, recap_button, recap_buttons
+from bot.discord.buttons import RECAP, RecapAction, recap_button
 from bot.discord.client import podium_of
-from bot.discord.embeds import draft_embed
+from bot.discord.embeds import draft_message
 from bot.discord.errors import guarded
-from bot.discord.forms import PersistentForm
-from bot.discord.render import TEXT_INPUT_MAX, check_custom_id
-from bot.domain.enums import DraftKind
+from bot.discord.forms import PersistentForm, paragraph
+from bot.discord.render import check_custom_id
 from bot.flows.recaps import approve_and_post
 from bot.services.drafts.drafting import edit_recap, get_draft, regenerate_draft
-from db.models import Draft
-
-
-async def show_draft(interaction: discord.Interaction, draft: Draft) -> None:
-    """Show a draft to the moderator who asked, with the recap's buttons if it is one."""
-    view = recap_buttons(draft.id or 0) if draft.kind is DraftKind.RECAP else None
-    await safe.reply(interaction, embed=draft_embed(draft), view=view)
 
 
 class RecapButton(discord.ui.DynamicItem[discord.ui.Button], template=RECAP):
@@ -48,7 +40,7 @@ class RecapButton(discord.ui.DynamicItem[discord.ui.Button], template=RECAP):
         await safe.defer(interaction)
         if self.action == "regenerate":
             regenerated = await regenerate_draft(podium.db, self.draft_id, moderator, model=podium.model)
-            await show_draft(interaction, regenerated)
+            await safe.reply(interaction, **draft_message(regenerated))
             return
         posted = await approve_and_post(podium.db, podium.publisher, self.draft_id, moderator)
         if posted.channel_id is None:
@@ -70,13 +62,7 @@ class EditRecapModal(PersistentForm, template=r"podium:form:recap:(?P<draft>\d+)
             title=f"Edit recap #{draft_id}", timeout=30 * 60, custom_id=check_custom_id(f"podium:form:recap:{draft_id}")
         )
         self.draft_id = draft_id
-        self.text = discord.ui.TextInput(
-            label="Recap (keep its #12 and (p. 4, …) citations)",
-            style=discord.TextStyle.paragraph,
-            default=text[:TEXT_INPUT_MAX],
-            max_length=TEXT_INPUT_MAX,
-            custom_id="text",
-        )
+        self.text = paragraph("Recap (keep its #12 and (p. 4, …) citations)", text=text)
         self.add_item(self.text)
 
     @classmethod
@@ -86,4 +72,4 @@ class EditRecapModal(PersistentForm, template=r"podium:form:recap:(?P<draft>\d+)
     async def on_submit(self, interaction: discord.Interaction) -> None:
         podium = podium_of(interaction)
         edited = await edit_recap(podium.db, self.draft_id, actor_from(interaction), self.text.value)
-        await show_draft(interaction, edited)
+        await safe.reply(interaction, **draft_message(edited))

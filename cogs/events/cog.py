@@ -12,7 +12,7 @@ from bot.discord import safe
 from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import client_of, podium_of
 from bot.discord.options import event_autocomplete
-from bot.discord.render import quote
+from bot.discord.summaries import describe_event
 from bot.domain.enums import ProfanityPolicy
 from bot.domain.errors import InvalidInput
 from bot.flows import events as event_flows
@@ -20,7 +20,6 @@ from bot.services.qa import events
 from bot.services.qa.guilds import guild_settings
 from bot.services.qa.moderation import check_moderator
 from cogs.events.status import describe_jobs
-from db.models import Event
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -36,11 +35,6 @@ def parse_time(text: str, timezone: str, *, field: str) -> datetime:
     except ValueError:
         raise InvalidInput(f"I could not read the {field} time. Write it like 2026-12-01 18:30 ({timezone}).") from None
     return naive.replace(tzinfo=ZoneInfo(timezone))
-
-
-def describe(event: Event) -> str:
-    when = f" · starts <t:{int(event.starts_at.timestamp())}:f>" if event.starts_at else ""
-    return f"#{event.id} **{quote(event.title)}** ({event.state.value}){when}"
 
 
 @app_commands.guild_only()
@@ -70,7 +64,9 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             description=description,
             channel_id=(channel or interaction.channel).id if (channel or interaction.channel) else None,
         )
-        await safe.reply(interaction, f"Created {describe(event)}. Open it with `/event open` when you are ready.")
+        await safe.reply(
+            interaction, f"Created {describe_event(event)}. Open it with `/event open` when you are ready."
+        )
 
     @app_commands.command(name="schedule", description="Set when the event starts and ends")
     @app_commands.describe(
@@ -108,15 +104,15 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         )
         planned = await client_of(interaction).clock.follow(scheduled)
         note = f"\n{refused}" if refused else "\nIt is in the server's Events too, for members to mark Interested."
-        await safe.reply(interaction, f"Scheduled {describe(scheduled)}.\n{describe_jobs(planned)}{note}")
+        await safe.reply(interaction, f"Scheduled {describe_event(scheduled)}.\n{describe_jobs(planned)}{note}")
 
     @app_commands.command(name="open", description="Open the event for questions (or resume it)")
     @app_commands.autocomplete(event=event_autocomplete)
     async def open_command(self, interaction: discord.Interaction, event: int) -> None:
-        podium = podium_of(interaction)
-        chosen = await events.get_event(podium.db, event, guild_id=interaction.guild_id)
-        opened = await event_flows.open_event(podium, chosen.id or 0, actor_from(interaction))
-        await safe.reply(interaction, f"{describe(opened)} is taking questions.")
+        opened = await event_flows.open_event(
+            podium_of(interaction), await self._event_id(interaction, event), actor_from(interaction)
+        )
+        await safe.reply(interaction, f"{describe_event(opened)} is taking questions.")
 
     @app_commands.command(name="pause", description="Stop taking new questions for a while (votes still count)")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -124,7 +120,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         paused = await event_flows.pause_event(
             podium_of(interaction), await self._event_id(interaction, event), actor_from(interaction)
         )
-        await safe.reply(interaction, f"{describe(paused)}: questions are paused.")
+        await safe.reply(interaction, f"{describe_event(paused)}: questions are paused.")
 
     @app_commands.command(name="close", description="End the Q&A: no more questions or votes")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -132,7 +128,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
         closed = await event_flows.close_event(
             podium_of(interaction), await self._event_id(interaction, event), actor_from(interaction)
         )
-        await safe.reply(interaction, f"{describe(closed)}: the Q&A is closed.")
+        await safe.reply(interaction, f"{describe_event(closed)}: the Q&A is closed.")
 
     @app_commands.command(name="archive", description="Put a finished or called-off event away")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -142,7 +138,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             podium, await self._event_id(interaction, event), actor_from(interaction)
         )
         await client_of(interaction).clock.follow(archived)
-        await safe.reply(interaction, f"{describe(archived)} is archived.")
+        await safe.reply(interaction, f"{describe_event(archived)} is archived.")
 
     @app_commands.command(name="status", description="What Podium will do for an event, and when")
     @app_commands.describe(event="Which event", digests="Pause or resume its digests to the moderators")
@@ -156,7 +152,7 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             guild_id=interaction.guild_id,
             pause_digests=None if digests is None else digests == "pause",
         )
-        await safe.reply(interaction, f"{describe(found.event)}\n{describe_jobs(found.jobs)}")
+        await safe.reply(interaction, f"{describe_event(found.event)}\n{describe_jobs(found.jobs)}")
 
     @app_commands.command(name="settings", description="Change an event's rules")
     @app_commands.describe(
@@ -222,12 +218,12 @@ class EventCommands(commands.GroupCog, group_name="event", group_description="Ru
             f"A card per question: {'on' if updated.question_cards else 'off (the board only)'}",
             f"Abuse classifier: {abuse}",
         ]
-        await safe.reply(interaction, f"{describe(updated)}\n" + "\n".join(lines))
+        await safe.reply(interaction, f"{describe_event(updated)}\n" + "\n".join(lines))
 
     @app_commands.command(name="list", description="This server's events")
     async def list_command(self, interaction: discord.Interaction) -> None:
         found = await events.list_events(podium_of(interaction).db, interaction.guild_id or 0)
-        text = "\n".join(describe(e) for e in found[:20]) or "No events yet. Create one with `/event create`."
+        text = "\n".join(describe_event(e) for e in found[:20]) or "No events yet. Create one with `/event create`."
         await safe.reply(interaction, text)
 
     async def _event_id(self, interaction: discord.Interaction, event_id: int) -> int:

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.discord import safe
 from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import podium_of
+from bot.discord.moderators import decided
 from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.domain.transitions import Decision
@@ -28,7 +29,6 @@ from cogs.moderation.views import (
     ModerateButton,
     NextButton,
     SetAsideButton,
-    confirm,
     confirm_live,
 )
 
@@ -54,9 +54,8 @@ class Moderation(commands.Cog):
             # Grouping the questions into themes can take a moment on a big event: answer first.
             await moderation.check_moderator(podium_of(interaction).db, chosen.guild_id, actor_from(interaction))
             await safe.defer(interaction)
-            await refresh_themes(
-                podium_of(interaction).db, chosen.id, distance_threshold=podium_of(interaction).theme_distance_threshold
-            )
+            podium = podium_of(interaction)
+            await refresh_themes(podium.db, chosen.id, model=podium.model)
         embed, view = await queue_page(interaction, chosen.id, sort, 0)
         await safe.reply(interaction, embed=embed, view=view)
 
@@ -78,7 +77,7 @@ class Moderation(commands.Cog):
     async def answered_command(self, interaction: discord.Interaction, event: int | None = None) -> None:
         chosen = await chosen_event(interaction, event, states=WORKING)
         answered = await decisions.answer_live(podium_of(interaction), chosen.id, actor_from(interaction))
-        await confirm(interaction, answered, Decision.ANSWER)
+        await safe.reply(interaction, **decided(answered, Decision.ANSWER))
 
     @mod.command(name="ban", description="Stop a member from asking and voting in an event")
     @app_commands.describe(member="Who to stop", reason="Why (kept in the moderation ledger)", event=EVENT_HELP)

@@ -9,14 +9,13 @@ from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.client import podium_of
 from bot.discord.errors import guarded
-from bot.discord.moderators import PAGE_SIZE, question_embed, question_options, queue_embed
+from bot.discord.moderators import PAGE_SIZE, decisions_view, question_embed, question_options, queue_embed
 from bot.discord.render import check_custom_id
 from bot.domain.enums import QuestionStatus
 from bot.services.qa import moderation
 from bot.services.qa.events import get_event
 from bot.services.qa.ranking import Order, count_questions, rank_questions
 from bot.services.reports.triage import question_triage
-from cogs.moderation.views import actions_view
 
 QUEUE_STATUSES = frozenset({QuestionStatus.PENDING_REVIEW, QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
 
@@ -97,4 +96,4 @@ class QuestionPicker(discord.ui.DynamicItem[discord.ui.Select], template=r"podiu
         podium = podium_of(interaction)
         question_id = int(cast(discord.ui.Select, self.item).values[0])
         question = await moderation.question_for_moderator(podium.db, question_id, actor_from(interaction))
-        await safe.reply(interaction, embed=question_embed(question), view=actions_view(question))
+        await safe.reply(interaction, embed=question_embed(question), view=decisions_view(question))

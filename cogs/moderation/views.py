@@ -13,41 +13,30 @@ import discord
 from bot.discord import safe
 from bot.discord.actors import actor_from
 from bot.discord.buttons import (
-    DECISIONS,
     MERGE_INTO,
     MODERATE,
     REASONS,
     SET_ASIDE,
     TAKE_NEXT,
     decision_button,
-    decision_buttons,
     merge_into_button,
     next_button,
     set_aside_button,
 )
 from bot.discord.client import podium_of
 from bot.discord.errors import guarded
-from bot.discord.forms import PersistentForm
-from bot.discord.moderators import question_embed, question_options
-from bot.discord.render import SELECT_OPTIONS_MAX, TEXT_INPUT_MAX, check_custom_id
+from bot.discord.forms import PersistentForm, paragraph
+from bot.discord.moderators import decided, question_options
+from bot.discord.render import SELECT_OPTIONS_MAX, check_custom_id
 from bot.domain.enums import ReasonCode
 from bot.domain.transitions import Decision
 from bot.flows import moderation as decisions
-from bot.flows.context import Podium
 from bot.services.qa import moderation
 from bot.services.qa.moderation import AfterLive, LiveChange
-from bot.services.qa.questions import get_question
-from bot.services.qa.ranking import rank_questions
-from bot.services.sense.dedup import suggest_similar
-from db.models import Question
+from bot.services.sense.merges import merge_candidates
 
 # Buttons drawn before "set aside" was one verb still say which of the two it was.
 _RENAMED = {"reject": Decision.SET_ASIDE.value, "dismiss": Decision.SET_ASIDE.value}
-
-
-def actions_view(question: Question) -> discord.ui.View:
-    """The decisions the question allows now, as buttons."""
-    return decision_buttons(question.id or 0, moderation.allowed_actions(question))
 
 
 class ModerateButton(discord.ui.DynamicItem[discord.ui.Button], template=MODERATE):
@@ -80,15 +69,16 @@ class ModerateButton(discord.ui.DynamicItem[discord.ui.Button], template=MODERAT
         elif decision is Decision.MERGE:
             question = await moderation.question_for_moderator(podium.db, qid, moderator)
             view = discord.ui.View(timeout=None)
-            view.add_item(MergeSelect(qid, await merge_candidates(podium, question)))
+            candidates = await merge_candidates(podium.db, podium.similar, question, limit=SELECT_OPTIONS_MAX)
+            view.add_item(MergeSelect(qid, question_options(candidates)))
             await safe.reply(interaction, f"Merge question #{qid} into which question?", view=view)
         elif decision is Decision.UNMERGE:
             undone = await decisions.unmerge(podium, qid, moderator)
-            await confirm(interaction, undone.question, decision)
+            await safe.reply(interaction, **decided(undone.question, decision))
         elif decision is Decision.LIVE:
             await confirm_live(interaction, await decisions.take_live(podium, qid, moderator))
         else:
-            await confirm(interaction, await decisions.decide(podium, decision, qid, moderator), decision)
+            await safe.reply(interaction, **decided(await decisions.decide(podium, decision, qid, moderator), decision))
 
 
 class SetAsideButton(discord.ui.DynamicItem[discord.ui.Button], template=SET_ASIDE):
@@ -120,8 +110,8 @@ class SetAsideButton(discord.ui.DynamicItem[discord.ui.Button], template=SET_ASI
 class MergeSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"podium:merge:(?P<question>\d+)"):
     """Choose the question this one repeats: its votes and asker join that one."""
 
-    def __init__(self, question_id: int, candidates: list[Question] | None = None) -> None:
-        options = question_options(candidates or []) or [discord.SelectOption(label="(no other question)", value="0")]
+    def __init__(self, question_id: int, options: list[discord.SelectOption] | None = None) -> None:
+        options = options or [discord.SelectOption(label="(no other question)", value="0")]
         super().__init__(
             discord.ui.Select(
                 custom_id=check_custom_id(f"podium:merge:{question_id}"), placeholder="Merge into…", options=options
@@ -139,7 +129,7 @@ class MergeSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"podium:m
     async def callback(self, interaction: discord.Interaction) -> None:
         podium = podium_of(interaction)
         merge = await decisions.merge(podium, self.question_id, int(self.item.values[0]), actor_from(interaction))
-        await confirm(interaction, merge.question, Decision.MERGE)
+        await safe.reply(interaction, **decided(merge.question, Decision.MERGE))
 
 
 class MergeIntoButton(discord.ui.DynamicItem[discord.ui.Button], template=MERGE_INTO):
@@ -158,7 +148,7 @@ class MergeIntoButton(discord.ui.DynamicItem[discord.ui.Button], template=MERGE_
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
         merge = await decisions.merge(podium_of(interaction), self.question_id, self.into_id, actor_from(interaction))
-        await confirm(interaction, merge.question, Decision.MERGE)
+        await safe.reply(interaction, **decided(merge.question, Decision.MERGE))
 
 
 class NextButton(discord.ui.DynamicItem[discord.ui.Button], template=TAKE_NEXT):
@@ -179,16 +169,6 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button], template=TAKE_NEXT):
         podium = podium_of(interaction)
         change = await decisions.take_next(podium, self.event_id, actor_from(interaction), previous=AfterLive.ANSWERED)
         await confirm_live(interaction, change)
-
-
-async def merge_candidates(podium: Podium, question: Question) -> list[Question]:
-    """The questions this one most likely repeats first (its closest match, then similar ones),
-    then the top of the queue."""
-    similar = await suggest_similar(podium.db, podium.similar, question.event_id, question.text, limit=5)
-    ranked = {q.id: q for q in await rank_questions(podium.db, question.event_id, limit=SELECT_OPTIONS_MAX)}
-    ordered = dict.fromkeys([question.similar_to, *(s.question_id for s in similar), *ranked])
-    wanted = [i for i in ordered if i is not None and i != question.id][:SELECT_OPTIONS_MAX]
-    return [ranked.get(i) or await get_question(podium.db, i) for i in wanted]
 
 
 class NoteModal(PersistentForm, template=r"podium:form:note:(?P<question>\d+)"):
@@ -222,13 +202,7 @@ class EditModal(PersistentForm, template=r"podium:form:edit:(?P<question>\d+)"):
             custom_id=check_custom_id(f"podium:form:edit:{question_id}"),
         )
         self.question_id = question_id
-        self.text = discord.ui.TextInput(
-            label="Question",
-            style=discord.TextStyle.paragraph,
-            default=text[:TEXT_INPUT_MAX],
-            max_length=TEXT_INPUT_MAX,
-            custom_id="text",
-        )
+        self.text = paragraph("Question", text=text)
         self.add_item(self.text)
 
     @classmethod
@@ -240,7 +214,7 @@ class EditModal(PersistentForm, template=r"podium:form:edit:(?P<question>\d+)"):
         edited = await decisions.decide(
             podium_of(interaction), Decision.EDIT, self.question_id, moderator, text=self.text.value
         )
-        await confirm(interaction, edited, Decision.EDIT)
+        await safe.reply(interaction, **decided(edited, Decision.EDIT))
 
 
 async def set_aside(interaction: discord.Interaction, question_id: int, reason: ReasonCode, note: str | None) -> None:
@@ -248,21 +222,11 @@ async def set_aside(interaction: discord.Interaction, question_id: int, reason: 
     question = await decisions.decide(
         podium_of(interaction), Decision.SET_ASIDE, question_id, actor_from(interaction), reason=reason, note=note
     )
-    await confirm(interaction, question, Decision.SET_ASIDE)
+    await safe.reply(interaction, **decided(question, Decision.SET_ASIDE))
 
 
 async def confirm_live(interaction: discord.Interaction, change: LiveChange) -> None:
     """Tell the moderator the question is live, and what could not be shown of it (the Stage's topic)."""
-    await confirm(interaction, change.live, Decision.LIVE)
+    await safe.reply(interaction, **decided(change.live, Decision.LIVE))
     if change.note:
         await safe.reply(interaction, change.note)
-
-
-async def confirm(interaction: discord.Interaction, question: Question, decision: Decision) -> None:
-    """Tell the moderator it is done, and show what they can do next."""
-    await safe.reply(
-        interaction,
-        f"Question #{question.id} {DECISIONS[decision].done}.",
-        embed=question_embed(question),
-        view=actions_view(question),
-    )

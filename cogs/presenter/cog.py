@@ -13,31 +13,11 @@ from bot.discord import safe
 from bot.discord.actors import MODERATORS_ONLY, actor_from
 from bot.discord.client import client_of, podium_of
 from bot.discord.options import chosen_event, event_autocomplete
-from bot.discord.render import quote
-from bot.services.qa.console import LINK_TTL, issue_sign_in_link
-from bot.services.qa.presenter import presenter_token, rotate_presenter_token
-from bot.web.server import PresenterServer
-from db.models import Event
+from bot.discord.summaries import presenter_links
+from bot.services.surfaces.console import LINK_TTL, issue_sign_in_link
+from bot.services.surfaces.presenter import presenter_token, rotate_presenter_token
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
-
-
-def links_message(presenter: PresenterServer, event: Event, token: str, *, rotated: bool) -> str:
-    """The links, wrapped in <> so Discord fetches no preview of them (its crawler would hold the token)."""
-    opening = (
-        f"New presenter links for “{quote(event.title)}”; the old ones no longer work."
-        if rotated
-        else f"Presenter screen for “{quote(event.title)}”."
-    )
-    return "\n".join(
-        [
-            opening,
-            f"For the projector: <{presenter.link(token)}>",
-            f"For OBS (transparent background): <{presenter.link(token, overlay=True)}>",
-            "Anyone with these links can watch the screen, so keep them among the organisers. "
-            "If one leaks, `/present rotate: True` replaces them.",
-        ]
-    )
 
 
 class Presenter(commands.Cog):
@@ -56,7 +36,7 @@ class Presenter(commands.Cog):
         chosen = await chosen_event(interaction, event)
         issue = rotate_presenter_token if rotate else presenter_token
         token = await issue(podium.db, chosen.id, actor_from(interaction))
-        await safe.reply(interaction, links_message(client_of(interaction).presenter, chosen, token, rotated=rotate))
+        await safe.reply(interaction, presenter_links(client_of(interaction).presenter, chosen, token, rotated=rotate))
 
     @app_commands.command(name="console", description="Your one-use sign-in link to the moderators' web console")
     @app_commands.describe(rotate="Also sign out every console session of yours in this server")

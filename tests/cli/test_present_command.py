@@ -9,7 +9,7 @@ import sys
 import aiohttp
 
 from bot.domain.enums import LedgerAction
-from bot.services.qa.ledger import event_ledger
+from bot.services.records.ledger import event_ledger
 from db.engine import Database
 from db.migrate import upgrade
 from tests.factories import host, make_event

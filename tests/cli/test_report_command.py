@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot.domain.enums import LedgerAction
-from bot.services.qa.ledger import event_ledger
+from bot.services.records.ledger import event_ledger
 from bot.services.reports.report import report_passages
 from db.engine import Database
 from db.migrate import upgrade

@@ -1,8 +1,8 @@
 """The audience in Discord: asking four ways, the cards, voting, and their own questions."""
 
 from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
-from bot.services.qa.ledger import event_ledger
 from bot.services.qa.questions import get_question
+from bot.services.records.ledger import event_ledger
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text, review_requests
 from tests.harness.limits import IS_COMPONENTS_V2

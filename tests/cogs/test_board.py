@@ -6,11 +6,11 @@ from bot.discord.board import render_board
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import QuestionStatus, ReasonCode
-from bot.services.qa.board import BOARD_SIZE, read_board
 from bot.services.qa.events import create_event, update_event
 from bot.services.qa.events import open_event as open_event_service
 from bot.services.qa.moderation import mark_live, set_aside_question
 from bot.services.qa.questions import submit_question
+from bot.services.surfaces.board import BOARD_SIZE, read_board
 from db.models import Question
 from tests.cogs.steps import ask, open_event
 from tests.harness.driver import (

@@ -2,8 +2,8 @@
 (two when a note is asked for), kept current as questions come and go."""
 
 from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
-from bot.services.qa.ledger import event_ledger
 from bot.services.qa.questions import get_question
+from bot.services.records.ledger import event_ledger
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import callback, custom_ids, replies, reply_text
 from tests.harness.payloads import MODERATOR, MODERATORS_CHANNEL_ID, audience, click, modal_submit, slash

@@ -5,7 +5,7 @@ import re
 import aiohttp
 
 from bot.domain.enums import LedgerAction
-from bot.services.qa.ledger import event_ledger
+from bot.services.records.ledger import event_ledger
 from tests.cogs.steps import ask, open_event, set_up_server
 from tests.harness.driver import is_ephemeral, replies, reply_text
 from tests.harness.payloads import HOST, MODERATOR, audience, slash

@@ -13,7 +13,6 @@ from bot.services.qa.guilds import update_guild_settings
 from bot.settings import Settings
 from bot.web.server import SERVER_TASK
 from db.engine import Database
-from db.models import EventSettings
 from tests.harness.fake_discord import FakeDiscord, RemoteFakeDiscord, Request
 from tests.harness.limits import assert_within_limits
 from tests.harness.payloads import GUILD_ID, HOST, guild_create
@@ -128,7 +127,7 @@ class DiscordHarness:
 async def use_question_cards(db: Database) -> None:
     """The server's owner chooses a public card per question for its events (as ``/podium-setup``)."""
     host = Actor(user_id=HOST.user_id, display_name=HOST.name, guild_id=GUILD_ID, manages_guild=True)
-    await update_guild_settings(db, GUILD_ID, host, event_defaults=EventSettings(question_cards=True))
+    await update_guild_settings(db, GUILD_ID, host, event_defaults={"question_cards": True})
 
 
 def _idle(task: asyncio.Task) -> bool:

@@ -91,6 +91,8 @@ def obedient_adversary(request: dict[str, Any]) -> str:
         payloads.append(found.group(1) if found else unmark(text))
     answer = json.loads(diligent(request))
     for key, value in answer.items():
+        if not value:  # an empty list (no themes given): nothing says which shape it has
+            continue
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             answer[key] = payloads + value
         elif isinstance(value, list):
@@ -128,6 +130,8 @@ def inventive_adversary(request: dict[str, Any]) -> str:
     invented = [line.format(cite=cover) for line in INVENTIONS]
     answer = json.loads(obedient_adversary(request))
     for key, value in answer.items():
+        if not value:  # an empty list (no themes given): nothing says which shape it has
+            continue
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             answer[key] = invented + value
         elif isinstance(value, list):

@@ -15,8 +15,8 @@ from bot.scheduling.clock import EventClock
 from bot.scheduling.plan import JobKind, Timing, shard_of
 from bot.services.drafts.drafting import edit_recap
 from bot.services.qa.events import archive_event, get_event, schedule_event
-from bot.services.qa.ledger import event_ledger
 from bot.services.qa.questions import submit_question
+from bot.services.records.ledger import event_ledger
 from db.engine import Database
 from db.models import Draft, ScheduleRun
 from tests.factories import GUILD_ID, host, member

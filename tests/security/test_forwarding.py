@@ -8,7 +8,7 @@ moderator forwarded it; its credited author may withdraw it.
 from sqlmodel import func, select
 
 from bot.domain.enums import LedgerAction, QuestionStatus
-from bot.services.qa.ledger import event_ledger
+from bot.services.records.ledger import event_ledger
 from db.models import Question
 from tests.cogs.steps import open_event, set_up_server
 from tests.harness.driver import posted, reply_text

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.services.qa.events import archive_event, close_event
-from bot.services.qa.presenter import presenter_token
+from bot.services.surfaces.presenter import presenter_token
 from bot.settings import Settings
 from bot.web.server import PresenterServer
 from tests.factories import host, make_event

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.services.qa.presenter import presenter_token
+from bot.services.surfaces.presenter import presenter_token
 from bot.settings import Settings
 from bot.web.server import PresenterServer
 from tests.factories import host, make_event

@@ -9,10 +9,10 @@ import time
 import pytest
 
 from bot.services.qa import moderation
-from bot.services.qa.presenter import rotate_presenter_token
 from bot.services.qa.questions import submit_question
 from bot.services.qa.votes import cast_vote
 from bot.services.sense.merges import merge_questions
+from bot.services.surfaces.presenter import rotate_presenter_token
 from tests.factories import host, member
 from tests.harness.chromium import CHROMIUM, SHOWS_LIVE, chromium, open_screen
 

@@ -10,10 +10,10 @@ import pytest
 
 from bot.domain.clock import utcnow
 from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
-from bot.services.qa.console import LINK_REFUSED, OTHER_ACCOUNT, SIGNED_OUT, issue_sign_in_link
 from bot.services.qa.events import create_event, open_event
-from bot.services.qa.ledger import event_ledger
 from bot.services.qa.questions import get_question, submit_question
+from bot.services.records.ledger import event_ledger
+from bot.services.surfaces.console import LINK_REFUSED, OTHER_ACCOUNT, SIGNED_OUT, issue_sign_in_link
 from bot.web.console import NO_LONGER_MEMBER
 from tests.cogs.steps import ask, set_up_server
 from tests.cogs.steps import open_event as open_in_discord

@@ -7,9 +7,9 @@ import aiohttp
 import pytest
 
 from bot.services.qa import moderation
-from bot.services.qa.presenter import rotate_presenter_token
 from bot.services.qa.questions import submit_question
 from bot.services.sense.merges import merge_questions
+from bot.services.surfaces.presenter import rotate_presenter_token
 from tests.factories import host, member
 from tests.web.sse import next_message
 

@@ -72,8 +72,8 @@ class _Citations:
         return [self.line(text) for text in texts]
 
 
-def _asked(q: QuestionFact, *, note: str = "") -> Block:
-    return question(q.id, quote(q.text), votes=q.votes, note=note)
+def _asked(q: QuestionFact, *, note: str = "", beneath: tuple[Line, ...] = ()) -> Block:
+    return question(q.id, quote(q.text), votes=q.votes, note=note, beneath=beneath)
 
 
 def _recording_time(seconds: float | None) -> str:
@@ -84,7 +84,8 @@ def _recording_time(seconds: float | None) -> str:
 
 
 def _named_themes(facts: EventFacts) -> list:
-    return [theme for theme in facts.themes if theme.name != OTHER_THEME]
+    # The facts hold no "other" theme; a label that merely reads like one is not shown either.
+    return [theme for theme in facts.themes if theme.name.casefold() != OTHER_THEME.casefold()]
 
 
 def _overview(facts: EventFacts) -> Line:
@@ -100,13 +101,12 @@ def _pointers(facts: EventFacts, cites: _Citations, shown: int) -> list[Block]:
     """Each of the top open questions, with what the report says about it."""
     blocks: list[Block] = []
     for q in facts.unanswered[:shown]:
-        blocks.append(_asked(q))
         pointer = facts.pointers.get(q.id)
         if pointer is not None:
             said = Line(f"The report: “{pointer.excerpt}”", (cites.cite(pointer.citation),))
         else:
             said = Line("The report does not take this up.")
-        blocks.append(bullets([said]))
+        blocks.append(_asked(q, beneath=(said,)))
     return blocks
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -57,8 +58,8 @@ from bot.services.drafts.facts import (
 from bot.services.drafts.model_calls import CallUsage
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import require_moderator
-from bot.services.qa.ledger import record
 from bot.services.qa.questions import load_question
+from bot.services.records.ledger import record
 from bot.services.reports.retrieval import report_index
 from bot.services.reports.triage import store_brief_verdict
 from db.engine import Database
@@ -305,10 +306,10 @@ async def _event_draft(
     event_id: int,
     moderator: Actor,
     *,
-    model: ModelClient | None,
-    fresh: bool,
-    replaces: int | None,
-    now: datetime | None,
+    model: ModelClient | None = None,
+    fresh: bool = False,
+    replaces: int | None = None,
+    now: datetime | None = None,
 ) -> Draft:
     now = now or utcnow()
     facts = await _event_facts(db, event_id, moderator, kind=kind, now=now, replaces=replaces)
@@ -352,36 +353,25 @@ async def _event_draft(
     return await db.write(store)
 
 
-async def draft_digest(
-    db: Database,
-    event_id: int,
-    moderator: Actor,
-    *,
-    model: ModelClient | None = None,
-    fresh: bool = False,
-    now: datetime | None = None,
-) -> Draft:
+class Writing(TypedDict, total=False):
+    """How a draft is written: by ``model`` if one is given (else extractively), ``fresh`` past
+    the model's cache, as of ``now``."""
+
+    model: ModelClient | None
+    fresh: bool
+    now: datetime | None
+
+
+async def draft_digest(db: Database, event_id: int, moderator: Actor, **writing: Unpack[Writing]) -> Draft:
     """A digest for the moderators: the audience's themes so far, with representative questions
     and the report passages they touch."""
-    return await _event_draft(
-        db, DraftKind.DIGEST, event_id, moderator, model=model, fresh=fresh, replaces=None, now=now
-    )
+    return await _event_draft(db, DraftKind.DIGEST, event_id, moderator, **writing)
 
 
-async def draft_recap(
-    db: Database,
-    event_id: int,
-    moderator: Actor,
-    *,
-    model: ModelClient | None = None,
-    fresh: bool = False,
-    now: datetime | None = None,
-) -> Draft:
+async def draft_recap(db: Database, event_id: int, moderator: Actor, **writing: Unpack[Writing]) -> Draft:
     """A recap to post after the event once a moderator approves it: what was asked, what was
     answered, the top questions left unanswered, the key themes, each line citing its sources."""
-    return await _event_draft(
-        db, DraftKind.RECAP, event_id, moderator, model=model, fresh=fresh, replaces=None, now=now
-    )
+    return await _event_draft(db, DraftKind.RECAP, event_id, moderator, **writing)
 
 
 def _open_draft(session: Session, draft_id: int, moderator: Actor, *, for_update: bool = False) -> tuple[Draft, Event]:

@@ -23,6 +23,8 @@ from db.models import Event, LedgerEntry, Question
 
 # Questions a draft speaks about: the ones the audience can see, and the ones answered.
 DRAFTED = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE, QuestionStatus.ANSWERED})
+# What a question in no theme carries in the facts: a remainder, never a theme (no draft, chart or
+# prompt lists it among the themes).
 OTHER_THEME = "Other questions"
 PASSAGES_PER_THEME = 2
 QUOTE_MAX = 180
@@ -213,17 +215,19 @@ def _words(text: str) -> set[str]:
 
 
 def group_themes(questions: Sequence[QuestionFact]) -> list[ThemeFact]:
-    """Questions by their ``theme`` (as clustering left it), largest theme first."""
+    """Questions by their ``theme`` (as clustering left it), largest theme first; the questions in
+    no theme make none."""
     groups: dict[str, list[QuestionFact]] = {}
     for question in questions:
-        groups.setdefault(question.theme, []).append(question)
+        if question.theme != OTHER_THEME:
+            groups.setdefault(question.theme, []).append(question)
     themes = [
         ThemeFact(
             name=name, count=len(members), votes=sum(q.votes for q in members), question_ids=[q.id for q in members]
         )
         for name, members in groups.items()
     ]
-    return sorted(themes, key=lambda theme: (-theme.count, -theme.votes, theme.name == OTHER_THEME, theme.name))
+    return sorted(themes, key=lambda theme: (-theme.count, -theme.votes, theme.name))
 
 
 def ledger_summary(session: Session, event: Event) -> LedgerSummary:

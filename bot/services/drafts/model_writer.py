@@ -24,6 +24,9 @@ from db.engine import Database
 MAP_CONCURRENCY = 4
 # Room kept free in every prompt: token counts for unknown models are estimates.
 SAFETY_MARGIN = 0.03
+# The notes read every question: those in no theme under this heading, which is no theme (the
+# reduce step lists the themes without it, so no draft can name it as one).
+IN_NO_THEME = "questions in no theme"
 
 
 @dataclass(slots=True)
@@ -56,6 +59,15 @@ def _passage(passage: PassageFact) -> str:
 
 def _theme_name(theme: ThemeFact) -> str:
     return block("theme", theme.name)
+
+
+def _read_groups(facts: EventFacts) -> list[ThemeFact]:
+    """The themes, then the questions in none of them: what the notes read, every question once."""
+    themed = {qid for theme in facts.themes for qid in theme.question_ids}
+    rest = [q for q in facts.questions if q.id not in themed]
+    if not rest:
+        return list(facts.themes)
+    return [*facts.themes, ThemeFact(IN_NO_THEME, len(rest), sum(q.votes for q in rest), [q.id for q in rest])]
 
 
 def _same_theme(name: str, themes: Sequence[ThemeFact]) -> ThemeFact | None:
@@ -98,7 +110,7 @@ def _map_batches(
     by_id = facts.by_id()
     batches: list[list[tuple[ThemeFact, list[QuestionFact]]]] = [[]]
     used = 0
-    for theme in facts.themes:
+    for theme in _read_groups(facts):
         header = count_tokens(_theme_name(theme), model.model) + 1
         for question in (by_id[qid] for qid in theme.question_ids):
             cost = count_tokens(_question(question), model.model) + 1
@@ -182,7 +194,7 @@ def _notes_block(facts: EventFacts, notes: dict[str, list[str]], detail: Detail)
         block(f"notes on {theme.name}", line)
         for theme in facts.themes[: detail.themes]
         for line in notes.get(theme.name, [])[: detail.notes]
-    ]
+    ] + [block(f"notes on {IN_NO_THEME}", line) for line in notes.get(IN_NO_THEME, [])[: detail.notes]]
     return "\n".join(lines) or "(none)"
 
 

@@ -1,1 +1,1 @@
-"""The Q&A itself: events, questions, votes, moderation, ranking, the ledger, the presenter's link."""
+"""The Q&A itself: events and where they run, questions, votes, moderation, ranking, abuse screening."""

@@ -17,9 +17,9 @@ from bot.domain.enums import EventState, LedgerAction
 from bot.domain.errors import InvalidInput, InvalidTransition, NotFound
 from bot.domain.transitions import EVENT_TRANSITIONS
 from bot.services.qa.guilds import load_guild_settings, require_moderator
-from bot.services.qa.ledger import record
 from bot.services.qa.text import normalise, normalise_block
 from bot.services.qa.trending import rebase
+from bot.services.records.ledger import record
 from db.engine import Database
 from db.models import Event, EventSettings
 

@@ -1,16 +1,18 @@
 """A server's Podium settings, and who moderates there."""
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import LedgerAction
 from bot.domain.errors import InvalidInput, NotAllowed
-from bot.services.qa.ledger import record
+from bot.services.records.ledger import record
 from db.engine import Database
 from db.models import EventSettings, GuildSettings
 
@@ -45,13 +47,14 @@ async def update_guild_settings(
     guild_id: int,
     actor: Actor,
     *,
-    event_defaults: EventSettings | None = None,
+    event_defaults: Mapping[str, Any] | None = None,
     **changes: Any,
 ) -> GuildSettings:
     """Change the server's settings; only members with Manage Server may, and the ledger says so.
 
     ``changes`` may set moderator_role_ids, qa_channel_id, moderators_channel_id,
-    recap_channel_id and timezone (an IANA name such as ``Europe/London``).
+    recap_channel_id and timezone (an IANA name such as ``Europe/London``); ``event_defaults``
+    changes some of the rules new events start with (``EventSettings``' fields), the others kept.
     """
     if not (actor.manages_guild and actor.acts_in(guild_id)):
         raise NotAllowed("Only members with the Manage Server permission can change Podium's settings.")
@@ -68,7 +71,13 @@ async def update_guild_settings(
         for name, value in changes.items():
             setattr(settings, name, value)
         if event_defaults is not None:
-            settings.event_defaults = event_defaults.model_dump(mode="json")
+            merged = {**settings.event_defaults, **event_defaults}
+            try:
+                settings.event_defaults = EventSettings.model_validate(merged).model_dump(mode="json")
+            except ValidationError:
+                raise InvalidInput(
+                    f"Not a valid default for new events: {', '.join(sorted(event_defaults))}."
+                ) from None
         session.add(settings)
         record(
             session,

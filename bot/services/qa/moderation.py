@@ -14,10 +14,10 @@ from bot.domain.errors import InvalidInput, InvalidTransition, NotFound
 from bot.domain.transitions import DECIDABLE_FROM, Decision, decisions_for
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import require_moderator
-from bot.services.qa.ledger import record
 from bot.services.qa.questions import describe_status, load_question
 from bot.services.qa.ranking import queue_order
 from bot.services.qa.text import check_question_text, normalise
+from bot.services.records.ledger import record, record_decision
 from db.engine import Database
 from db.models import Event, EventBan, LedgerEntry, Question
 
@@ -42,6 +42,15 @@ class LiveChange:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the ledger records of a decision: its action, and the reason and note when one was given."""
+
+    action: LedgerAction
+    reason: ReasonCode | None = None
+    note: str | None = None
+
+
 def allowed_actions(question: Question) -> list[Decision]:
     """What a moderator may decide about the question as it stands, in the order to offer it."""
     return decisions_for(question.status, pinned=question.pinned)
@@ -52,12 +61,11 @@ async def approve_question(
 ) -> Question:
     """Publish a question that was waiting for review."""
 
-    def approve(question: Question, _event: Event, _now: datetime) -> None:
+    def approve(_session: Session, question: Question, _event: Event, _now: datetime) -> Entry:
         question.status = Status.PUBLISHED
+        return Entry(LedgerAction.APPROVE)
 
-    return await _decide(
-        db, question_id, moderator, LedgerAction.APPROVE, DECIDABLE_FROM[Decision.APPROVE], approve, now=now
-    )
+    return await _decide(db, question_id, moderator, Decision.APPROVE, approve, now=now)
 
 
 async def set_aside_question(
@@ -73,20 +81,15 @@ async def set_aside_question(
     when the reason is "other"). The ledger says *reject* if the audience never saw it, *dismiss*
     if it did; the moderator meets one verb."""
     note = _check_reason(reason, note)
-    now = now or utcnow()
 
-    def set_aside(session: Session) -> Question:
-        question, event = _lock_question(session, question_id, moderator)
-        _check_allowed(question, DECIDABLE_FROM[Decision.SET_ASIDE], "set aside")
+    def set_aside(_session: Session, question: Question, _event: Event, _now: datetime) -> Entry:
         action = LedgerAction.REJECT if question.status is Status.PENDING_REVIEW else LedgerAction.DISMISS
         question.status = Status.DISMISSED
         question.pinned = False
         question.reason, question.reason_note = reason, note
-        session.add(question)
-        _record(session, event, question, moderator, action, reason=reason, note=note, at=now)
-        return question
+        return Entry(action, reason=reason, note=note)
 
-    return await db.write(set_aside)
+    return await _decide(db, question_id, moderator, Decision.SET_ASIDE, set_aside, now=now)
 
 
 async def restore_question(
@@ -94,19 +97,14 @@ async def restore_question(
 ) -> Question:
     """Undo a set aside (or an answer): the question goes back where it was, to review if the
     audience never saw it, to the queue otherwise."""
-    now = now or utcnow()
 
-    def restore(session: Session) -> Question:
-        question, event = _lock_question(session, question_id, moderator)
-        _check_allowed(question, DECIDABLE_FROM[Decision.RESTORE], "restored")
+    def restore(session: Session, question: Question, _event: Event, _now: datetime) -> Entry:
         question.status = Status.PENDING_REVIEW if _was_rejected(session, question) else Status.PUBLISHED
         question.reason = question.reason_note = None
         question.answered_at = question.answered_offset_s = None
-        session.add(question)
-        _record(session, event, question, moderator, LedgerAction.RESTORE, at=now)
-        return question
+        return Entry(LedgerAction.RESTORE)
 
-    return await db.write(restore)
+    return await _decide(db, question_id, moderator, Decision.RESTORE, restore, now=now)
 
 
 def _was_rejected(session: Session, question: Question) -> bool:
@@ -130,21 +128,14 @@ async def edit_question(
 ) -> Question:
     """Reword a question (a typo, a name to remove); the asker's original wording is kept."""
 
-    def edit(question: Question, event: Event, _now: datetime) -> None:
+    def edit(_session: Session, question: Question, event: Event, _now: datetime) -> Entry:
         new_text = check_question_text(text, max_length=event.max_question_length)
         if question.original_text is None:
             question.original_text = question.text
         question.text = new_text
+        return Entry(LedgerAction.EDIT)
 
-    return await _decide(
-        db,
-        question_id,
-        moderator,
-        LedgerAction.EDIT,
-        DECIDABLE_FROM[Decision.EDIT],
-        edit,
-        now=now,
-    )
+    return await _decide(db, question_id, moderator, Decision.EDIT, edit, now=now)
 
 
 async def pin_question(
@@ -152,18 +143,21 @@ async def pin_question(
 ) -> Question:
     """Pin a question to the top of the queue (or unpin it)."""
 
-    def pin(question: Question, _event: Event, _now: datetime) -> None:
+    def pin(_session: Session, question: Question, _event: Event, _now: datetime) -> Entry:
         question.pinned = pinned
+        return Entry(LedgerAction.PIN if pinned else LedgerAction.UNPIN)
 
-    action = LedgerAction.PIN if pinned else LedgerAction.UNPIN
-    return await _decide(db, question_id, moderator, action, DECIDABLE_FROM[Decision.PIN], pin, now=now)
+    return await _decide(db, question_id, moderator, Decision.PIN if pinned else Decision.UNPIN, pin, now=now)
 
 
 async def mark_answered(db: Database, question_id: int, moderator: Actor, *, now: datetime | None = None) -> Question:
     """Record that the panel answered the question, and when, counted from the event's start."""
-    return await _decide(
-        db, question_id, moderator, LedgerAction.ANSWER, DECIDABLE_FROM[Decision.ANSWER], _answer, now=now
-    )
+
+    def answer(_session: Session, question: Question, event: Event, now: datetime) -> Entry:
+        _answer(question, event, now)
+        return Entry(LedgerAction.ANSWER)
+
+    return await _decide(db, question_id, moderator, Decision.ANSWER, answer, now=now)
 
 
 async def mark_live(
@@ -305,21 +299,22 @@ async def _decide(
     db: Database,
     question_id: int,
     moderator: Actor,
-    action: LedgerAction,
-    allowed_from: frozenset[QuestionStatus],
-    apply: Callable[[Question, Event, datetime], None],
+    decision: Decision,
+    apply: Callable[[Session, Question, Event, datetime], Entry],
     *,
     now: datetime | None,
 ) -> Question:
-    """Lock the question, check the moderator and the question's status, apply, and record it."""
+    """One moderator decision about one question, in one unit of work: lock the question and its
+    event, check the moderator and that the question's status allows the decision, apply it, and
+    record in the ledger what ``apply`` says was done."""
     now = now or utcnow()
 
     def decide(session: Session) -> Question:
         question, event = _lock_question(session, question_id, moderator)
-        _check_allowed(question, allowed_from, _PAST[action])
-        apply(question, event, now)
+        _check_allowed(question, DECIDABLE_FROM[decision], _PAST[decision])
+        entry = apply(session, question, event, now)
         session.add(question)
-        _record(session, event, question, moderator, action, at=now)
+        record_decision(session, event, question, moderator, entry.action, reason=entry.reason, note=entry.note, at=now)
         return question
 
     return await db.write(decide)
@@ -330,36 +325,14 @@ def _check_allowed(question: Question, allowed_from: frozenset[QuestionStatus], 
         raise InvalidTransition(f"Question #{question.id} is {describe_status(question)}, so it cannot be {done}.")
 
 
-def _record(
-    session: Session,
-    event: Event,
-    question: Question,
-    moderator: Actor,
-    action: LedgerAction,
-    *,
-    reason: ReasonCode | None = None,
-    note: str | None = None,
-    at: datetime,
-) -> None:
-    record(
-        session,
-        guild_id=event.guild_id,
-        event_id=event.id,
-        question_id=question.id,
-        actor=moderator,
-        action=action,
-        reason=reason,
-        note=note,
-        at=at,
-    )
-
-
 _PAST = {
-    LedgerAction.APPROVE: "approved",
-    LedgerAction.EDIT: "edited",
-    LedgerAction.PIN: "pinned",
-    LedgerAction.UNPIN: "unpinned",
-    LedgerAction.ANSWER: "marked answered",
+    Decision.APPROVE: "approved",
+    Decision.SET_ASIDE: "set aside",
+    Decision.RESTORE: "restored",
+    Decision.EDIT: "edited",
+    Decision.PIN: "pinned",
+    Decision.UNPIN: "unpinned",
+    Decision.ANSWER: "marked answered",
 }
 
 
@@ -397,26 +370,11 @@ def _go_live(
         session.add(current)
         # The old live question must leave before the new one arrives: one live question per event.
         session.flush()
-        record(
-            session,
-            guild_id=event.guild_id,
-            event_id=event.id,
-            question_id=current.id,
-            actor=moderator,
-            action=LedgerAction.ANSWER if previous is AfterLive.ANSWERED else LedgerAction.REQUEUE,
-            at=now,
-        )
+        action = LedgerAction.ANSWER if previous is AfterLive.ANSWERED else LedgerAction.REQUEUE
+        record_decision(session, event, current, moderator, action, at=now)
     question.status = Status.LIVE
     session.add(question)
-    record(
-        session,
-        guild_id=event.guild_id,
-        event_id=event.id,
-        question_id=question.id,
-        actor=moderator,
-        action=LedgerAction.LIVE,
-        at=now,
-    )
+    record_decision(session, event, question, moderator, LedgerAction.LIVE, at=now)
     return LiveChange(live=question, previous=current)
 
 

@@ -1,1 +1,1 @@
-"""What leaves Podium as files: exports and charts."""
+"""What Podium keeps and hands over: the moderation ledger, exports and charts."""

@@ -22,7 +22,7 @@ from bot.services.qa.events import load_event
 from db.engine import Database
 from db.models import Question, Vote
 
-THEMES_SHOWN = 15  # named themes drawn; the smaller ones are counted with the other questions
+THEMES_SHOWN = 15  # themes drawn; the questions of the smaller ones are counted, not drawn
 LABEL_WIDTH = 32
 TITLE_WIDTH = 70
 DPI = 110
@@ -45,6 +45,15 @@ class ThemeCount:
     votes: int
 
 
+@dataclass(frozen=True, slots=True)
+class ThemeCounts:
+    """The themes the chart draws, largest first, and how many questions are in none of them (in
+    no theme, or in a theme too small to draw): a count in the caption, never a bar of its own."""
+
+    themes: list[ThemeCount]
+    not_drawn: int
+
+
 async def timeline_chart(db: Database, event_id: int) -> bytes:
     """Questions and votes per minute since the event's start, answers marked, as a PNG."""
     timeline = await db.read(_read_timeline, event_id)
@@ -57,9 +66,8 @@ async def themes_chart(db: Database, event_id: int) -> bytes:
     return await asyncio.to_thread(draw_themes, title, counts)
 
 
-async def theme_counts(db: Database, event_id: int) -> list[ThemeCount]:
-    """The themes the chart draws: the largest first, every other question counted in
-    "Other questions", last."""
+async def theme_counts(db: Database, event_id: int) -> ThemeCounts:
+    """The themes the chart draws, the largest first, and the questions in none of them."""
     _, counts = await db.read(_read_themes, event_id)
     return counts
 
@@ -80,7 +88,7 @@ def _read_timeline(session: Session, event_id: int) -> Timeline:
     )
 
 
-def _read_themes(session: Session, event_id: int) -> tuple[str, list[ThemeCount]]:
+def _read_themes(session: Session, event_id: int) -> tuple[str, ThemeCounts]:
     event = load_event(session, event_id)
     rows = session.exec(
         select(Question.theme, sa.func.count(), sa.func.sum(Question.score))
@@ -91,11 +99,9 @@ def _read_themes(session: Session, event_id: int) -> tuple[str, list[ThemeCount]
         (ThemeCount(label, int(n), int(votes or 0)) for label, n, votes in rows if label and label != OTHER_THEME),
         key=lambda c: (-c.questions, -c.votes, c.label),
     )
-    unthemed = [(int(n), int(votes or 0)) for label, n, votes in rows if not label or label == OTHER_THEME]
-    # Every question is counted: those in no theme, or in a theme too small to draw, are "other", last.
-    rest = [(c.questions, c.votes) for c in named[THEMES_SHOWN:]] + unthemed
-    other = ThemeCount(OTHER_THEME, sum(n for n, _ in rest), sum(votes for _, votes in rest))
-    return event.title, named[:THEMES_SHOWN] + ([other] if other.questions else [])
+    unthemed = sum(int(n) for label, n, _ in rows if not label or label == OTHER_THEME)
+    # Every question is counted: those in no theme, or in a theme too small to draw, in the caption.
+    return event.title, ThemeCounts(named[:THEMES_SHOWN], unthemed + sum(c.questions for c in named[THEMES_SHOWN:]))
 
 
 def per_minute(seconds: Sequence[float], minutes: int) -> np.ndarray:
@@ -156,15 +162,16 @@ def timeline_figure(timeline: Timeline) -> Figure:
     return figure
 
 
-def draw_themes(title: str, counts: Sequence[ThemeCount]) -> bytes:
+def draw_themes(title: str, counts: ThemeCounts) -> bytes:
     """The themes chart as a PNG."""
     return _png(themes_figure(title, counts))
 
 
-def themes_figure(title: str, counts: Sequence[ThemeCount]) -> Figure:
-    """One bar per theme in the order given (``theme_counts``: largest first, "other" last), each
-    labelled with its votes; names shown whole, wrapped; whole numbers of questions."""
-    shown = list(counts)
+def themes_figure(title: str, counts: ThemeCounts) -> Figure:
+    """One bar per theme in the order given (``theme_counts``: largest first), each labelled with
+    its votes; names shown whole, wrapped; whole numbers of questions. The questions in no theme
+    drawn are counted in the caption: "other questions" is no theme, so it gets no bar."""
+    shown = list(counts.themes)
     lines = sum(len(_wrapped(c.label, LABEL_WIDTH).splitlines()) for c in shown)
     figure = Figure(figsize=(10, 1.4 + 0.3 * max(lines, 4)), dpi=DPI, layout="constrained")
     axes = figure.subplots()
@@ -173,15 +180,15 @@ def themes_figure(title: str, counts: Sequence[ThemeCount]) -> Figure:
         axes.set_axis_off()
     else:
         positions = np.arange(len(shown))[::-1]
-        # "Other questions" is no theme: grey, so it does not read as the largest concern.
-        colours = ["#a0aec0" if c.label == OTHER_THEME else "#805ad5" for c in shown]
-        bars = axes.barh(positions, [c.questions for c in shown], color=colours)
+        bars = axes.barh(positions, [c.questions for c in shown], color="#805ad5")
         axes.set_yticks(positions, [_wrapped(c.label, LABEL_WIDTH) for c in shown])
         axes.bar_label(bars, [f"{c.votes:+,} votes" for c in shown], padding=4, fontsize="small")
         axes.set_xlabel("questions")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.margins(x=0.15)
-        axes.set_title(f"{sum(c.questions for c in shown):,} questions in all", fontsize="small")
+        total = sum(c.questions for c in shown) + counts.not_drawn
+        rest = f", {counts.not_drawn:,} of them in no theme shown" if counts.not_drawn else ""
+        axes.set_title(f"{total:,} questions in all{rest}", fontsize="small")
     figure.suptitle(_wrapped(f"Themes: {title}", TITLE_WIDTH))
     return figure
 

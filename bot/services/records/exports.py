@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from bot.domain.credit import credit_for
 from bot.domain.enums import EventState, QuestionStatus
 from bot.render import markdown
 from bot.services.drafts.draft_text import render_ledger
@@ -144,12 +145,12 @@ async def export_event(
 
 
 def _row(question: Question, start: datetime | None, refs: Mapping[int, str], include_authors: bool) -> QuestionRow:
-    hidden = question.anonymous and not include_authors
+    public = credit_for(question.author_name, anonymous=question.anonymous).name
     return QuestionRow(
         id=question.id or 0,
         ref=ref_of(question.id or 0, refs),
         text=question.text,
-        author=ANONYMOUS if hidden else question.author_name,
+        author=question.author_name if include_authors else public or ANONYMOUS,
         anonymous=question.anonymous,
         status=question.status.value,
         votes_up=question.votes_up,

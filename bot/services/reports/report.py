@@ -14,8 +14,8 @@ from bot.domain.enums import EventState, LedgerAction
 from bot.domain.errors import InvalidInput, InvalidTransition
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import require_moderator
-from bot.services.qa.ledger import record
 from bot.services.qa.text import valid_unicode
+from bot.services.records.ledger import record
 from bot.services.reports.passages import PassageText
 from bot.services.reports.report_files import report_format
 from bot.services.reports.report_reader import DEFAULT_LIMITS, ReadLimits, read_passages

@@ -37,6 +37,9 @@ NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+(\S.{0,110})$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 _MD_NOISE = re.compile(r"(\*\*|__|`+|^\s*>\s?|^\s*[-*+]\s+)", re.MULTILINE)
+# Emphasis markers at a word's edge (``_A report_``, ``*not*``), never inside one (``snake_case``)
+# or standing alone ("5 * 3"): a passage is quoted as words, and a kept "_" shows as "\_".
+_MD_EMPHASIS = re.compile(r"(?<![\w*_])[*_]+(?=\S)|(?<=\S)[*_]+(?![\w*_])")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _FOOTNOTE_MARK = re.compile(r"\s*\d{1,3}(?:[,–-]\d{1,3})*\s*")
 _CONTENTS_LINE = re.compile(r"(?:\.\s?){4,}\s*[\divxlc]+\s*$", re.IGNORECASE)
@@ -277,7 +280,7 @@ def _read_markdown(text: str) -> list[Block]:
 
     def flush() -> None:
         if paragraph:
-            joined = _MD_NOISE.sub("", _MD_LINK.sub(r"\1 (\2)", " ".join(paragraph)))
+            joined = _MD_EMPHASIS.sub("", _MD_NOISE.sub("", _MD_LINK.sub(r"\1 (\2)", " ".join(paragraph))))
             if joined.strip():
                 blocks.append(Block(text=" ".join(joined.split())))
             paragraph.clear()

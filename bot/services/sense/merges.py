@@ -23,13 +23,17 @@ from sqlmodel import Session, col, select
 
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
+from bot.domain.credit import Asker
 from bot.domain.enums import LedgerAction, QuestionStatus
 from bot.domain.errors import InvalidInput, InvalidTransition
 from bot.domain.transitions import DECIDABLE_FROM, MERGE_TARGETS, Decision
-from bot.services.qa.ledger import record
 from bot.services.qa.moderation import moderated_event
-from bot.services.qa.questions import describe_status, load_question
+from bot.services.qa.questions import describe_status, get_question, load_question
+from bot.services.qa.ranking import rank_questions
 from bot.services.qa.trending import question_key
+from bot.services.records.ledger import record_decision
+from bot.services.sense.dedup import suggest_similar
+from bot.services.sense.similarity import SimilarityIndex
 from db.engine import Database
 from db.models import Event, Question, QuestionMerge, Vote
 
@@ -46,16 +50,6 @@ class Merge:
 
     question: Question
     into: Question
-
-
-@dataclass(frozen=True, slots=True)
-class Asker:
-    """A person credited with asking a question, and which of the merged questions was theirs."""
-
-    user_id: int
-    display_name: str
-    anonymous: bool
-    question_id: int
 
 
 async def merge_questions(
@@ -95,7 +89,7 @@ async def merge_questions(
         _copy_votes(session, question, into, skip_user=None if event.allow_self_votes else into.author_id)
         _recount(session, into)
         session.add_all([question, into])
-        _record(session, event, question, moderator, LedgerAction.MERGE, f"merged into #{into.id}", now)
+        record_decision(session, event, question, moderator, LedgerAction.MERGE, note=f"merged into #{into.id}", at=now)
         return Merge(question, into)
 
     return await db.write(merge)
@@ -120,7 +114,8 @@ async def unmerge_question(db: Database, question_id: int, moderator: Actor, *, 
         question.status, question.pinned, question.merged_into = merged.previous_status, merged.previous_pinned, None
         session.delete(merged)
         session.add_all([question, into])
-        _record(session, event, question, moderator, LedgerAction.UNMERGE, f"taken out of #{into.id}", now)
+        note = f"taken out of #{into.id}"
+        record_decision(session, event, question, moderator, LedgerAction.UNMERGE, note=note, at=now)
         return Merge(question, into)
 
     return await db.write(unmerge)
@@ -128,12 +123,8 @@ async def unmerge_question(db: Database, question_id: int, moderator: Actor, *, 
 
 async def askers(db: Database, question_ids: Sequence[int]) -> dict[int, list[Asker]]:
     """Who asked each question: its own asker first, then the askers of the questions merged into it
-    (and into those), each person once under each face they asked with. ``len(...)`` is the card's
-    "asked by N people".
-
-    A member who asked one question anonymously and another under their name is credited twice:
-    once by name, once as an anonymous asker. Collapsed into one named credit, "asked by Sam" on a
-    question that an anonymous one was merged into would tell everyone who asked that one.
+    (and into those), each person once under each face they asked with; ``bot.domain.credit.credit``
+    turns them into what the audience is told.
     """
     return await db.read(lambda session: {qid: credited_askers(session, qid) for qid in question_ids})
 
@@ -193,16 +184,11 @@ def _recount(session: Session, question: Question) -> None:
     question.trend_key = question_key(session.connection(), question.id, question.event_id)
 
 
-def _record(
-    session: Session, event: Event, question: Question, moderator: Actor, action: LedgerAction, note: str, now: datetime
-) -> None:
-    record(
-        session,
-        guild_id=event.guild_id,
-        event_id=event.id,
-        question_id=question.id,
-        actor=moderator,
-        action=action,
-        note=note,
-        at=now,
-    )
+async def merge_candidates(db: Database, similar: SimilarityIndex, question: Question, *, limit: int) -> list[Question]:
+    """What a moderator is offered to merge ``question`` into, at most ``limit``: the questions it
+    most likely repeats first (its closest match, then similar ones), then the top of the queue."""
+    suggestions = await suggest_similar(db, similar, question.event_id, question.text, limit=5)
+    ranked = {q.id: q for q in await rank_questions(db, question.event_id, limit=limit)}
+    ordered = dict.fromkeys([question.similar_to, *(s.question_id for s in suggestions), *ranked])
+    wanted = [i for i in ordered if i is not None and i != question.id][:limit]
+    return [ranked.get(i) or await get_question(db, i) for i in wanted]

@@ -203,6 +203,10 @@ async def test_a_theme_is_named_by_the_model_or_else_by_its_words(db, asked, eve
     _, model = serve_model(answer(diligent))
     ids = [q.id for q in asked[:2]]
     assert await name_theme(db, event.id, ids, model=model) == "Rent caps"
-    assert await name_theme(db, event.id, ids) == "Rent, cap"
+    assert await name_theme(db, event.id, ids) == "Rent", "the word both questions say (rent caps, rents)"
     _, mischief = serve_model(answer(lambda request: json.dumps({"name": "@everyone see https://evil.example"})))
-    assert await name_theme(db, event.id, ids[:1], model=mischief) == "Rent, cap"
+    assert await name_theme(db, event.id, ids[:1], model=mischief) == "Rent caps", "its own words, not the model's"
+    # A name the questions do not support is not taken: "Rent caps" for a question on bus lanes.
+    bus_lanes = [asked[2].id]
+    assert await name_theme(db, event.id, bus_lanes, model=model) == await name_theme(db, event.id, bus_lanes)
+    assert await name_theme(db, event.id, bus_lanes) == "Bus lanes"

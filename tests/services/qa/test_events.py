@@ -10,8 +10,7 @@ from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFo
 from bot.domain.transitions import EVENT_TRANSITIONS
 from bot.services.qa import events
 from bot.services.qa.guilds import update_guild_settings
-from bot.services.qa.ledger import event_ledger
-from db.models import EventSettings
+from bot.services.records.ledger import event_ledger
 from tests.factories import GUILD_ID, MODERATOR_ROLE_ID, member
 
 LATER = datetime.now(UTC) + timedelta(days=1)
@@ -51,15 +50,28 @@ async def event_in(db, moderator, state):
 
 
 async def test_a_new_event_is_a_draft_with_the_servers_defaults(db, moderator):
-    await update_guild_settings(
-        db, GUILD_ID, moderator, qa_channel_id=123, event_defaults=EventSettings(premoderation=True)
-    )
+    await update_guild_settings(db, GUILD_ID, moderator, qa_channel_id=123, event_defaults={"premoderation": True})
     event = await events.create_event(db, GUILD_ID, moderator, title="  Budget   AMA ")
     assert event.state is EventState.DRAFT
     assert event.title == "Budget AMA"
     assert event.premoderation is True
     assert event.channel_id == 123
     assert [e.action for e in await event_ledger(db, event.id)] == [LedgerAction.EVENT_CREATE]
+
+
+async def test_changing_one_default_keeps_the_others(db, moderator):
+    await update_guild_settings(db, GUILD_ID, moderator, event_defaults={"premoderation": True})
+    settings = await update_guild_settings(db, GUILD_ID, moderator, event_defaults={"question_cards": True})
+    assert settings.event_defaults["premoderation"] is True
+    assert settings.event_defaults["question_cards"] is True
+
+
+async def test_an_impossible_default_is_refused_and_changes_nothing(db, moderator):
+    await update_guild_settings(db, GUILD_ID, moderator, event_defaults={"max_question_length": 300})
+    with pytest.raises(InvalidInput, match="Not a valid default for new events: max_question_length"):
+        await update_guild_settings(db, GUILD_ID, moderator, event_defaults={"max_question_length": 5})
+    event = await events.create_event(db, GUILD_ID, moderator, title="Town hall")
+    assert event.max_question_length == 300
 
 
 async def test_members_with_a_moderator_role_may_create_events(db, moderator):

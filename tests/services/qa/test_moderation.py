@@ -8,10 +8,10 @@ from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from bot.services.qa import moderation
 from bot.services.qa.events import archive_event, close_event
-from bot.services.qa.ledger import event_ledger
 from bot.services.qa.moderation import AfterLive
 from bot.services.qa.questions import get_question, submit_question
 from bot.services.qa.votes import cast_vote
+from bot.services.records.ledger import event_ledger
 from tests.factories import make_event, member
 
 

@@ -7,7 +7,6 @@ import pytest
 from bot.domain.enums import LedgerAction, ProfanityPolicy, QuestionStatus
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, RateLimited
 from bot.services.qa.events import close_event, create_event, pause_event, update_event
-from bot.services.qa.ledger import event_ledger
 from bot.services.qa.moderation import ban_asker, mark_live
 from bot.services.qa.questions import (
     Forwarded,
@@ -17,6 +16,7 @@ from bot.services.qa.questions import (
     submit_question,
     withdraw_question,
 )
+from bot.services.records.ledger import event_ledger
 from tests.factories import GUILD_ID, make_event, member
 
 T0 = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)

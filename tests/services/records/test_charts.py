@@ -8,6 +8,7 @@ from bot.services.qa.votes import cast_vote
 from bot.services.records.charts import (
     THEMES_SHOWN,
     ThemeCount,
+    ThemeCounts,
     Timeline,
     per_minute,
     theme_counts,
@@ -46,33 +47,30 @@ async def themed(db, event, themes: list[str | None]):
     return questions
 
 
-async def test_every_question_on_the_board_is_counted_and_other_comes_last(db, event):
+async def test_every_question_on_the_board_is_counted_and_those_in_no_theme_get_no_bar(db, event):
     await themed(db, event, ["Rent", None, "Transit", "Rent", None, "Rent"])
-    assert await theme_counts(db, event.id) == [
-        ThemeCount("Rent", 3, 0),
-        ThemeCount("Transit", 1, 0),
-        ThemeCount("Other questions", 2, 0),
-    ]
+    assert await theme_counts(db, event.id) == ThemeCounts([ThemeCount("Rent", 3, 0), ThemeCount("Transit", 1, 0)], 2)
 
 
-async def test_themes_too_small_to_draw_are_counted_with_the_other_questions(db, event):
+async def test_themes_too_small_to_draw_are_counted_with_the_questions_in_none(db, event):
     names = [f"Theme {n:02d}" for n in range(THEMES_SHOWN + 2)]
     await themed(db, event, [*names, names[0], None])
     counts = await theme_counts(db, event.id)
-    assert len(counts) == THEMES_SHOWN + 1
-    assert counts[0] == ThemeCount("Theme 00", 2, 0)
-    assert counts[-1] == ThemeCount("Other questions", 3, 0), "two themes not drawn, and one question in none"
-    assert sum(c.questions for c in counts) == len(names) + 2
+    assert len(counts.themes) == THEMES_SHOWN
+    assert counts.themes[0] == ThemeCount("Theme 00", 2, 0)
+    assert counts.not_drawn == 3, "two themes not drawn, and one question in none"
+    assert sum(c.questions for c in counts.themes) + counts.not_drawn == len(names) + 2
 
 
 def test_the_themes_chart_shows_whole_names_wrapped_and_whole_numbers():
     long = "Whether the land value levy can fund the council's housing programme for a decade"
-    figure = themes_figure("Launch", [ThemeCount(long, 3, 5), ThemeCount("Other questions", 1, 0)])
+    figure = themes_figure("Launch", ThemeCounts([ThemeCount(long, 3, 5), ThemeCount("Rent", 2, 1)], 4))
     FigureCanvasAgg(figure).draw()
     [axes] = figure.axes
     labels = [label.get_text() for label in axes.get_yticklabels()]
-    assert [" ".join(label.split()) for label in labels] == [long, "Other questions"]
-    assert axes.get_yticks().tolist() == [1, 0], "the largest theme on top, other at the bottom"
+    assert [" ".join(label.split()) for label in labels] == [long, "Rent"], "no bar for the questions in none"
+    assert axes.get_title() == "9 questions in all, 4 of them in no theme shown"
+    assert axes.get_yticks().tolist() == [1, 0], "the largest theme on top"
     assert max(len(line) for label in labels for line in label.splitlines()) <= 32
     assert all(tick == int(tick) for tick in axes.get_xticks())
 

@@ -7,7 +7,7 @@ from fpdf.enums import EncryptionMethod
 from bot.domain.enums import LedgerAction, ReportFormat
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed
 from bot.services.qa.events import archive_event, close_event
-from bot.services.qa.ledger import event_ledger
+from bot.services.records.ledger import event_ledger
 from bot.services.reports.report import REPORT_MAX_BYTES, add_report, get_report, report_passages
 from bot.services.reports.retrieval import passages_for
 from tests.factories import member
@@ -82,6 +82,13 @@ async def test_markdown_is_cited_by_section(db, event, moderator):
         ("§1.2", "1.2 Zoning reform"),
         ("§2", "Transit"),
     ]
+
+
+async def test_markdown_emphasis_is_read_as_words(db, event, moderator):
+    text = "# Housing\n\n_A report by the *Housing* Institute._ See **section 2** on rent_cap_data; 5 * 3 = 15.\n"
+    await add_report(db, event.id, moderator, "housing.md", text.encode())
+    [passage] = await report_passages(db, event.id)
+    assert passage.text == "A report by the Housing Institute. See section 2 on rent_cap_data; 5 * 3 = 15."
 
 
 async def test_html_headings_and_paragraphs_are_read_without_scripts(db, event, moderator):

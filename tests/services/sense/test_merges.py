@@ -7,9 +7,9 @@ from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from bot.services.qa import moderation
 from bot.services.qa.events import archive_event, close_event
-from bot.services.qa.ledger import event_ledger
 from bot.services.qa.questions import get_question, submit_question, withdraw_question
 from bot.services.qa.votes import cast_vote, remove_vote, toggle_vote
+from bot.services.records.ledger import event_ledger
 from bot.services.sense.merges import askers, merge_questions, unmerge_question
 from db.models import Vote
 from tests.factories import make_event, member

@@ -1,93 +1,323 @@
-"""Themes: the queue grouped by subject, each group with a short label, sortable by theme."""
+"""Themes: the queue grouped by subject, each group with a readable label, stable as it grows."""
 
+import json
+from collections import Counter
+
+import numpy as np
 import pytest
+from sqlmodel import select
 
-from bot.domain.enums import ReasonCode
+from bot.domain.enums import QuestionStatus, ReasonCode
+from bot.services.drafts import drafting
 from bot.services.qa import moderation
+from bot.services.qa.events import close_event
+from bot.services.qa.moderation import mark_answered
 from bot.services.qa.questions import get_question, submit_question
 from bot.services.qa.ranking import Order, rank_questions
 from bot.services.qa.votes import cast_vote
-from bot.services.sense.themes import cluster_themes, list_themes, refresh_themes
+from bot.services.records.charts import theme_counts
+from bot.services.sense import embedding
+from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
+from bot.services.sense.theme_labels import VERBISH, Labeller
+from bot.services.sense.themes import NO_THEME, group, list_themes, plan_themes, refresh_themes, target_themes
+from db.engine import Database
+from db.models import Theme as ThemeRow
 from tests.factories import make_event, member
+from tests.harness.models import diligent
+from tests.harness.openai_server import answer
 
-DISTANCE = 0.85
-QUESTIONS = [
-    "How will the rent cap be funded?",
-    "Is the rent cap going to hurt landlords?",
-    "Will the rent cap apply to existing tenancies?",
-    "How many new homes will be built on brownfield land?",
-    "Will brownfield land be enough for the new homes?",
-    "What does the report say about the minister's expenses?",
+# A foreign-policy briefing: five subjects the audience keeps coming back to, in its own words.
+SUBJECTS = {
+    "hong kong": [
+        "What is the department's response to the arrests of protesters in Hong Kong?",
+        "Will the US sanction officials over the Hong Kong crackdown?",
+        "Has the secretary raised the Hong Kong protests with Beijing?",
+        "Does the Hong Kong Autonomy Act apply to the banks involved?",
+        "How many American citizens have been detained in Hong Kong since June?",
+        "Is Hong Kong still autonomous enough for special trade status?",
+        "Did the consulate in Hong Kong meet with the protest leaders?",
+        "What message do you have for the students protesting in Hong Kong?",
+    ],
+    "huawei": [
+        "Will allies who let Huawei build their 5G networks lose intelligence sharing?",
+        "Has Germany agreed to keep Huawei out of its 5G core?",
+        "What evidence has the US shared that Huawei equipment is a security risk?",
+        "Is the Huawei ban on American chips going to be extended?",
+        "Why should Britain trust the US over Huawei on 5G?",
+        "Are there alternatives to Huawei for 5G in developing countries?",
+        "Will the administration grant more licences to sell to Huawei?",
+        "How does the Clean Network programme treat Huawei and ZTE?",
+    ],
+    "cables": [
+        "Who protects the submarine cables that carry transatlantic internet traffic?",
+        "Are Chinese companies laying submarine cables in the Pacific?",
+        "What happens if a submarine cable near Taiwan is cut?",
+        "Will the US fund new undersea cables to Pacific islands?",
+        "Has anyone been caught tapping undersea internet cables?",
+        "Who repairs submarine cables when a ship's anchor damages them?",
+        "Should the cable landing stations be treated as critical infrastructure?",
+        "How many of the world's submarine cables pass near the Red Sea?",
+    ],
+    "tariffs": [
+        "Will the tariffs on Chinese steel be lifted before the election?",
+        "How much have the tariffs cost American farmers this year?",
+        "Are soybean exports to China back to where they were before the trade war?",
+        "Will the phase one trade deal survive if China misses its purchase targets?",
+        "Do the tariffs on solar panels hurt American installers?",
+        "Is the administration considering new tariffs on European cars?",
+        "Who actually pays the tariffs, importers or Chinese exporters?",
+        "Will the WTO ruling against the steel tariffs be respected?",
+    ],
+    "climate": [
+        "Will the US rejoin the Paris climate agreement?",
+        "What is the department doing about climate refugees from the Pacific?",
+        "Does the climate envoy have a budget of his own?",
+        "Is climate change treated as a national security threat by the department?",
+        "Will the US pledge more money to the Green Climate Fund?",
+        "How will the climate summit deal with coal in Asia?",
+        "Are sea level rise and climate migration part of the strategy for the Pacific?",
+        "Has the secretary discussed climate targets with India?",
+    ],
+}
+STRAYS = [
+    "When will the passport office reopen after the strike?",
+    "Can you tell us who wrote the opening remarks?",
 ]
+QUESTIONS = [text for texts in SUBJECTS.values() for text in texts] + STRAYS
 
 
 @pytest.fixture
 async def asked(db, moderator):
-    event = await make_event(db, moderator, rate_limit_count=10)
-    return event, [await submit_question(db, event.id, member(n), text) for n, text in enumerate(QUESTIONS)]
+    event = await make_event(db, moderator, rate_limit_count=100)
+    questions = [await submit_question(db, event.id, member(n), text) for n, text in enumerate(QUESTIONS)]
+    assert {q.status for q in questions} == {QuestionStatus.PUBLISHED}
+    return event, questions
 
 
-async def test_questions_on_one_subject_share_a_theme_named_by_its_keywords(db, asked):
+def subject_of(question_text: str) -> str | None:
+    return next((subject for subject, texts in SUBJECTS.items() if question_text in texts), None)
+
+
+async def test_themes_cover_the_queue_with_a_handful_named_by_what_their_questions_share(db, asked):
     event, questions = asked
-    themes = await refresh_themes(db, event.id, distance_threshold=DISTANCE)
-    # No votes yet: themes tie, and come alphabetically.
-    assert [(theme.label, {q.id for q in theme.questions}) for theme in themes] == [
-        ("brownfield land, new homes", {q.id for q in questions[3:5]}),
-        ("rent cap, cap funded", {q.id for q in questions[:3]}),
-    ]
-    assert (await get_question(db, questions[5].id)).theme is None  # like no other question
+    themes = await refresh_themes(db, event.id)
+    placed = sum(len(theme.questions) for theme in themes)
+    assert placed >= 0.8 * len(questions), "most questions are in a theme"
+    assert 3 <= len(themes) <= target_themes(len(questions)) + 2
+    for theme in themes:
+        words = theme.label.lower().split()
+        assert 1 <= len(words) <= 6
+        assert not set(words) <= ENGLISH_STOP_WORDS, f"{theme.label!r} is stop words"
+        assert not {words[0], words[-1]} & (VERBISH | ENGLISH_STOP_WORDS), f"{theme.label!r} starts or ends like a verb"
+        assert "other" not in words
+        # Each theme is mostly one subject, and its label is said by its questions.
+        subjects = Counter(subject_of(q.text) for q in theme.questions)
+        assert subjects.most_common(1)[0][1] >= 0.7 * len(theme.questions), (theme.label, subjects)
+    labels = {theme.label for theme in themes}
+    assert {"Hong Kong", "Huawei"} <= labels, labels
 
 
-async def test_the_label_is_stored_on_each_question(db, asked):
+async def test_the_label_is_stored_on_each_question_and_the_theme_in_its_table(db, asked):
     event, _ = asked
-    themes = await refresh_themes(db, event.id, distance_threshold=DISTANCE)
+    themes = await refresh_themes(db, event.id)
     for theme in themes:
         for question in theme.questions:
             assert (await get_question(db, question.id)).theme == theme.label
     assert await list_themes(db, event.id) == themes
+    rows = await db.read(lambda s: s.exec(select(ThemeRow).where(ThemeRow.event_id == event.id)).all())
+    assert sorted(row.label for row in rows) == sorted(theme.label for theme in themes)
+    assert {row.named_by for row in rows} == {"words"}
 
 
-async def test_grouping_is_deterministic(db, asked):
+def shape(themes):
+    return [(theme.label, [q.id for q in theme.questions]) for theme in themes]
+
+
+async def test_themes_of_a_fixed_set_are_the_same_across_refreshes_and_a_restart(db, asked):
     event, _ = asked
-    first = await refresh_themes(db, event.id, distance_threshold=DISTANCE)
-    again = await refresh_themes(db, event.id, distance_threshold=DISTANCE)
-    assert [(t.label, [q.id for q in t.questions]) for t in first] == [
-        (t.label, [q.id for q in t.questions]) for t in again
+    first = await refresh_themes(db, event.id)
+    assert shape(await refresh_themes(db, event.id)) == shape(first)
+    # A restart: a new process has only the database (the embedding is loaded again).
+    embedding.sentence_embedding.cache_clear()
+    restarted = Database(db.url)
+    try:
+        assert shape(await refresh_themes(restarted, event.id)) == shape(first)
+    finally:
+        await restarted.dispose()
+
+
+async def test_a_question_keeps_its_theme_as_new_questions_arrive(db, asked):
+    event, _ = asked
+    before = {q.id: q.theme for theme in await refresh_themes(db, event.id) for q in theme.questions}
+    later = [
+        "Will the Hong Kong police be held to account for the violence against protesters?",
+        "Is the US pressing Canada to drop Huawei from its 5G auction?",
+        "Could a ship cut the submarine cables to Europe on purpose?",
+        "What is the plan for Arctic shipping routes as the ice melts?",
     ]
+    for n, text in enumerate(later, start=100):
+        await submit_question(db, event.id, member(n), text)
+    after = {q.id: q.theme for theme in await refresh_themes(db, event.id) for q in theme.questions}
+    assert {qid: after.get(qid) for qid in before} == before
 
 
 async def test_themes_with_more_votes_come_first(db, asked):
-    event, questions = asked
-    await cast_vote(db, questions[4].id, member(20))
-    themes = await refresh_themes(db, event.id, distance_threshold=DISTANCE)
-    assert questions[4].id in {q.id for q in themes[0].questions}
+    event, _ = asked
+    themes = await refresh_themes(db, event.id)
+    last = themes[-1].questions[0]
+    for n in range(3):
+        await cast_vote(db, last.id, member(200 + n))
+    assert last.id in {q.id for q in (await refresh_themes(db, event.id))[0].questions}
 
 
-async def test_questions_that_leave_the_queue_leave_their_theme_in_the_list(db, asked, moderator):
-    event, questions = asked
-    await refresh_themes(db, event.id, distance_threshold=DISTANCE)
-    await moderation.set_aside_question(db, questions[0].id, moderator, ReasonCode.OFF_TOPIC)
+async def test_questions_that_leave_the_queue_keep_their_label_for_the_recap(db, asked, moderator):
+    event, _ = asked
+    themed = (await refresh_themes(db, event.id))[0].questions[0]
+    label = themed.theme
+    await moderation.set_aside_question(db, themed.id, moderator, ReasonCode.OFF_TOPIC)
+    await refresh_themes(db, event.id)
     listed = {q.id for theme in await list_themes(db, event.id) for q in theme.questions}
-    assert questions[0].id not in listed
-    assert (await get_question(db, questions[0].id)).theme is not None  # kept for the recap
+    assert themed.id not in listed
+    assert (await get_question(db, themed.id)).theme == label
 
 
-async def test_the_queue_can_be_sorted_and_narrowed_by_theme(db, asked, moderator):
+async def test_an_answered_question_loses_the_label_of_a_theme_that_dissolved(db, asked, moderator):
+    event, _ = asked
+    theme = (await refresh_themes(db, event.id))[-1]
+    answered, *others = theme.questions
+    await mark_answered(db, answered.id, moderator)
+    for question in others:
+        await moderation.set_aside_question(db, question.id, moderator, ReasonCode.OFF_TOPIC)
+    themes = await refresh_themes(db, event.id)
+    assert theme.label not in {t.label for t in themes}
+    assert (await get_question(db, answered.id)).theme is None
+    assert theme.label not in {t.label for t in (await theme_counts(db, event.id)).themes}
+
+
+async def test_the_queue_can_be_sorted_and_narrowed_by_theme(db, asked):
     event, questions = asked
-    await cast_vote(db, questions[3].id, member(20))
-    themes = await refresh_themes(db, event.id, distance_threshold=DISTANCE)
-    by_theme = await rank_questions(db, event.id, order=Order.THEME)
-    assert [q.theme for q in by_theme] == [t.label for t in themes for _ in t.questions] + [None]
-    assert by_theme[0].id == questions[3].id
-    only = await rank_questions(db, event.id, theme=themes[1].label)
+    themes = await refresh_themes(db, event.id)
+    by_theme = await rank_questions(db, event.id, order=Order.THEME, limit=100)
+    in_none = len(questions) - sum(len(t.questions) for t in themes)
+    assert [q.theme for q in by_theme] == [t.label for t in themes for _ in t.questions] + [None] * in_none
+    only = await rank_questions(db, event.id, theme=themes[1].label, limit=100)
     assert {q.id for q in only} == {q.id for q in themes[1].questions}
 
 
-def test_too_few_or_keywordless_questions_make_no_themes():
-    assert cluster_themes(["Why?"], distance_threshold=DISTANCE) == []
-    assert cluster_themes(["Why is it?", "What is it?"], distance_threshold=DISTANCE) == []
+async def test_too_few_questions_make_no_themes(db, moderator):
+    event = await make_event(db, moderator)
+    await submit_question(db, event.id, member(1), "Why is the rent cap so low?")
+    await submit_question(db, event.id, member(2), "Why is the rent cap so high?")
+    assert await refresh_themes(db, event.id) == []
 
 
-def test_labels_are_unique_even_when_keywords_repeat():
-    texts = ["rent cap", "rent cap", "rent cap rent cap", "rent cap rent cap"]
-    assert cluster_themes(texts, distance_threshold=0.0001) == [("rent cap", [0, 1]), ("rent cap (2)", [2, 3])]
+def directions(*counts: int, spread: float = 0.05, seed: int = 3) -> tuple[np.ndarray, list[int]]:
+    """Unit vectors around one random direction per group: ``counts[i]`` of them about direction i."""
+    random = np.random.default_rng(seed)
+    centres = random.normal(size=(len(counts), 64))
+    rows, truth = [], []
+    for n, count in enumerate(counts):
+        rows += [centres[n] + spread * random.normal(size=64) * np.linalg.norm(centres[n]) for _ in range(count)]
+        truth += [n] * count
+    vectors = np.asarray(rows)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), truth
+
+
+def test_near_identical_themes_are_merged_even_when_stored_apart():
+    vectors, truth = directions(10, 10, 10, 10)
+    # A refresh before had put the first subject in two themes (keys 0 and 1).
+    previous = [(0 if n % 2 else 1) if subject == 0 else NO_THEME for n, subject in enumerate(truth)]
+    themes = group(vectors, previous).themes
+    assert len(set(themes[:10].tolist())) == 1, "one subject, one theme"
+    assert all(len(set(themes[i : i + 10].tolist())) == 1 for i in (10, 20, 30))
+    assert len(set(themes.tolist()) - {NO_THEME}) == 4
+
+
+def test_a_theme_that_grows_too_large_splits_and_only_its_questions_move():
+    vectors, truth = directions(30, 30, 10, 10)
+    # Stored: the first two subjects in one theme, the third in another; the fourth new.
+    previous = [0 if subject < 2 else 1 if subject == 2 else NO_THEME for subject in truth]
+    themes = group(vectors, previous).themes
+    assert len(set(themes[:30].tolist())) == 1
+    assert len(set(themes[30:60].tolist())) == 1
+    assert themes[0] != themes[30], "the large theme split along its subjects"
+    assert set(themes[60:70].tolist()) == {1}, "the theme that did not split kept its questions"
+
+
+def test_labels_are_noun_phrases_and_names_never_stop_words_or_verbs():
+    texts = [
+        "What does the report say about submarine cables?",
+        "Does anyone protect the submarine cables near Taiwan?",
+        "Who pays when submarine cables are cut?",
+        "What does the minister think about fragmentation?",
+        "Does the report define fragmentation?",
+        "Why does fragmentation matter?",
+    ]
+    labeller = Labeller(texts)
+    taken: set[str] = set()
+    assert labeller.label([0, 1, 2], taken) == "Submarine cables"
+    assert labeller.label([3, 4, 5], taken) == "Fragmentation"
+    # A name keeps its capitals; the longer phrase wins when it is said as often as its words.
+    protests = ["Will the Hong Kong protests go on?", "Who leads the Hong Kong protests?", "Are they over?"]
+    assert Labeller(protests).label([0, 1], set()) == "Hong Kong protests"
+    # Said by one question in three, the phrase gives way to the name all three say.
+    apart = ["Will the protests in Hong Kong go on?", "Who leads the Hong Kong protests?", "Is Hong Kong calm?"]
+    assert Labeller(apart).label([0, 1, 2], set()) == "Hong Kong"
+
+
+def test_a_plan_needs_no_database_and_is_deterministic():
+    first, _ = plan_themes(QUESTIONS, [None] * len(QUESTIONS), {})
+    again, _ = plan_themes(QUESTIONS, [None] * len(QUESTIONS), {})
+    assert first == again
+    stored = [first.labels[n] for n in range(len(QUESTIONS))]
+    assert plan_themes(QUESTIONS, stored, first.themes)[0] == first
+
+
+def namer(request) -> str:
+    """A model naming themes: well for Huawei and the cables, after something nobody asked for
+    Hong Kong, and with a link for the tariffs."""
+    prompt = request["messages"][-1]["content"].replace("\u02c6", " ")
+    if "Huawei" in prompt:
+        return json.dumps({"name": "Huawei and 5G networks"})
+    if "cables" in prompt:
+        return json.dumps({"name": "Undersea internet cables"})
+    if "Hong Kong" in prompt:
+        return json.dumps({"name": "Taiwan Strait tensions"})
+    return json.dumps({"name": "See https://example.org"})
+
+
+async def test_a_model_names_themes_only_with_names_their_questions_support(db, asked, serve_model):
+    event, _ = asked
+    server, model = serve_model(answer(namer))
+    themes = await refresh_themes(db, event.id, model=model)
+    labels = {theme.label for theme in themes}
+    assert {"Huawei and 5G networks", "Undersea internet cables"} <= labels
+    assert "Taiwan Strait tensions" not in labels, "no question says Taiwan Strait tensions"
+    assert "Hong Kong" in labels, "the theme keeps the name its questions say"
+    assert not any("example.org" in label for label in labels)
+    rows = await db.read(lambda s: s.exec(select(ThemeRow).where(ThemeRow.event_id == event.id)).all())
+    assert {row.label: row.named_by for row in rows}["Huawei and 5G networks"] == "model"
+    asked_before = len(server.requests)
+    assert shape(await refresh_themes(db, event.id, model=model)) == shape(themes)
+    assert len(server.requests) == asked_before, "a theme already named is not named again"
+
+
+async def test_the_questions_in_no_theme_are_never_shown_as_a_theme(db, asked, moderator, serve_model):
+    event, questions = asked
+    themes = await refresh_themes(db, event.id)
+    in_none = len(questions) - sum(len(theme.questions) for theme in themes)
+    assert in_none > 0, "the strays fit no theme"
+    await mark_answered(db, themes[0].questions[0].id, moderator)
+    digest = await drafting.draft_digest(db, event.id, moderator)
+    _, model = serve_model(answer(diligent))
+    by_model = await drafting.draft_digest(db, event.id, moderator, model=model)
+    counts = await theme_counts(db, event.id)
+    await close_event(db, event.id, moderator)
+    recap = await drafting.draft_recap(db, event.id, moderator)
+    for text in (digest.text, by_model.text, recap.text):
+        assert "other questions" not in text.lower()
+        assert "in no theme" not in text.lower()
+    assert f"- {themes[0].label}: " in digest.text
+    assert {c.label for c in counts.themes} == {theme.label for theme in themes}
+    assert counts.not_drawn == in_none
+    assert all(t["name"] in {theme.label for theme in themes} for t in digest.inputs["facts"]["themes"])

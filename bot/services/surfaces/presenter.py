@@ -17,12 +17,13 @@ from sqlmodel import Session, select
 
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
+from bot.domain.credit import Asker, Credit, credit
 from bot.domain.enums import EventState, LedgerAction, QuestionStatus
 from bot.domain.errors import NotFound
-from bot.services.qa.ledger import record
 from bot.services.qa.moderation import live_question, moderated_event
 from bot.services.qa.ranking import rank_questions
-from bot.services.sense.merges import Asker, askers
+from bot.services.records.ledger import record
+from bot.services.sense.merges import askers
 from db.engine import Database
 from db.models import Event, PresenterToken, Question
 
@@ -34,18 +35,13 @@ UPCOMING = 5
 
 @dataclass(frozen=True, slots=True)
 class ShownQuestion:
-    """A question as the screen shows it.
-
-    ``askers`` counts everyone credited after merges; ``asked_by`` is the asker's name only when
-    one person asked and did so under their name.
-    """
+    """A question as the screen shows it, credited as the audience may see it (``bot.domain.credit``)."""
 
     id: int
     text: str
     votes: int
     pinned: bool
-    askers: int
-    asked_by: str | None
+    credit: Credit
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +133,6 @@ def _replace_token(
 
 
 def _shown(question: Question, people: list[Asker]) -> ShownQuestion:
-    named = len(people) == 1 and not people[0].anonymous
     return ShownQuestion(
-        id=question.id,
-        text=question.text,
-        votes=question.score,
-        pinned=question.pinned,
-        askers=len(people),
-        asked_by=people[0].display_name if named else None,
+        id=question.id, text=question.text, votes=question.score, pinned=question.pinned, credit=credit(people)
     )

@@ -13,9 +13,9 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from bot.domain.clock import utcnow
-from bot.services.qa.board import where_it_stands
 from bot.services.qa.events import load_event
 from bot.services.qa.questions import load_question
+from bot.services.surfaces.board import where_it_stands
 from db.engine import Database
 from db.models import MemberSettings
 

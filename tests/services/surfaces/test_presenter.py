@@ -5,16 +5,16 @@ import pytest
 from bot.domain.enums import LedgerAction
 from bot.domain.errors import NotAllowed, NotFound
 from bot.services.qa import moderation
-from bot.services.qa.ledger import event_ledger
-from bot.services.qa.presenter import (
+from bot.services.qa.questions import submit_question
+from bot.services.qa.votes import cast_vote
+from bot.services.records.ledger import event_ledger
+from bot.services.sense.merges import merge_questions
+from bot.services.surfaces.presenter import (
     presented_event,
     presenter_screen,
     presenter_token,
     rotate_presenter_token,
 )
-from bot.services.qa.questions import submit_question
-from bot.services.qa.votes import cast_vote
-from bot.services.sense.merges import merge_questions
 from tests.factories import member
 
 
@@ -67,7 +67,7 @@ async def test_the_screen_shows_the_live_question_and_the_top_ones_waiting(db, e
 
     await moderation.mark_live(db, third.id, moderator)
     screen = await presenter_screen(db, token)
-    assert (screen.live.id, screen.live.text, screen.live.asked_by) == (third.id, third.text, "Member 3")
+    assert (screen.live.id, screen.live.text, screen.live.credit.line) == (third.id, third.text, "Asked by Member 3")
     assert [q.id for q in screen.upcoming] == [second.id, first.id]
 
 
@@ -77,9 +77,9 @@ async def test_anonymous_askers_are_never_named_and_merges_count_everyone(db, ev
     named = await submit_question(db, event.id, member(2), "Will the cap stay for good?")
     again = await submit_question(db, event.id, member(3), "Is the rent cap forever?", anonymous=True)
     [shown] = [q for q in (await presenter_screen(db, token)).upcoming if q.id == anonymous.id]
-    assert (shown.asked_by, shown.askers) == (None, 1)
+    assert shown.credit.line == "Asked anonymously"
 
     await merge_questions(db, named.id, anonymous.id, moderator)
     await merge_questions(db, again.id, anonymous.id, moderator)
     [shown] = (await presenter_screen(db, token)).upcoming
-    assert (shown.asked_by, shown.askers) == (None, 3)
+    assert shown.credit.line == "Asked by 3 people"

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from bot.domain.actors import Actor
 from bot.domain.enums import LedgerAction, ReasonCode
 from db.engine import Database
-from db.models import LedgerEntry
+from db.models import Event, LedgerEntry, Question
 
 
 def record(
@@ -39,6 +39,31 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_decision(
+    session: Session,
+    event: Event,
+    question: Question,
+    moderator: Actor,
+    action: LedgerAction,
+    *,
+    at: datetime,
+    reason: ReasonCode | None = None,
+    note: str | None = None,
+) -> LedgerEntry:
+    """``record`` a moderator's decision about one of the event's questions."""
+    return record(
+        session,
+        guild_id=event.guild_id,
+        event_id=event.id,
+        question_id=question.id,
+        actor=moderator,
+        action=action,
+        reason=reason,
+        note=note,
+        at=at,
+    )
 
 
 async def event_ledger(db: Database, event_id: int) -> Sequence[LedgerEntry]:

@@ -1,6 +1,6 @@
 """The board's calm order, as rules: nothing moves under a click; the true order comes once it is quiet."""
 
-from bot.services.qa.board import (
+from bot.services.surfaces.board import (
     LONGEST_CALM_S,
     QUIET_S,
     RESORT_INTERVAL_S,
