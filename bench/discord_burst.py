@@ -5,8 +5,11 @@ With the board (``board_burst``), members vote on the board as the last look at 
 long tail over its ten questions), and a fifth of the votes come from fifty members who opened
 Browse; measured besides: public messages per 1,000 questions, board edits, how long after the
 last vote the board showed the true top ten (order and counts), and the first response to a
-vote on the board and in Browse. ``python -m bench.discord_burst board`` (or ``cards``) runs one
-mode on SQLite alone.
+vote on the board and in Browse, and how long after a question's publication (its asker's
+confirmation) the board counted it (and listed it, when it made the top ten; Browse reads the
+database whenever it is opened, turned or voted in). ``python -m bench.discord_burst board`` (or
+``cards``) runs one mode on SQLite alone; ``--database URL`` on PostgreSQL instead, ``--load-cpu``
+with a process spinning on one CPU beside it.
 
 Every interaction is a raw Discord payload fed into discord.py's own dispatch (the harness in
 tests/harness), answered over real HTTP by the fake Discord in a process of its own, with the
@@ -44,7 +47,7 @@ from bot.domain.enums import QuestionStatus
 from bot.services.qa.ranking import queue_order
 from bot.services.surfaces.board import BOARD_SIZE
 from db.models import Question
-from tests.harness.driver import DiscordHarness, components, custom_ids
+from tests.harness.driver import DiscordHarness, components, custom_ids, texts
 from tests.harness.fake_discord import RateLimits, RemoteFakeDiscord, blank_message
 from tests.harness.payloads import HOST, QA_CHANNEL_ID, audience, click, slash
 
@@ -235,6 +238,32 @@ def _board_shows(board: dict[str, Any]) -> list[tuple[int, int]]:
     ]
 
 
+def _board_waiting(board: dict[str, Any]) -> int:
+    """How many questions the board says are waiting (its footer: "Top 10 of 734 waiting")."""
+    found = re.search(r"Top \d+ of (\d+) waiting", texts(board))
+    return int(found[1]) if found else 0
+
+
+def _publication_to_board(seen: list[tuple[float, dict[str, Any]]], published: list[float]) -> dict[str, float] | None:
+    """Seconds from each publication (the k-th confirmation an asker got) until the board counted
+    k questions waiting (listing it too, if it made the top ten): p50 / p95 / max."""
+    delays, at = [], 0
+    counted = [(when, _board_waiting(board)) for when, board in seen]
+    for k, confirmed in enumerate(sorted(published), start=1):
+        while at < len(counted) and counted[at][1] < k:
+            at += 1
+        if at == len(counted):
+            return None
+        delays.append(max(0.0, counted[at][0] - confirmed))
+    if not delays:
+        return None
+    return {
+        "p50": round(statistics.median(delays), 2),
+        "p95": round(_percentile(delays, 0.95), 2),
+        "max": round(max(delays), 2),
+    }
+
+
 def _true_top(session: Session) -> list[tuple[int, int]]:
     query = queue_order(sa.select(Question.id, Question.votes_up).where(Question.status == QuestionStatus.PUBLISHED))
     return [tuple(row) for row in session.connection().execute(query.limit(BOARD_SIZE)).all()]
@@ -271,6 +300,13 @@ async def board_burst(url: str) -> dict[str, Any]:
 
         last_ask = await _ask_all(deliver)
         await bot.settle(ignoring=(ticker, watcher))
+        # When each asker was told their question is up for everyone (a question held for
+        # review, or an ask refused by the rate limit, is not published).
+        published = [
+            r.at
+            for r in bot.fake.since(mark)
+            if r.path.startswith("/webhooks/") and r.method == "POST" and "Everyone can see it" in r.json["content"]
+        ]
         # Fifty members open Browse (Popular); their page is the message they vote on.
         pages = []
         for n in range(BROWSING_MEMBERS):
@@ -351,6 +387,8 @@ async def board_burst(url: str) -> dict[str, Any]:
         "last_ask_to_board_settled_s": round(max(r.at for r in edits if r.at < votes_start) - last_ask, 2)
         if any(r.at < votes_start for r in edits)
         else None,
+        "asks_published": len(published),
+        "publication_to_board_s": _publication_to_board(seen, published),
         "last_vote_to_true_top_ten_s": _board_convergence(seen, truth, last_vote),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "wall_s": round(wall_s, 1),
@@ -370,20 +408,35 @@ def _burst_in_child(url: str, results: Any, mode: str) -> None:
     results.put(asyncio.run(board_burst(url) if mode == "board" else burst(url)))
 
 
-def _fresh_process_burst(url: str, mode: str = "board") -> dict[str, Any]:
-    """One burst in a process of its own, so its peak RSS is the bot's through that burst only."""
+def _spin() -> None:
+    while True:
+        pass
+
+
+def _fresh_process_burst(url: str, mode: str = "board", *, load_cpu: bool = False) -> dict[str, Any]:
+    """One burst in a process of its own, so its peak RSS is the bot's through that burst only;
+    with ``load_cpu``, a process spinning on one CPU beside it all along (another program on the
+    same machine)."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
+    spinner = context.Process(target=_spin, daemon=True) if load_cpu else None
+    if spinner is not None:
+        spinner.start()
     child = context.Process(target=_burst_in_child, args=(url, results, mode))
     child.start()
     try:
-        return results.get()
+        figures = results.get()
     finally:
         child.join()
+        if spinner is not None:
+            spinner.kill()
+            spinner.join()
+    return figures | ({"cpu_loaded_beside": True} if load_cpu else {})
 
 
 def run(postgresql: str | None = None) -> dict[str, Any]:
-    """The burst on a fresh SQLite file, then on the PostgreSQL database named (its schema is reset)."""
+    """The burst on a fresh SQLite file, then on the PostgreSQL database named (its schema is
+    reset), in both modes; then the board on PostgreSQL again with a CPU-bound process beside it."""
     figures: dict[str, Any] = {}
     for mode in ("board", "cards"):
         url, folder = scratch_sqlite_url("burst.db")
@@ -394,17 +447,26 @@ def run(postgresql: str | None = None) -> dict[str, Any]:
         figures[f"postgresql, {mode}"] = (
             _fresh_process_burst(postgresql, mode) if postgresql else "not measured: set PODIUM_BENCH_DATABASE_URL"
         )
+    if postgresql:
+        figures["postgresql, board, CPU loaded"] = _fresh_process_burst(postgresql, "board", load_cpu=True)
     return figures
 
 
 if __name__ == "__main__":
     import json
 
-    if sys.argv[1:] in (["board"], ["cards"]):
-        url, folder = scratch_sqlite_url("burst.db")
+    # ``board`` or ``cards``, then optionally ``--database URL`` (PostgreSQL) and ``--load-cpu``.
+    args = sys.argv[1:]
+    if args[:1] in (["board"], ["cards"]):
+        mode, load_cpu = args[0], "--load-cpu" in args
+        database = args[args.index("--database") + 1] if "--database" in args else None
+        url, folder = (database, None) if database else scratch_sqlite_url("burst.db")
         try:
-            print(json.dumps({f"sqlite, {sys.argv[1]}": _fresh_process_burst(url, sys.argv[1])}, indent=2))
+            backend = "postgresql" if database else "sqlite"
+            figures = _fresh_process_burst(url, mode, load_cpu=load_cpu)
+            print(json.dumps({f"{backend}, {mode}{', CPU loaded' if load_cpu else ''}": figures}, indent=2))
         finally:
-            shutil.rmtree(folder)
+            if folder is not None:
+                shutil.rmtree(folder)
     else:
         print(json.dumps(run(os.environ.get("PODIUM_BENCH_DATABASE_URL")), indent=2))

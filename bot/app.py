@@ -12,6 +12,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from discord.state import ConnectionState
 
+from bot.discord.clicks import Clicks
 from bot.discord.errors import PodiumTree
 from bot.discord.forms import answer_unclaimed
 from bot.discord.members import DiscordMembers
@@ -54,10 +55,12 @@ class PodiumMixin:
     publisher: DiscordPublisher
     podium: Podium  # built in setup_hook, before the cogs load
     clock: EventClock  # started in setup_hook, once the cogs are loaded
+    clicks: Clicks  # the clicks answered from the payload, registered by the cogs
 
     def _init_podium(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db
-        _repair_interaction_text(self._connection)  # type: ignore[attr-defined]
+        self.clicks = Clicks()
+        _repair_interaction_text(self._connection, self.clicks)  # type: ignore[attr-defined]
         if settings.discord_api_base:
             use_discord_api(settings.discord_api_base)
         self.presenter = PresenterServer(db, settings)
@@ -144,8 +147,9 @@ class ShardedPodiumBot(PodiumMixin, commands.AutoShardedBot):
         self._init_podium(settings, db)
 
 
-def _repair_interaction_text(state: ConnectionState) -> None:
-    """Make every string of every interaction valid Unicode before discord.py reads it.
+def _repair_interaction_text(state: ConnectionState, clicks: Clicks) -> None:
+    """Make every string of every interaction valid Unicode before discord.py reads it, and hand
+    the clicks Podium answers from the payload to ``clicks`` (``bot.discord.clicks``).
 
     This is the door for all text a member sends (options, form fields, a forwarded message,
     their name): the gateway hands each INTERACTION_CREATE to ``state.parsers``, and a lone
@@ -159,7 +163,9 @@ def _repair_interaction_text(state: ConnectionState) -> None:
             # whose text was checked when it was stored. Walking it on every vote of a burst
             # cost more than the vote itself.
             own = data["message"]
-            parse({**valid_payload({k: v for k, v in data.items() if k != "message"}), "message": own})
+            checked = {**valid_payload({k: v for k, v in data.items() if k != "message"}), "message": own}
+            if not clicks.take(state, checked):
+                parse(checked)
         else:
             parse(valid_payload(data))
 

@@ -11,7 +11,9 @@ A service hands ``Database.write`` (or ``read``) a plain function that takes a S
   each in a savepoint of one transaction, one COMMIT (one wait for the disk) for all, and each
   caller answered only once that COMMIT has returned (``_SQLiteRunner._commit_group``).
 - **PostgreSQL** runs the same function through SQLAlchemy's asyncio engine (asyncpg), with
-  ``AsyncSession.run_sync``: the event loop is never blocked.
+  ``AsyncSession.run_sync``, on an event loop of its own in a thread of its own
+  (``_AsyncRunner``): the caller's event loop is never blocked, and a transaction's round trips
+  never wait behind the caller's other work.
 
 A unit of work that meets a passing trouble (SQLite locked by another process, a PostgreSQL
 connection dropped, a deadlock) is run again from the start in a new transaction, with backoff,
@@ -24,9 +26,10 @@ work again could do it twice (``SaveUncertain`` says so).
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -506,7 +509,29 @@ class _SQLiteRunner:
 
 
 class _AsyncRunner:
+    """PostgreSQL through asyncpg, on an event loop of its own, in a thread of its own.
+
+    Not on the caller's loop: a unit of work of a few statements needs the loop once per round
+    trip, and in a burst the bot's loop has hundreds of callbacks ready ahead of each one. Every
+    transaction then lasted as long as that queue took to drain, several times over, while it
+    held its row locks and its pooled connection: votes on the top question queued behind each
+    other's locks, the pool ran dry, and asks waited the pool's 30 s for a connection (measured in
+    the burst benchmark; ``pg_stat_activity`` showed the connections "idle in transaction",
+    waiting for the bot). On a loop of its own a transaction no longer waits behind the bot's
+    other work; the caller awaits its result, and cancelling the caller cancels it.
+
+    Votes on one question still take its row lock in turn, one transaction each: in the burst's
+    board mode (a third of 10,000 votes on its top question) they still queue on that lock. A
+    lane committing the process's writes in groups, as SQLite's writer does, was tried and
+    measured: the queue on the lock went, but one connection's round trips, one write after the
+    other, capped the lane at about 150 votes a second on a loaded 2-CPU machine, and votes spread
+    over a thousand cards (which never contend) waited 30 s. Not kept.
+    """
+
     def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="podium-postgresql", daemon=True)
+        self._thread.start()
         # Pre-ping replaces a pooled connection the server dropped while it sat idle, before any
         # work starts on it; a connection attempt gives up after ``wait_s``, not asyncpg's minute.
         self.engine: AsyncEngine = create_async_engine(
@@ -525,6 +550,9 @@ class _AsyncRunner:
         )
 
     async def statement(self, statement: sa.Executable, params: dict[str, Any]) -> list[sa.Row[Any]]:
+        return await self._on_own_loop(self._statement(statement, params))
+
+    async def _statement(self, statement: sa.Executable, params: dict[str, Any]) -> list[sa.Row[Any]]:
         try:
             connection = await self._statements.connect()
             raw = await connection.get_raw_connection()
@@ -541,7 +569,13 @@ class _AsyncRunner:
         finally:
             await connection.close()
 
+    async def _on_own_loop(self, call: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, self._loop))
+
     async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
+        return await self._on_own_loop(self._run(work, write=write))
+
+    async def _run(self, work: Callable[[Session], T], *, write: bool) -> T:
         async with self._sessions() as session:
             if not write:
                 return await session.run_sync(work)
@@ -558,12 +592,20 @@ class _AsyncRunner:
             return result
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
+        return await self._on_own_loop(self._run_with_connection(work))
+
+    async def _run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
         async with self.engine.begin() as connection:
             return await connection.run_sync(work)
 
     async def dispose(self) -> None:
-        await self._statements.dispose()
-        await self.engine.dispose()
+        try:
+            await self._on_own_loop(self._statements.dispose())
+            await self._on_own_loop(self.engine.dispose())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join)
+            self._loop.close()
 
 
 def _flushed(session: Session, work: Callable[[Session], T]) -> T:

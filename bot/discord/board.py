@@ -11,8 +11,10 @@ is drawn to fit them whatever the questions hold: ten questions at most, each cl
 
 A vote clicked on the board is answered by redrawing the board in the interaction's response
 (UPDATE_MESSAGE), which Discord does not count against the channel's rate limit: from the board
-the keeper last drew, with the new count, in the same order (``services.qa.board``: never
-re-sorted under a click). Everything else (asks, moderators' changes, votes from Browse, the
+the keeper last drew, with the new count, in the same order (``services.surfaces.board``: never
+re-sorted under a click). That drawing is kept as the JSON components it is sent as
+(``Drawing``), so a vote changes one label and sends it, without a view built, walked or
+serialised per click (``bot.discord.clicks``). Everything else (asks, moderators' changes, votes from Browse, the
 re-sort once the clicking calms down) is an edit of the message, at most one per ``interval_s``,
 made only when the board would look different from what the keeper knows it shows.
 """
@@ -22,6 +24,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -29,6 +32,7 @@ import discord
 from bot.discord import safe
 from bot.discord.buttons import ARROWS, board_buttons, board_vote_button, vote_custom_id
 from bot.discord.cards import asked_by
+from bot.discord.clicks import update_components
 from bot.discord.render import clip, quote
 from bot.domain.enums import EventState
 from bot.services.qa.votes import VoteTally
@@ -89,15 +93,35 @@ def render_board(board: Board) -> discord.ui.LayoutView:
     return view
 
 
-def _find_button(view: discord.ui.LayoutView, custom_id: str) -> discord.ui.Button | None:
-    return next(
-        (i for i in view.walk_children() if isinstance(i, discord.ui.Button) and i.custom_id == custom_id), None
-    )
-
-
 def drawing(view: discord.ui.LayoutView) -> list[dict[str, Any]]:
     """What a board shows, comparable with what it showed before."""
     return view.to_components()
+
+
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """A board as the JSON components it is sent as, with its buttons by custom_id (the same
+    dictionaries, so a vote changes a label in place)."""
+
+    components: list[dict[str, Any]]
+    buttons: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, view: discord.ui.LayoutView) -> "Drawing":
+        components = drawing(view)
+        buttons: dict[str, dict[str, Any]] = {}
+
+        def walk(component: dict[str, Any]) -> None:
+            if "custom_id" in component:
+                buttons[component["custom_id"]] = component
+            for child in component.get("components") or ():
+                walk(child)
+            if accessory := component.get("accessory"):
+                walk(accessory)
+
+        for component in components:
+            walk(component)
+        return cls(components, buttons)
 
 
 class BoardKeeper:
@@ -106,9 +130,10 @@ class BoardKeeper:
     def __init__(self, client: discord.Client, db: Database, *, interval_s: float) -> None:
         self.client, self.db, self.interval_s = client, db, interval_s
         self._boards: dict[int, Board] = {}  # the board last drawn, per event
-        self._views: dict[int, discord.ui.LayoutView] = {}  # and its drawing, which votes update
-        # What the message shows, when known: a drawing, or the view a vote's response sent.
-        self._shown: dict[int, list[dict[str, Any]] | discord.ui.LayoutView] = {}
+        self._drawings: dict[int, Drawing] = {}  # and its drawing, which votes update
+        # What the message shows, when known: a drawing's components (a vote's response changes
+        # them in place, and then they are what it shows).
+        self._shown: dict[int, list[dict[str, Any]]] = {}
         self._drawing_now: dict[int, int] = {}
         self._overlapped: set[int] = set()
         self._sorted_at: dict[int, float] = {}
@@ -145,29 +170,27 @@ class BoardKeeper:
         return True
 
     def clicked(self, event_id: int) -> None:
-        """Someone is clicking the board: its order stays put for a while (``services.qa.board``)."""
+        """Someone is clicking the board: its order stays put for a while (``services.surfaces.board``)."""
         self._clicked_at[event_id] = time.monotonic()
 
     async def answer_vote(self, interaction: discord.Interaction, event_id: int, tally: VoteTally) -> None:
         """Answer a vote clicked on the board by redrawing it with the new count, in place."""
         self.clicked(event_id)
         custom_id = vote_custom_id(event_id, tally.question_id)
-        view = self._views.get(event_id)
-        button = _find_button(view, custom_id) if view is not None else None
-        if view is None or button is None:
+        drawn = self._drawings.get(event_id)
+        if drawn is None or custom_id not in drawn.buttons:
             board = await read_board(self.db, event_id, shown=self._shown_ids(event_id), resort=False)
-            self._boards[event_id], view = board, render_board(board)
-            self._views[event_id] = view
-            button = _find_button(view, custom_id)
+            drawn = Drawing.of(render_board(board))
+            self._boards[event_id], self._drawings[event_id] = board, drawn
         # The board as last drawn, with this one count changed: in a burst, building a new
         # drawing for every click costs more than everything else a vote does.
-        if button is not None:
-            button.label = f"{ARROWS['up']} {tally.votes_up}"
+        if (button := drawn.buttons.get(custom_id)) is not None:
+            button["label"] = f"{ARROWS['up']} {tally.votes_up}"
         async with self._drawing_of(event_id) as shows:
-            if await safe.update_layout(interaction, view):
-                # The view itself, drawn only when a look compares: a later click changes it
-                # (and shows it) or, failing, makes the keeper forget what the board shows.
-                shows(view)
+            if await update_components(interaction, drawn.components):
+                # The same components: a later click changes them (and shows them) or, failing,
+                # makes the keeper forget what the board shows.
+                shows(drawn.components)
         self.refresh(event_id)
 
     def refresh(self, event_id: int, *, at: float | None = None) -> None:
@@ -183,7 +206,7 @@ class BoardKeeper:
 
     def forget(self, event_id: int) -> None:
         """Drop what is remembered of a board (its event was archived)."""
-        for memory in (self._boards, self._views, self._shown, self._sorted_at, self._clicked_at, self._last_look):
+        for memory in (self._boards, self._drawings, self._shown, self._sorted_at, self._clicked_at, self._last_look):
             memory.pop(event_id, None)
 
     async def flush(self) -> None:
@@ -219,14 +242,13 @@ class BoardKeeper:
         if event.board_message_id is None or event.channel_id is None:
             return
         view = render_board(board)
-        shown = drawing(view)
-        known = self._shown.get(event_id)
-        if (drawing(known) if isinstance(known, discord.ui.LayoutView) else known) != shown:
+        drawn = Drawing.of(view)
+        if self._shown.get(event_id) != drawn.components:
             channel = self.client.get_partial_messageable(event.channel_id)
             async with self._lane(event_id), self._drawing_of(event_id) as shows:
                 if await safe.edit_layout(channel.get_partial_message(event.board_message_id), view):
-                    shows(shown)
-        self._boards[event_id], self._views[event_id] = board, view
+                    shows(drawn.components)
+        self._boards[event_id], self._drawings[event_id] = board, drawn
         if resort:
             self._sorted_at[event_id] = now
         if event_id not in self._shown:
@@ -240,7 +262,8 @@ class BoardKeeper:
         return [q.id or 0 for q in board.questions] if board else []
 
     def _remember(self, event_id: int, board: Board, view: discord.ui.LayoutView, *, sorted_: bool) -> None:
-        self._boards[event_id], self._views[event_id], self._shown[event_id] = board, view, drawing(view)
+        drawn = Drawing.of(view)
+        self._boards[event_id], self._drawings[event_id], self._shown[event_id] = board, drawn, drawn.components
         if sorted_:
             self._sorted_at[event_id] = time.monotonic()
 

@@ -31,7 +31,8 @@ MINE = r"podium:mine:(?P<event>\d+)"
 # find, clear; menus: sort, theme. ``filter`` is t=<a theme's first characters> or q=<words>.
 _BROWSE_STATE = r"podium:br:(?P<event>\d+):(?P<order>[ptr]):(?P<page>\d+):"
 _BROWSE_FILTER = r"(?::(?P<filter>[tq]=.*))?"
-BROWSE_PAGE = _BROWSE_STATE + r"(?P<action>vote|go|find|clear)(?P<question>\d*)" + _BROWSE_FILTER
+BROWSE_PAGE = _BROWSE_STATE + r"(?P<action>go|find|clear)(?P<question>)" + _BROWSE_FILTER
+BROWSE_VOTE = _BROWSE_STATE + r"(?P<action>vote)(?P<question>\d+)" + _BROWSE_FILTER
 BROWSE_MENU = _BROWSE_STATE + r"(?P<action>sort|theme)(?P<question>)" + _BROWSE_FILTER
 
 Direction = Literal["up", "down"]

@@ -16,6 +16,7 @@ from bot.discord.cards import CardBoard
 from bot.discord.desk import DeskBoard
 from bot.discord.guild_events import GuildEvents
 from bot.discord.notices import Notifier
+from bot.discord.stage import StageTopics
 from bot.domain.enums import EventState
 from bot.domain.transitions import Decision
 from bot.flows.port import Posted
@@ -44,6 +45,7 @@ class DiscordPublisher:
         self.boards = BoardKeeper(client, db, interval_s=board_edit_interval_s)
         self.notices = Notifier(client, db)
         self.guild_events = GuildEvents(client, db)
+        self.stage = StageTopics(client)
         self.desk = DeskBoard(client, db, interval_s=card_edit_interval_s)
         self._posting: set[asyncio.Task[None]] = set()
         # Which event each question belongs to (it never moves), and which events also give
@@ -90,6 +92,9 @@ class DiscordPublisher:
 
     async def announce_live(self, channel_id: int, question: Question) -> None:
         await safe.post(self._channel(channel_id), embed=embeds.now_answering(question))
+
+    async def show_on_stage(self, question: Question) -> str | None:
+        return await self.stage.show(await get_event(self.db, question.event_id), question)
 
     async def open_panel(self, channel_id: int, event: Event) -> bool:
         # The board is the event's panel: its Ask button, and the questions to vote on.

@@ -51,7 +51,7 @@ async def reply(
     except discord.HTTPException as error:
         if error.code == ALREADY_ACKNOWLEDGED:
             return await _follow_up(interaction, kwargs)
-        return _log_failure("reply", error)
+        return log_failure("reply", error)
     return True
 
 
@@ -59,7 +59,7 @@ async def _follow_up(interaction: discord.Interaction, kwargs: dict) -> bool:
     try:
         await interaction.followup.send(**kwargs)
     except discord.HTTPException as error:
-        return _log_failure("follow-up", error)
+        return log_failure("follow-up", error)
     return True
 
 
@@ -70,7 +70,7 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = True, thi
     try:
         await interaction.response.defer(ephemeral=ephemeral, thinking=thinking)
     except discord.HTTPException as error:
-        return _log_failure("defer", error)
+        return log_failure("defer", error)
     return True
 
 
@@ -78,7 +78,7 @@ async def open_modal(interaction: discord.Interaction, modal: discord.ui.Modal) 
     try:
         await interaction.response.send_modal(modal)
     except discord.HTTPException as error:
-        return _log_failure("modal", error)
+        return log_failure("modal", error)
     return True
 
 
@@ -97,7 +97,7 @@ async def update_message(
         else:
             await interaction.response.edit_message(**kwargs, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as error:
-        return _log_failure("update", error)
+        return log_failure("update", error)
     return True
 
 
@@ -125,7 +125,7 @@ async def post(
     try:
         return await channel.send(**kwargs)
     except discord.HTTPException as error:
-        _log_failure("post", error)
+        log_failure("post", error)
         return None
 
 
@@ -139,7 +139,7 @@ async def edit(
     try:
         await message.edit(embeds=_embeds(embed, None), view=view, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as error:
-        return _log_failure("edit", error)
+        return log_failure("edit", error)
     return True
 
 
@@ -153,7 +153,7 @@ async def post_layout(
             return await channel.send(view=view, allowed_mentions=NO_MENTIONS)
         return await channel.send(view=view, allowed_mentions=NO_MENTIONS, nonce=nonce)
     except discord.HTTPException as error:
-        _log_failure("post", error)
+        log_failure("post", error)
         return None
 
 
@@ -162,7 +162,7 @@ async def edit_layout(message: discord.PartialMessage, view: discord.ui.LayoutVi
     try:
         await message.edit(view=view, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as error:
-        return _log_failure("edit", error)
+        return log_failure("edit", error)
     return True
 
 
@@ -174,7 +174,7 @@ async def update_layout(interaction: discord.Interaction, view: discord.ui.Layou
         else:
             await interaction.response.edit_message(view=view, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as error:
-        return _log_failure("update", error)
+        return log_failure("update", error)
     return True
 
 
@@ -186,7 +186,7 @@ async def reply_layout(interaction: discord.Interaction, view: discord.ui.Layout
         else:
             await interaction.response.send_message(view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as error:
-        return _log_failure("reply", error)
+        return log_failure("reply", error)
     return True
 
 
@@ -194,11 +194,11 @@ async def pin(message: discord.Message) -> bool:
     try:
         await message.pin(reason="Podium event panel")
     except discord.HTTPException as error:
-        return _log_failure("pin", error)
+        return log_failure("pin", error)
     return True
 
 
-def _log_failure(what: str, error: discord.HTTPException) -> bool:
+def log_failure(what: str, error: discord.HTTPException) -> bool:
     if error.code in (UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED):
         log.warning("%s: the interaction expired or was already answered (%s)", what, error.code)
     elif error.code in (MISSING_ACCESS, MISSING_PERMISSIONS) or isinstance(error, discord.Forbidden):

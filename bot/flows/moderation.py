@@ -1,5 +1,6 @@
 """The moderators' decisions on questions, each followed by what the audience sees change."""
 
+import dataclasses
 from datetime import datetime
 
 from bot.domain.actors import Actor
@@ -61,7 +62,8 @@ _NEWS = {
 
 
 async def take_live(podium: Podium, question_id: int, moderator: Actor) -> LiveChange:
-    """Make the question the one being answered now, and say so in the event's channel."""
+    """Make the question the one being answered now, and say so in the event's channel (and in
+    its Stage's topic, when the panel speaks in a Stage)."""
     return await _announce(podium, await moderation.mark_live(podium.db, question_id, moderator))
 
 
@@ -105,4 +107,5 @@ async def _announce(podium: Podium, change: LiveChange) -> LiveChange:
     channel_id = (await event_channels(podium.db, change.live.event_id)).questions
     if channel_id is not None:
         await podium.publisher.announce_live(channel_id, change.live)
-    return change
+    note = await podium.publisher.show_on_stage(change.live)
+    return dataclasses.replace(change, note=note) if note else change

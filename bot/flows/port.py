@@ -51,6 +51,11 @@ class Publisher(Protocol):
         """Say in the event's channel which question the panel is answering now."""
         ...
 
+    async def show_on_stage(self, question: Question) -> str | None:
+        """Make the question being answered the topic of the event's Stage, when the panel speaks
+        in one; a sentence for the moderators if that could not be done."""
+        ...
+
     async def open_panel(self, channel_id: int, event: Event) -> bool:
         """Post (and pin) the event's panel, its board: the questions to vote on and its "Ask a question"
         button; True if posted."""

@@ -1,7 +1,9 @@
 """The board's buttons and Browse's controls: parse the custom_id, call the flow, redraw.
 
-Each is a ``DynamicItem`` on a template of ``bot.discord.buttons``, so a board posted, or a
-Browse page opened, before a restart keeps working.
+Each answers a template of ``bot.discord.buttons``, so a board posted, or a Browse page opened,
+before a restart keeps working. The votes (``vote_on_board``, ``vote_in_browse``) are the
+burst's clicks: they are answered from the payload (``bot.discord.clicks``, registered in
+``setup``); the others are ``DynamicItem``s, through discord.py's dispatch.
 """
 
 import re
@@ -12,6 +14,7 @@ import discord
 from bot.discord import buttons, safe
 from bot.discord.actors import actor_from
 from bot.discord.browse import ALL_THEMES, my_questions_embed, render_browse, search_filter, theme_filter
+from bot.discord.clicks import update_components
 from bot.discord.client import podium_of
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.publisher import DiscordPublisher
@@ -22,27 +25,24 @@ from bot.services.qa.questions import my_questions
 from bot.services.surfaces.board import SEARCH_MAX, BrowseOrder, browse_page
 
 
-class BoardVoteButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.BOARD_VOTE):
+async def vote_on_board(interaction: discord.Interaction, match: re.Match[str]) -> None:
     """Upvote a question from the board: the answer is the board redrawn, nothing else."""
+    event_id, question_id = int(match["event"]), int(match["question"])
+    podium = podium_of(interaction)
+    boards = cast(DiscordPublisher, podium.publisher).boards
+    boards.clicked(event_id)  # before the vote: the look it schedules must not re-sort
+    tally = await audience.vote(podium, question_id, actor_from(interaction), 1)
+    # The board is public, so it cannot show whose vote it was: Browse marks the member's own.
+    await boards.answer_vote(interaction, event_id, tally)
 
-    def __init__(self, event_id: int, question_id: int, item: discord.ui.Button | None = None) -> None:
-        super().__init__(item or buttons.board_vote_button(event_id, question_id, count=0, disabled=False))
-        self.event_id, self.question_id = event_id, question_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> "BoardVoteButton":
-        return cls(int(match["event"]), int(match["question"]), item)
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        podium = podium_of(interaction)
-        boards = cast(DiscordPublisher, podium.publisher).boards
-        boards.clicked(self.event_id)  # before the vote: the look it schedules must not re-sort
-        tally = await audience.vote(podium, self.question_id, actor_from(interaction), 1)
-        # The board is public, so it cannot show whose vote it was: Browse marks the member's own.
-        await boards.answer_vote(interaction, self.event_id, tally)
+async def vote_in_browse(interaction: discord.Interaction, match: re.Match[str]) -> None:
+    """Upvote a question from a Browse page: the answer is the page redrawn, the vote marked."""
+    control = _BrowseControl()
+    control._parse(match)
+    await audience.vote(podium_of(interaction), control.question_id or 0, actor_from(interaction), 1)
+    page = await control.page(interaction, control.order, control.page_no, control.filter)
+    await update_components(interaction, page.to_components())
 
 
 class BrowseButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.BROWSE):
@@ -93,18 +93,24 @@ class _BrowseControl:
 
     event_id: int
     order: BrowseOrder
-    page: int
+    page_no: int
     action: str
     question_id: int | None
     filter: str | None
 
     def _parse(self, match: re.Match[str]) -> None:
-        self.event_id, self.order, self.page = int(match["event"]), BrowseOrder(match["order"]), int(match["page"])
+        self.event_id, self.order, self.page_no = int(match["event"]), BrowseOrder(match["order"]), int(match["page"])
         self.action, self.filter = match["action"], match["filter"]
         self.question_id = int(match["question"]) if match["question"] else None
 
     async def show(self, interaction: discord.Interaction, order: BrowseOrder, page: int, filter_: str | None) -> None:
         """Redraw the Browse message in place with this order, page and filter."""
+        await safe.update_layout(interaction, await self.page(interaction, order, page, filter_))
+
+    async def page(
+        self, interaction: discord.Interaction, order: BrowseOrder, page: int, filter_: str | None
+    ) -> discord.ui.LayoutView:
+        """The Browse page with this order, page and filter, for the member clicking."""
         kind, _, value = (filter_ or "").partition("=")
         found = await browse_page(
             podium_of(interaction).db,
@@ -115,11 +121,11 @@ class _BrowseControl:
             theme=value if kind == "t" else None,
             search=value if kind == "q" else None,
         )
-        await safe.update_layout(interaction, render_browse(found, order, filter_))
+        return render_browse(found, order, filter_)
 
 
 class BrowsePageButton(_BrowseControl, discord.ui.DynamicItem[discord.ui.Button], template=buttons.BROWSE_PAGE):
-    """A button on a Browse page: vote, turn the page, search, clear the filter."""
+    """A button on a Browse page: turn the page, search, clear the filter (a vote: ``vote_in_browse``)."""
 
     def __init__(self, match: re.Match[str], item: discord.ui.Button) -> None:
         super().__init__(item)
@@ -133,13 +139,10 @@ class BrowsePageButton(_BrowseControl, discord.ui.DynamicItem[discord.ui.Button]
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        if self.action == "vote" and self.question_id is not None:
-            await audience.vote(podium_of(interaction), self.question_id, actor_from(interaction), 1)
-            await self.show(interaction, self.order, self.page, self.filter)
-        elif self.action == "find":
+        if self.action == "find":
             await safe.open_modal(interaction, SearchModal(self))
         else:
-            await self.show(interaction, self.order, self.page, None if self.action == "clear" else self.filter)
+            await self.show(interaction, self.order, self.page_no, None if self.action == "clear" else self.filter)
 
 
 class BrowseSelect(_BrowseControl, discord.ui.DynamicItem[discord.ui.Select], template=buttons.BROWSE_MENU):

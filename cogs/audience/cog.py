@@ -4,7 +4,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import safe
+from bot.discord import buttons, safe
 from bot.discord.actors import actor_from, member_actor
 from bot.discord.browse import my_questions_embed
 from bot.discord.client import podium_of
@@ -12,7 +12,7 @@ from bot.discord.options import chosen_event, event_autocomplete
 from bot.discord.render import quote
 from bot.flows import audience
 from bot.services.qa.questions import Forwarded, my_questions
-from cogs.audience.board import BoardVoteButton, BrowseButton, BrowsePageButton, BrowseSelect, MineButton
+from cogs.audience.board import BrowseButton, BrowsePageButton, BrowseSelect, MineButton, vote_in_browse, vote_on_board
 from cogs.audience.notices import Notices
 from cogs.audience.views import AskButton, VoteButton, ask, open_ask_modal
 
@@ -46,6 +46,10 @@ class Audience(commands.Cog):
         anonymous: bool = False,
         event: int | None = None,
     ) -> None:
+        if text is not None:
+            # Acknowledged before any database work, however busy the database is (``ask`` defers
+            # too; a form, below, cannot follow a deferral).
+            await safe.defer(interaction)
         chosen = await chosen_event(interaction, event)
         if text is None:
             await open_ask_modal(interaction, chosen.id)
@@ -85,8 +89,9 @@ class Audience(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(
-        VoteButton, AskButton, BoardVoteButton, BrowseButton, MineButton, BrowsePageButton, BrowseSelect
-    )
+    bot.add_dynamic_items(VoteButton, AskButton, BrowseButton, MineButton, BrowsePageButton, BrowseSelect)
+    # The burst's clicks, answered from the payload (``bot.discord.clicks``).
+    bot.clicks.add(buttons.BOARD_VOTE, vote_on_board)  # type: ignore[attr-defined]
+    bot.clicks.add(buttons.BROWSE_VOTE, vote_in_browse)  # type: ignore[attr-defined]
     await bot.add_cog(Audience(bot))
     await bot.add_cog(Notices(bot))

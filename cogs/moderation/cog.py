@@ -29,6 +29,7 @@ from cogs.moderation.views import (
     ModerateButton,
     NextButton,
     SetAsideButton,
+    confirm_live,
 )
 
 EVENT_HELP = "Which event (the one running here if you leave it out)"
@@ -68,7 +69,7 @@ class Moderation(commands.Cog):
         change = await decisions.take_next(
             podium_of(interaction), chosen.id, actor_from(interaction), previous=previous
         )
-        await safe.reply(interaction, **decided(change.live, Decision.LIVE))
+        await confirm_live(interaction, change)
 
     @mod.command(name="answered", description="Mark the question being answered now as answered")
     @app_commands.describe(event=EVENT_HELP)

@@ -32,7 +32,7 @@ from bot.domain.enums import ReasonCode
 from bot.domain.transitions import Decision
 from bot.flows import moderation as decisions
 from bot.services.qa import moderation
-from bot.services.qa.moderation import AfterLive
+from bot.services.qa.moderation import AfterLive, LiveChange
 from bot.services.sense.merges import merge_candidates
 
 # Buttons drawn before "set aside" was one verb still say which of the two it was.
@@ -76,8 +76,7 @@ class ModerateButton(discord.ui.DynamicItem[discord.ui.Button], template=MODERAT
             undone = await decisions.unmerge(podium, qid, moderator)
             await safe.reply(interaction, **decided(undone.question, decision))
         elif decision is Decision.LIVE:
-            change = await decisions.take_live(podium, qid, moderator)
-            await safe.reply(interaction, **decided(change.live, decision))
+            await confirm_live(interaction, await decisions.take_live(podium, qid, moderator))
         else:
             await safe.reply(interaction, **decided(await decisions.decide(podium, decision, qid, moderator), decision))
 
@@ -169,7 +168,7 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button], template=TAKE_NEXT):
     async def callback(self, interaction: discord.Interaction) -> None:
         podium = podium_of(interaction)
         change = await decisions.take_next(podium, self.event_id, actor_from(interaction), previous=AfterLive.ANSWERED)
-        await safe.reply(interaction, **decided(change.live, Decision.LIVE))
+        await confirm_live(interaction, change)
 
 
 class NoteModal(PersistentForm, template=r"podium:form:note:(?P<question>\d+)"):
@@ -224,3 +223,10 @@ async def set_aside(interaction: discord.Interaction, question_id: int, reason: 
         podium_of(interaction), Decision.SET_ASIDE, question_id, actor_from(interaction), reason=reason, note=note
     )
     await safe.reply(interaction, **decided(question, Decision.SET_ASIDE))
+
+
+async def confirm_live(interaction: discord.Interaction, change: LiveChange) -> None:
+    """Tell the moderator the question is live, and what could not be shown of it (the Stage's topic)."""
+    await safe.reply(interaction, **decided(change.live, Decision.LIVE))
+    if change.note:
+        await safe.reply(interaction, change.note)

@@ -56,6 +56,8 @@ async def test_a_vote_on_the_board_redraws_it_in_the_response_and_nothing_else(b
     sent = await board_bot.send(click(audience(3), board_bot.board(event_id), f"podium:board:{event_id}:up:{second}"))
     response = callback(sent)
     assert response["type"] == 7, "the click is answered by redrawing the board it was on"
+    [answer] = [r for r in sent if r.path.endswith("/callback")]
+    assert "with_response" not in answer.query, "the board is not asked back: the bot drew it"
     assert button(response["data"], f"podium:board:{event_id}:up:{second}")["label"] == "▲ 1"
     assert len(replies(sent)) == 1, "no private 'your vote counts' message besides"
     # Not re-sorted under the pointer: the question voted on stays where it was clicked.

@@ -209,6 +209,11 @@ class FakeDiscord:
     # permission to make them (Discord answers 50013).
     scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
     events_forbidden: bool = False
+    # Live Stages (Stage Instances) by channel id, the Stage channels the server has, and
+    # whether the bot lacks the Stage moderator's permissions (Discord answers 50013).
+    stages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    stage_channels: set[int] = field(default_factory=lambda: _payloads().stage_channels())
+    stages_forbidden: bool = False
 
     def __post_init__(self) -> None:
         self._limiter = _Limiter(self.rate_limits) if self.rate_limits else None
@@ -316,6 +321,9 @@ class FakeDiscord:
                 recorded.status = status
                 return _json(refusal, status=status, headers=headers)
         response = self._answer(request.method, path, parts, body)
+        if response.status == 200 and parts[0] == "interactions" and "with_response" not in request.query:
+            # Discord sends the response's message back only when asked (``?with_response=true``).
+            response = web.Response(status=204)
         recorded.status = response.status
         response.headers.update(headers)
         return response
@@ -329,6 +337,8 @@ class FakeDiscord:
             return _json(self.gateway.gateway_bot())
         if parts[0] == "guilds" and parts[2:3] == ["scheduled-events"] and method in ("POST", "PATCH"):
             return self._scheduled_event(int(parts[1]), int(parts[3]) if len(parts) > 3 else None, body)
+        if parts[0] == "stage-instances" and method in ("POST", "PATCH"):
+            return self._stage_instance(int(parts[1]) if len(parts) > 1 else None, body or {})
         if path == "/users/@me/channels" and method == "POST":
             return _json(self._dm_channel(int(body["recipient_id"])))
         if parts[0] == "channels" and method == "POST" and self._dm_recipients.get(int(parts[1])) in self.closed_dms:
@@ -439,6 +449,43 @@ class FakeDiscord:
             self.scheduled_events[int(event["id"])] = event
         return _json(event)
 
+    def _stage_instance(self, channel_id: int | None, body: dict[str, Any]) -> web.Response:
+        """Create (POST) or Modify (PATCH) a Stage Instance, refused as Discord refuses them."""
+        if self.stages_forbidden:
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        creates = channel_id is None
+        problems = stage_instance_problems(body, creates=creates)
+        if creates and not problems:
+            channel_id = int(body["channel_id"])
+            if channel_id not in self.stage_channels:
+                problems.append("channel_id: not a Stage channel")
+            event_id = body.get("guild_scheduled_event_id")
+            if event_id is not None:
+                with self._lock:
+                    event = self.scheduled_events.get(int(event_id))
+                if event is None or (event.get("entity_type"), event.get("channel_id")) != (_STAGE, str(channel_id)):
+                    problems.append("guild_scheduled_event_id: not this Stage's scheduled event")
+        if problems:
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+        assert channel_id is not None
+        with self._lock:
+            earlier = self.stages.get(channel_id)
+            if creates and earlier is not None:
+                return _json({"message": "The Stage is already open", "code": 150006}, status=400)
+            if not creates and earlier is None:
+                return _json({"message": "Unknown Stage Instance", "code": 10067}, status=404)
+            stage = earlier or {
+                "id": str(snowflake()),
+                "guild_id": str(_payloads().GUILD_ID),
+                "channel_id": str(channel_id),
+                "privacy_level": 2,
+                "discoverable_disabled": False,
+                "guild_scheduled_event_id": body.get("guild_scheduled_event_id"),
+            }
+            stage |= {k: body[k] for k in ("topic", "privacy_level") if k in body}
+            self.stages[channel_id] = stage
+        return _json(stage)
+
     def _dm_channel(self, recipient_id: int) -> dict[str, Any]:
         """Create DM: the bot's DM channel with a member (type 1), the same one every time."""
         with self._lock:
@@ -509,6 +556,31 @@ def scheduled_event_problems(event: dict[str, Any], earlier: dict[str, Any] | No
     moved = earlier is not None and (earlier.get("status", 1), event.get("status")) not in _MOVES
     if moved and event.get("status") != earlier.get("status", 1):
         problems.append(f"status cannot go from {earlier.get('status')} to {event.get('status')}")
+    return problems
+
+
+def _payloads() -> Any:
+    # The test server's channels are described there, which imports this module.
+    from tests.harness import payloads
+
+    return payloads
+
+
+_STAGE_FIELDS = {
+    True: {"channel_id", "topic", "privacy_level", "send_start_notification", "guild_scheduled_event_id"},
+    False: {"topic", "privacy_level"},
+}
+
+
+def stage_instance_problems(body: dict[str, Any], *, creates: bool) -> list[str]:
+    """What Discord would refuse in a Create (or Modify) Stage Instance body (discord-api-spec)."""
+    problems = [f"{name}: not a field of this request" for name in sorted(set(body) - _STAGE_FIELDS[creates])]
+    if creates and not body.get("channel_id"):
+        problems.append("channel_id is required")
+    if (creates or "topic" in body) and not 0 < len(body.get("topic") or "") <= 120:
+        problems.append("topic: 1 to 120 characters")
+    if body.get("privacy_level") not in (None, 2):
+        problems.append("privacy_level: GUILD_ONLY (2); PUBLIC is deprecated")
     return problems
 
 

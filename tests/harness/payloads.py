@@ -21,6 +21,11 @@ MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | (1 << 31)  # + USE_APPLICATI
 _tokens = itertools.count(1)
 
 
+def stage_channels() -> set[int]:
+    """The test server's Stage channels (the fake Discord refuses a Stage anywhere else)."""
+    return {STAGE_CHANNEL_ID}
+
+
 @dataclass(frozen=True)
 class Person:
     """Someone in the test server, and what Discord says about them in an interaction."""

@@ -46,7 +46,16 @@ async def test_the_global_limit_spares_interaction_endpoints(fake):
     assert channels[-1].headers["X-RateLimit-Global"] == "true"
     assert channels[-1].headers["X-RateLimit-Scope"] == "global"
     assert refusal["global"] is True
-    assert (callback.status, follow_up.status) == (200, 200)
+    assert (callback.status, follow_up.status) == (204, 200), "no message asked back: 204 No Content"
+
+
+async def test_a_callback_sends_the_message_back_only_when_asked(fake):
+    async with aiohttp.ClientSession(fake.base_url + "/") as http:
+        asked = await http.post("interactions/6/token-6/callback?with_response=1", json={"type": 5, "data": {}})
+        unasked = await http.post("interactions/7/token-7/callback", json={"type": 5, "data": {}})
+        body = await asked.json()
+    assert (asked.status, unasked.status) == (200, 204)
+    assert body["resource"]["type"] == 5
 
 
 async def test_without_limits_the_fake_sends_no_rate_limit_headers():

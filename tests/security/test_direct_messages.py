@@ -35,10 +35,15 @@ async def count(bot, table) -> int:
 
 
 async def test_a_vote_forged_in_a_dm_does_not_count(discord_bot):
-    await open_event(discord_bot)
+    event_id = await open_event(discord_bot)
     qid = await ask(discord_bot, audience(1), "Will the levy be phased in?")
     sent = await discord_bot.send(in_a_dm(click(STRANGER, discord_bot.card(qid), f"podium:vote:{qid}:up")))
     assert OUTSIDE in reply_text(sent)
+    # The board's and Browse's votes are answered from the payload (``bot.discord.clicks``).
+    board = discord_bot.board(event_id)
+    for custom_id in (f"podium:board:{event_id}:up:{qid}", f"podium:br:{event_id}:p:0:vote{qid}"):
+        sent = await discord_bot.send(in_a_dm(click(STRANGER, board, custom_id)))
+        assert OUTSIDE in reply_text(sent)
     assert await count(discord_bot, Vote) == 0
 
 

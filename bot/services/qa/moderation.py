@@ -34,10 +34,12 @@ class AfterLive(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LiveChange:
-    """The question now being answered, and the one it replaced (if any), as it is now."""
+    """The question now being answered, and the one it replaced (if any), as it is now; and what
+    the moderators should know about showing it (the Stage's topic could not be set, say)."""
 
     live: Question
     previous: Question | None
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

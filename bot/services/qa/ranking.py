@@ -65,25 +65,37 @@ async def rank_questions(
 ) -> Sequence[Question]:
     """A page of the event's questions in the chosen order, only those of ``theme`` if given
     (and only those ``narrow`` keeps: it is handed the query and returns it narrowed)."""
-    statuses = frozenset(statuses)
+    return await db.read(
+        ranked, event_id, order=order, limit=limit, offset=offset, statuses=statuses, theme=theme, narrow=narrow
+    )
 
-    def rank(session: Session) -> Sequence[Question]:
-        base = select(Question).where(Question.event_id == event_id, col(Question.status).in_(statuses))
-        if theme is not None:
-            base = base.where(Question.theme == theme)
-        if narrow is not None:
-            base = narrow(base)
-        if order is Order.TOP:
-            query = queue_order(base)
-        elif order is Order.NEWEST:
-            query = base.order_by(col(Question.pinned).desc(), col(Question.created_at).desc(), col(Question.id).desc())
-        elif order is Order.THEME:
-            return _theme_page(session, base, offset, limit)
-        else:
-            query = _by_trend(base)
-        return session.exec(query.offset(offset).limit(limit)).all()
 
-    return await db.read(rank)
+def ranked(
+    session: Session,
+    event_id: int,
+    *,
+    order: Order = Order.TOP,
+    limit: int = 20,
+    offset: int = 0,
+    statuses: Iterable[QuestionStatus] = VISIBLE,
+    theme: str | None = None,
+    narrow: Callable[[Any], Any] | None = None,
+) -> Sequence[Question]:
+    """``rank_questions`` inside a unit of work that reads more besides."""
+    base = select(Question).where(Question.event_id == event_id, col(Question.status).in_(frozenset(statuses)))
+    if theme is not None:
+        base = base.where(Question.theme == theme)
+    if narrow is not None:
+        base = narrow(base)
+    if order is Order.TOP:
+        query = queue_order(base)
+    elif order is Order.NEWEST:
+        query = base.order_by(col(Question.pinned).desc(), col(Question.created_at).desc(), col(Question.id).desc())
+    elif order is Order.THEME:
+        return _theme_page(session, base, offset, limit)
+    else:
+        query = _by_trend(base)
+    return session.exec(query.offset(offset).limit(limit)).all()
 
 
 async def count_questions(db: Database, event_id: int, *, statuses: Iterable[QuestionStatus] = VISIBLE) -> int:

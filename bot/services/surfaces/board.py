@@ -32,7 +32,7 @@ from bot.domain.enums import DraftKind, DraftStatus, EventState, QuestionStatus,
 from bot.domain.errors import NotFound
 from bot.services.qa.events import load_event
 from bot.services.qa.questions import describe_status
-from bot.services.qa.ranking import VISIBLE, Order, queue_order, rank_questions
+from bot.services.qa.ranking import VISIBLE, Order, queue_order, ranked
 from bot.services.qa.routing import load_channels
 from bot.services.qa.votes import VOTING_STATES
 from db.engine import Database
@@ -201,9 +201,6 @@ async def browse_page(
     ``theme`` keeps the questions whose theme starts with it (a custom_id carries only the first
     characters of a long theme name); ``search``, those containing it (case-insensitive).
     """
-    event = await db.read(load_event, event_id)
-    if not member.acts_in(event.guild_id):
-        raise NotFound(f"There is no event #{event_id}.")
     search = (search or "").strip()[:SEARCH_MAX] or None
 
     def narrowed(query: sa.Select) -> sa.Select:
@@ -213,35 +210,44 @@ async def browse_page(
             query = query.where(col(Question.text).icontains(search, autoescape=True))
         return query
 
-    def count(session: Session) -> tuple[int, list[str]]:
+    # One unit of work: a vote in Browse is answered with this page, and in a burst every hop
+    # to a reader thread is a wait in the member's click.
+    def read(session: Session) -> BrowsePage:
+        event = load_event(session, event_id)
+        if not member.acts_in(event.guild_id):
+            raise NotFound(f"There is no event #{event_id}.")
         visible = sa.and_(Question.event_id == event_id, col(Question.status).in_(VISIBLE))
         total = session.exec(narrowed(select(sa.func.count()).where(visible))).one()
         themes = session.exec(
             select(Question.theme).where(visible, col(Question.theme).is_not(None)).distinct().order_by(Question.theme)
         ).all()
-        return total, [t for t in themes if t]
+        pages = max(1, -(-total // BROWSE_PAGE_SIZE))
+        at = min(max(0, page), pages - 1)
+        questions = list(
+            ranked(
+                session,
+                event_id,
+                order=_RANKING[order],
+                limit=BROWSE_PAGE_SIZE,
+                offset=at * BROWSE_PAGE_SIZE,
+                narrow=narrowed,
+            )
+        )
+        ids = [q.id for q in questions]
+        my_votes = (
+            dict(
+                session.exec(
+                    select(Vote.question_id, Vote.value).where(
+                        Vote.user_id == member.user_id, col(Vote.question_id).in_(ids)
+                    )
+                ).all()
+            )
+            if ids
+            else {}
+        )
+        return BrowsePage(event, questions, my_votes, at, pages, [t for t in themes if t], lifecycle(event))
 
-    total, themes = await db.read(count)
-    pages = max(1, -(-total // BROWSE_PAGE_SIZE))
-    page = min(max(0, page), pages - 1)
-    questions = await rank_questions(
-        db,
-        event_id,
-        order=_RANKING[order],
-        limit=BROWSE_PAGE_SIZE,
-        offset=page * BROWSE_PAGE_SIZE,
-        narrow=narrowed,
-    )
-    ids = [q.id for q in questions]
-
-    def votes(session: Session) -> dict[int, int]:
-        rows = session.exec(
-            select(Vote.question_id, Vote.value).where(Vote.user_id == member.user_id, col(Vote.question_id).in_(ids))
-        ).all()
-        return dict(rows)
-
-    my_votes = await db.read(votes) if ids else {}
-    return BrowsePage(event, list(questions), my_votes, page, pages, themes, lifecycle(event))
+    return await db.read(read)
 
 
 _REASONS = {
