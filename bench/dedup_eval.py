@@ -16,18 +16,80 @@
 """
 
 import csv
+import random
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bot.services.sense.hybrid import HybridVectors
 from bot.services.sense.similarity import Backend, LexicalBackend
 
 DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 QQP = DATASETS / "qqp_balanced_2000.csv"
 POLIS = DATASETS / "polis_opendata_comments.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two questions and whether people judged them to ask the same thing; ``groups`` are what
+    two pairs of one rehearsed event must not share (a question's id, its class, its original)."""
+
+    first: str
+    second: str
+    duplicate: bool
+    groups: tuple[str, ...]
+
+
+def _pair_reader(path: str, first: str, second: str, groups: Callable[[dict[str, str]], tuple[str, ...]]) -> Any:
+    def read() -> list[Pair]:
+        rows = csv.DictReader((DATASETS / path).open(encoding="utf-8"))
+        # Podium keeps 500 characters of a question (an event's default limit).
+        return [Pair(r[first][:500], r[second][:500], r["is_duplicate"] == "1", groups(r)) for r in rows]
+
+    return read
+
+
+# The labelled development sets, from four domains: what the hybrid backend is fit and measured on.
+DEV_SETS: dict[str, Callable[[], list[Pair]]] = {
+    "qqp": _pair_reader("qqp_balanced_2000.csv", "question1", "question2", lambda r: (r["qid1"], r["qid2"])),
+    "semeval_qatarliving": _pair_reader(
+        "qpairs_semeval2016_qatarliving.csv", "text1", "text2", lambda r: (r["text1"],)
+    ),
+    "mqp_medical": _pair_reader("qpairs_mqp_medical.csv", "text1", "text2", lambda r: (r["text1"],)),
+    "covidq": _pair_reader(
+        "qpairs_covidq_derived.csv", "text1", "text2", lambda r: (f"class:{r['class1']}", f"class:{r['class2']}")
+    ),
+}
+EVENT_PAIRS = 300
+EVENT_SEED = 20261201
+
+
+def rehearsal_events(pairs: list[Pair], *, size: int = EVENT_PAIRS, smallest: int = 100) -> list[list[Pair]]:
+    """The pairs dealt (seeded) into events of up to ``size`` whose pairs share no question and no
+    group: within one event a second question has one labelled counterpart, its first."""
+    left = list(pairs)
+    random.Random(EVENT_SEED).shuffle(left)
+    events = []
+    while left:
+        used: set[str] = set()
+        event, rest = [], []
+        for pair in left:
+            keys = {pair.first, pair.second, *pair.groups}
+            if len(event) < size and not keys & used:
+                event.append(pair)
+                used |= keys
+            else:
+                rest.append(pair)
+        if len(event) < smallest:
+            break
+        events.append(event)
+        left = rest
+    return events
 
 
 def polis_comments() -> list[str]:
@@ -62,8 +124,10 @@ def pair_scores(backend: Backend, firsts: list[str], seconds: list[str]) -> np.n
 
 
 def _row(vectors: Any, i: int) -> Any:
-    # Lexical vectors are one sparse matrix per analyzer; semantic ones a dense matrix.
-    return [matrix[i] for matrix in vectors] if isinstance(vectors, list) else vectors[i : i + 1]
+    # Lexical vectors are one sparse matrix per analyzer; semantic ones a dense matrix; hybrid ones index.
+    if isinstance(vectors, list):
+        return [matrix[i] for matrix in vectors]
+    return vectors[i] if isinstance(vectors, HybridVectors) else vectors[i : i + 1]
 
 
 def at_threshold(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:

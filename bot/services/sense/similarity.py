@@ -9,6 +9,11 @@ of the events it serves.
 
 A backend turns texts into vectors and scores them between 0 and 1:
 
+- **hybrid** (the default, base install, ``bot.services.sense.hybrid``): the WordLlama sentence
+  embedding's cosine, the lexical cosine below, the rarest word only one text has (typos and
+  synonyms aside) and the candidate's margin over the event's other questions, combined by a
+  logistic model fit on four labelled sets from different domains: the score is the probability
+  that the two ask the same thing; clashing numbers or names keep it below a suggestion.
 - **lexical** (the base install): TF-IDF cosine over words and over character 2-4-grams,
   averaged. The IDF is the event's own, kept as document counts over hashed features, so adding a
   question needs no refit. Two questions that differ by one distinctive word ("season 7" and
@@ -18,7 +23,7 @@ A backend turns texts into vectors and scores them between 0 and 1:
   edit-distance ratio (case and punctuation aside): closest wording first.
 - **semantic** (the ``semantic`` extra, ``bot.services.sense.semantic``): cosine of sentence embeddings.
 
-Each backend brings its own two thresholds, chosen on the development set (see
+Each backend brings its own two thresholds, chosen on the development sets (see
 docs/benchmarks.md): ``suggest`` (high precision: what an asker is offered before sending) and
 ``link`` (what moderators see as ``similar_to`` in the queue, where recall matters more).
 """
@@ -130,7 +135,7 @@ class LexicalStore:
         self._size += vectors[0].shape[0]
 
     def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
-        total = self._cosines(vector)
+        total = self.cosines(vector)
         above = np.flatnonzero(total >= floor)
         if above.size:
             total[above] *= 1.0 - MISMATCH_WEIGHT * self._mismatch(vector[0], above)
@@ -143,7 +148,8 @@ class LexicalStore:
         probe = frozenset(words.indices.tolist()) - self._stop_words
         return np.array([max((rarity[f] for f in probe ^ self._words[i]), default=0.0) for i in rows])
 
-    def _cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
+    def cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
+        """Each row's TF-IDF cosine with ``vector``, averaged over the analyzers, before the mismatch."""
         total = np.zeros(self._size)
         for k, probe in enumerate(vector):
             idf = np.log((1.0 + self._size) / (1.0 + self._document_counts[k])) + 1.0
@@ -235,14 +241,21 @@ class SimilarityIndex:
     def for_backend(
         cls, name: str, *, suggest_threshold: float | None = None, link_threshold: float | None = None
     ) -> "SimilarityIndex":
-        """The index of the backend named (``lexical`` or ``semantic``, as SIMILARITY_BACKEND says),
-        with its own thresholds unless given; the semantic backend loads its model here, once."""
+        """The index of the backend named (``hybrid``, ``lexical`` or ``semantic``, as
+        SIMILARITY_BACKEND says), with its own thresholds unless given; the hybrid and semantic
+        backends load their model here, once (``EmbeddingUnavailable`` or
+        ``SemanticBackendUnavailable``, saying what to install, when it is missing)."""
+        backend: Backend
         if name == "semantic":
             from bot.services.sense.semantic import SemanticBackend
 
-            backend: Backend = SemanticBackend()
-        else:
+            backend = SemanticBackend()
+        elif name == "lexical":
             backend = LexicalBackend()
+        else:
+            from bot.services.sense.hybrid import HybridBackend
+
+            backend = HybridBackend()
         return cls(backend, suggest_threshold=suggest_threshold, link_threshold=link_threshold)
 
     async def load(self, db: Database, event_id: int) -> None:
