@@ -40,8 +40,9 @@ def rows(backend: HybridBackend, name: str) -> dict[str, np.ndarray]:
         seconds = backend.encode([pair.second for pair in event])
         for k, pair in enumerate(event):
             vector = seconds[k]
-            table = store.features(vector)
-            closest = [int(i) for i in np.argsort(-table[:, 0])[: OTHERS + 1] if i != k][:OTHERS]
+            by_cosine = store.features(vector)[:, 0]
+            closest = [int(i) for i in np.argsort(-by_cosine)[: OTHERS + 1] if i != k][:OTHERS]
+            table = store.features(vector, refine=[k, *closest])
             for i in [k, *closest]:
                 features.append(table[i])
                 labels.append(pair.duplicate and i == k)

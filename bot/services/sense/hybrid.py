@@ -62,10 +62,12 @@ LINK_THRESHOLD = 0.14
 CLASH_CAP = 0.8
 # Texts with more marks than this (long posts) name things in passing: no clash is read from them.
 CLASH_MARKS = 3
-# The closest rows (by cosine, and by lexical cosine: a typo can hide a repeat from the embedding)
-# get the features that compare sets of words, both mismatches; the others are scored without them,
-# which can only raise a score that is far below either threshold there.
-CANDIDATES = 32
+# What a look-up costs is bounded, however large the event: the lexical cosine is read for the
+# embedding's closest rows, and the word-level features (``unshared``, the clash) for the rows
+# scoring best without them. On the dev sets a duplicate's first is in the embedding's closest 64
+# for all but a few pairs (docs/benchmarks.md).
+LEXICAL_ROWS = 64
+REFINED_ROWS = 16
 # A word only one text has still has a counterpart in the other if it is spelled nearly alike
 # (a typo: rapidfuzz's ratio) or means nearly the same (its embedding's cosine: "permitted" and
 # "allowed" 0.82, "cost" and "price" 0.67; "Shanghai" and "Beijing" 0.17).
@@ -229,25 +231,45 @@ class HybridStore:
             self._document_counts.update(said)
         self._marks.extend(vectors.marks)
 
-    def features(self, vector: HybridVectors) -> np.ndarray:
-        """One row of ``FEATURES`` per stored question, against the text ``vector`` holds."""
+    def features(self, vector: HybridVectors, *, refine: Sequence[int] = ()) -> np.ndarray:
+        """One row of ``FEATURES`` per stored question against the text ``vector`` holds (the
+        word-level ones for the closest rows and for ``refine``; 0 elsewhere)."""
+        return self._table(vector, np.asarray(refine, dtype=int))[0]
+
+    def scores(self, vector: HybridVectors, *, floor: float) -> np.ndarray:
+        table, refined = self._table(vector, np.zeros(0, dtype=int))
+        scores = judge(table)
+        # A row past the closest few has no word-level features, which could only lower its
+        # score: it is kept below every row that has them, so it never passes one it trails.
+        if 0 < len(refined) < self._size:
+            rest = np.ones(self._size, dtype=bool)
+            rest[refined] = False
+            scores[rest] = np.minimum(scores[rest], scores[refined].min())
+        return scores
+
+    def _table(self, vector: HybridVectors, refine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         table = np.zeros((self._size, len(FEATURES)))
         if not self._size:
-            return table
-        cosine = self._dense[: self._size] @ vector.dense[0]
-        lexical = self._lexical.cosines(vector.lexical)
-        closest = np.union1d(_top(cosine, CANDIDATES), _top(lexical, CANDIDATES))
-        table[closest, 2] = self._unshared(vector.words[0], closest)
+            return table, np.zeros(0, dtype=int)
+        # einsum, not BLAS: a look-up is one small product, and BLAS's threads, on a busy machine,
+        # wait for a core longer than the product takes (a check at 5,000 questions: 34 ms, 7 ms).
+        cosine = np.einsum("ij,j->i", self._dense[: self._size], vector.dense[0])
+        # The lexical cosine costs what its rows hold: it is read for the embedding's closest rows.
+        near = np.union1d(_top(cosine, LEXICAL_ROWS), refine)
+        table[near, 1] = self._lexical.cosines(vector.lexical, near)
         two = _top(cosine, 2)
         first, *second = two[np.argsort(-cosine[two])]
         margin = cosine - cosine[first]
         margin[first] = cosine[first] - (cosine[second[0]] if second else -1.0)
-        table[:, 0], table[:, 1], table[:, 3] = cosine, lexical, np.minimum(margin, MARGIN_CAP)
+        table[:, 0], table[:, 3] = cosine, np.minimum(margin, MARGIN_CAP)
+        # The word-level features (sets, per row) for the rows scoring best without them.
+        refined = np.union1d(_top(np.einsum("ij,j->i", table, WEIGHTS), REFINED_ROWS), refine)
+        table[refined, 2] = self._unshared(vector.words[0], refined)
         probe = vector.marks[0]
         if 0 < len(probe) <= CLASH_MARKS:
-            for i in closest:
+            for i in refined:
                 table[i, 4] = float(len(self._marks[i]) <= CLASH_MARKS and clash(probe, self._marks[i]))
-        return table
+        return table, refined
 
     def _unshared(self, said: frozenset[str], rows: np.ndarray) -> np.ndarray:
         """For each row, how rare (0 to 1) the rarest word is that only one of the two texts has
@@ -270,9 +292,6 @@ class HybridStore:
                 rarest[k] = np.log((1.0 + self._size) / (1.0 + fewest)) / scale
         return rarest
 
-    def scores(self, vector: HybridVectors, *, floor: float) -> np.ndarray:
-        return judge(self.features(vector))
-
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
     """The indices of the ``k`` largest values (all of them if there are fewer), in no order."""
@@ -284,5 +303,5 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
 def judge(features: np.ndarray, weights: np.ndarray = WEIGHTS, intercept: float = INTERCEPT) -> np.ndarray:
     """The probability (0 to 1) that each pair asks the same thing, from its features, capped at
     ``CLASH_CAP`` where numbers or names clash."""
-    probability = 1.0 / (1.0 + np.exp(-(features @ weights + intercept)))
+    probability = 1.0 / (1.0 + np.exp(-(np.einsum("ij,j->i", features, weights) + intercept)))
     return np.where(features[:, -1] > 0, np.minimum(probability, CLASH_CAP), probability)

@@ -135,7 +135,7 @@ class LexicalStore:
         self._size += vectors[0].shape[0]
 
     def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
-        total = self.cosines(vector)
+        total = self._cosines(vector)
         above = np.flatnonzero(total >= floor)
         if above.size:
             total[above] *= 1.0 - MISMATCH_WEIGHT * self._mismatch(vector[0], above)
@@ -148,8 +148,40 @@ class LexicalStore:
         probe = frozenset(words.indices.tolist()) - self._stop_words
         return np.array([max((rarity[f] for f in probe ^ self._words[i]), default=0.0) for i in rows])
 
-    def cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
-        """Each row's TF-IDF cosine with ``vector``, averaged over the analyzers, before the mismatch."""
+    def cosines(self, vector: list[sp.csr_matrix], rows: np.ndarray | None = None) -> np.ndarray:
+        """The TF-IDF cosine with ``vector``, averaged over the analyzers, before the mismatch: of
+        every row, or of ``rows`` only (ascending), which costs what those rows hold."""
+        if rows is None:
+            return self._cosines(vector)
+        total = np.zeros(len(rows))
+        for k, probe in enumerate(vector):
+            counts = self._document_counts[k]
+            weighted = np.zeros(HASHED_FEATURES)
+            probe_idf = np.log((1.0 + self._size) / (1.0 + counts[probe.indices])) + 1.0
+            weighted[probe.indices] = probe.data * probe_idf**2
+            probe_norm = np.sqrt(np.sum((probe.data * probe_idf) ** 2)) or 1.0
+            chosen, squares = self._rows(k, rows)
+            # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
+            weighted_squares = squares.copy()
+            weighted_squares.data = (
+                squares.data * (np.log((1.0 + self._size) / (1.0 + counts[squares.indices])) + 1.0) ** 2
+            )
+            norms = np.sqrt(np.asarray(weighted_squares.sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            total += (chosen @ weighted) / (norms * probe_norm)
+        return total / len(vector)
+
+    def _rows(self, k: int, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Analyzer ``k``'s vectors of ``rows`` (ascending), and their squares."""
+        main, squares = self._main[k], self._squares[k]
+        in_main, in_tail = rows[rows < main.shape[0]], rows[rows >= main.shape[0]] - main.shape[0]
+        if not in_tail.size:
+            return main[in_main], squares[in_main]
+        tail = sp.vstack(self._tail[k], format="csr")[in_tail]
+        chosen = sp.vstack([main[in_main], tail], format="csr")
+        return chosen, sp.vstack([squares[in_main], tail.multiply(tail)], format="csr")
+
+    def _cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
         total = np.zeros(self._size)
         for k, probe in enumerate(vector):
             idf = np.log((1.0 + self._size) / (1.0 + self._document_counts[k])) + 1.0
