@@ -13,7 +13,7 @@ from db.engine import Database
 from db.migrate import upgrade
 
 GUILD_ID = 4242
-HOST = Actor(user_id=1, display_name="Bench host", manages_guild=True)
+HOST = Actor(user_id=1, display_name="Bench host", manages_guild=True, guild_id=GUILD_ID)
 
 
 def scratch_sqlite_url(name: str) -> tuple[str, Path]:

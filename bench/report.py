@@ -103,6 +103,42 @@ def _burst(burst: dict[str, Any]) -> list[str]:
     ]
 
 
+def _prf(figures: dict[str, Any] | None) -> str:
+    if not figures:
+        return "-"
+    precision = "-" if figures["precision"] is None else f"{figures['precision']:.2f}"
+    return f"{precision} / {figures['recall']:.2f} / {figures['f1']:.2f}"
+
+
+def _dedup(figures: dict[str, Any]) -> list[str]:
+    """Each dev set and backend on one row: pairs at both thresholds, then the rehearsed event."""
+    dev_sets = figures.get("dev_sets")
+    if not isinstance(dev_sets, dict):
+        return _section(SECTIONS["dedup_eval"], figures)
+    rows = []
+    for set_name, by_backend in dev_sets.items():
+        for backend in figures["backends"]:
+            pairs, rehearsal = by_backend[backend]["pairs"], by_backend[backend]["rehearsal"]
+            rows.append(
+                f"| {set_name} | {backend} | {_prf(pairs['suggest'])} | {_prf(pairs['link'])} | "
+                f"{_prf(rehearsal['suggest'])} | {_prf(rehearsal['link'])} | {_prf(rehearsal['link_any'])} |"
+            )
+    sizes = ", ".join(
+        f"{name} {sets['pairs']:,} pairs in {sets['events']} events ({sets['rehearsed_pairs']} rehearsed)"
+        for name, sets in dev_sets.items()
+    )
+    rest = {key: value for key, value in figures.items() if key not in ("dev_sets", "backends")}
+    return [
+        "",
+        f"**{SECTIONS['dedup_eval']}**: precision / recall / F1 per dev set ({sizes}).",
+        "",
+        "| set | backend | pairs: suggest | pairs: link | rehearsal: suggest | rehearsal: link | rehearsal: any link |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        *_section("Similar questions on Polis, and the curves", rest)[1:],
+    ]
+
+
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         return [pair for key, inner in value.items() for pair in _flatten(inner, f"{prefix}{key}.")]
@@ -153,7 +189,9 @@ def render(results: dict[str, Any]) -> str:
     ]
     lines += _burst(results.get("discord_burst", {}))
     for key, title in SECTIONS.items():
-        if key in results:
+        if key == "dedup_eval" and isinstance(results.get(key), dict):
+            lines += _dedup(results[key])
+        elif key in results:
             lines += _section(title, results[key])
     lines.append(END)
     return "\n".join(lines)
