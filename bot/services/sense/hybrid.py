@@ -12,8 +12,8 @@ checks it by leaving each set out in turn; docs/benchmarks.md has each set's fig
   cosine, it is their agreement that lifts a score;
 - ``unshared``: how rare in the event the rarest word is that only one text has and that has no
   counterpart in the other (a word spelled nearly alike, a typo; or one whose embedding means
-  nearly the same, "permitted" for "allowed"): "How do I read chemistry better?" asks more than
-  "How do I read chemistry?";
+  nearly the same, "permitted" for "allowed"), a sign that one asks more than the other (fit
+  across the sets it weighs little: paraphrases bring new words as often as different questions);
 - ``margin``: how far the candidate stands above the event's other questions for this text (the
   closest one: over the runner-up; any other: below the closest, so negative), so that in an
   event of questions on one subject, being close is not enough;
@@ -54,10 +54,10 @@ from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS, words
 # COVID-Q, each set weighted equally; see docs/benchmarks.md for each set's figures.
 # ``clash`` is the rule's column, weighted 0: it caps the score instead (``judge``).
 FEATURES = ("cosine", "lexical", "unshared", "margin", "clash")
-WEIGHTS = np.array([1.04, 2.93, -1.79, 3.35, 0.0])
-INTERCEPT = -1.56
-SUGGEST_THRESHOLD = 0.97
-LINK_THRESHOLD = 0.14
+WEIGHTS = np.array([0.95, 3.4, -0.15, 3.02, 0.0])
+INTERCEPT = -3.15
+SUGGEST_THRESHOLD = 0.88
+LINK_THRESHOLD = 0.2
 # A clash's score: above the link threshold's reach, below any suggestion.
 CLASH_CAP = 0.8
 # Texts with more marks than this (long posts) name things in passing: no clash is read from them.
