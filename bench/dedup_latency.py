@@ -6,17 +6,19 @@ own: the bot does it once, at start or when the event is first looked at), then 
 go through the check ``submit_question`` makes before storing: encode the text and find the
 closest questions above the link threshold. Each backend is measured once its model is loaded,
 in a process of its own (``python -m bench.dedup_latency BACKEND``), so that its peak resident
-memory (``ru_maxrss``) is its own: the bot's modules imported (``bot.app``), the model loaded and
-the 5,000 questions indexed, as in a bot serving that event.
+memory is its own (``VmHWM``; not ``ru_maxrss``, which Linux carries across ``exec`` from the
+parent): the bot's modules imported (``bot.app``), the model loaded and the 5,000 questions
+indexed, as in a bot serving that event.
 """
 
 import asyncio
 import json
-import resource
+import re
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,7 +63,8 @@ BACKENDS = ("lexical", "hybrid", "semantic")
 
 
 def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kilobytes on Linux
+    status = Path("/proc/self/status").read_text()
+    return round(int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1)) / 1024, 1)
 
 
 async def measure(name: str, stored: list[str], asked: list[str]) -> dict[str, Any]:

@@ -64,6 +64,13 @@ async def test_a_question_already_asked_is_offered(db, event, hybrid, panel, kin
     assert await offered(db, event, hybrid, draft) == [panel[existing]], kind
 
 
+async def test_the_same_question_retyped_is_offered_however_close_its_neighbours(db, event, hybrid, panel):
+    await ask(db, event, 20, "Will the embassy in Beijing reopen for tourist visa applications this year?", hybrid)
+    await ask(db, event, 21, "Will the consulate in Beijing reopen for visa applications this year?", hybrid)
+    draft = "will the embassy in beijing reopen for visa applications this year"
+    assert (await offered(db, event, hybrid, draft))[0] == panel["embassy"]
+
+
 @pytest.mark.parametrize(
     "draft",
     [
