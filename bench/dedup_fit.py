@@ -59,12 +59,15 @@ def rows(backend: HybridBackend, name: str) -> dict[str, np.ndarray]:
 
 
 def fit(sets: dict[str, dict[str, np.ndarray]]) -> tuple[np.ndarray, float]:
-    """The logistic weights of every feature but the clash (a rule, weighted 0), and the intercept."""
-    x = np.vstack([s["x"] for s in sets.values()])[:, :-1]
+    """The logistic weights of every feature but the rules' (weighted 0), and the intercept."""
+    fitted = [i for i, name in enumerate(hybrid.FEATURES) if name not in hybrid.RULES]
+    x = np.vstack([s["x"] for s in sets.values()])[:, fitted]
     y = np.concatenate([s["y"] for s in sets.values()])
     weight = np.concatenate([np.full(len(s["y"]), len(y) / len(s["y"]) / len(sets)) for s in sets.values()])
     model = LogisticRegression(C=1.0, max_iter=2000).fit(x, y, sample_weight=weight)
-    return np.append(model.coef_[0], 0.0), float(model.intercept_[0])
+    weights = np.zeros(len(hybrid.FEATURES))
+    weights[fitted] = model.coef_[0]
+    return weights, float(model.intercept_[0])
 
 
 def figures(data: dict[str, np.ndarray], weights: np.ndarray, intercept: float, threshold: float) -> dict[str, float]:

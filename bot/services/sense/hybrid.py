@@ -18,15 +18,14 @@ checks it by leaving each set out in turn; docs/benchmarks.md has each set's fig
   closest one: over the runner-up; any other: below the closest, so negative), so that in an
   event of questions on one subject, being close is not enough;
 
-and two rules: the same words spelled the same (lexical cosine 0.98 or more) are a repeat
-whatever the margin, and a **clash** of numbers or names (each of two short texts has a number or a name the
-other has not: capitalised words inside a sentence and quoted terms, spelled differently by more
-than a typo)
-caps the score below the suggestion threshold: "season 7" is not "season 8", so such a pair may
-be linked for moderators but is never offered to an asker. (As a weighted feature it learned next
-to nothing: long forum posts clash by chance, and half the sets are lower case.) Before both
-encoders, a small table of other spellings of names (``ALIASES``: "Peking", "Chine") puts each
-name in one spelling.
+and two rules: the same words in the same order (case and punctuation aside) are a repeat
+whatever the margin (**verbatim**); and a **clash** of numbers or names (each of two short texts
+has a number or a name the other has not: capitalised words inside a sentence and quoted terms,
+spelled differently by more than a typo) caps the score below the suggestion threshold: "season
+7" is not "season 8", so such a pair may be linked for moderators but is never offered to an
+asker. (As a weighted feature the clash learned next to nothing: long forum posts clash by
+chance, and half the sets are lower case.) Before both encoders, a small table of other
+spellings of names (``ALIASES``: "Peking", "Chine") puts each name in one spelling.
 
 The event's typical nearest-neighbour cosine was tried as a feature, as an offset and as a
 percentile: fit across the four sets it took a negative weight (dense events, COVID-Q's, are also
@@ -54,17 +53,17 @@ from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS, words
 
 # Fit by bench/dedup_fit.py on QQP, SemEval-2016 (Qatar Living), Medical Question Pairs and
 # COVID-Q, each set weighted equally; see docs/benchmarks.md for each set's figures.
-# ``clash`` is the rule's column, weighted 0: it caps the score instead (``judge``).
-FEATURES = ("cosine", "lexical", "unshared", "margin", "clash")
-WEIGHTS = np.array([0.95, 3.4, -0.15, 3.02, 0.0])
+# ``verbatim`` and ``clash`` are the rules' columns, weighted 0: they floor and cap the score (``judge``).
+FEATURES = ("cosine", "lexical", "unshared", "margin", "verbatim", "clash")
+RULES = ("verbatim", "clash")
+WEIGHTS = np.array([0.95, 3.4, -0.15, 3.02, 0.0, 0.0])
 INTERCEPT = -3.15
 SUGGEST_THRESHOLD = 0.88
 LINK_THRESHOLD = 0.2
 # A clash's score: above the link threshold's reach, below any suggestion.
 CLASH_CAP = 0.8
-# The same words spelled the same (case and punctuation aside) are a repeat, however crowded the
+# The same words in the same order (case and punctuation aside) are a repeat, however crowded the
 # event around them (its margin is small in a dense one): at least this score.
-VERBATIM = 0.98
 VERBATIM_SCORE = 0.95
 # Texts with more marks than this (long posts) name things in passing: no clash is read from them.
 CLASH_MARKS = 3
@@ -154,10 +153,15 @@ class HybridVectors:
     lexical: list[sp.csr_matrix]
     words: list[frozenset[str]]
     marks: list[frozenset[str]]
+    wordings: np.ndarray  # a hash of each text's words in order, for the verbatim rule
 
     def __getitem__(self, i: int) -> "HybridVectors":
         return HybridVectors(
-            self.dense[i : i + 1], [m[i] for m in self.lexical], self.words[i : i + 1], self.marks[i : i + 1]
+            self.dense[i : i + 1],
+            [m[i] for m in self.lexical],
+            self.words[i : i + 1],
+            self.marks[i : i + 1],
+            self.wordings[i : i + 1],
         )
 
 
@@ -207,7 +211,11 @@ class HybridBackend:
         said = [content_words(text) for text in texts]
         self._words.learn(said)
         return HybridVectors(
-            self._embedding.embed(texts), self._lexical.encode(texts), said, [marks(text) for text in texts]
+            self._embedding.embed(texts),
+            self._lexical.encode(texts),
+            said,
+            [marks(text) for text in texts],
+            np.array([hash(tuple(words(text))) for text in texts], dtype=np.int64),
         )
 
     def store(self) -> "HybridStore":
@@ -224,6 +232,7 @@ class HybridStore:
         self._words: list[frozenset[str]] = []
         self._document_counts: Counter[str] = Counter()
         self._marks: list[frozenset[str]] = []
+        self._wordings = np.zeros(64, dtype=np.int64)
 
     def add(self, vectors: HybridVectors) -> None:
         rows = vectors.dense
@@ -232,7 +241,11 @@ class HybridStore:
             grown = np.zeros((max(needed, 2 * len(self._dense)), self._dense.shape[1]), dtype=np.float32)
             grown[: self._size] = self._dense[: self._size]
             self._dense = grown
+            wordings = np.zeros(len(grown), dtype=np.int64)
+            wordings[: self._size] = self._wordings[: self._size]
+            self._wordings = wordings
         self._dense[self._size : needed] = rows
+        self._wordings[self._size : needed] = vectors.wordings
         self._size = needed
         self._lexical.add(vectors.lexical)
         self._words.extend(vectors.words)
@@ -271,13 +284,14 @@ class HybridStore:
         margin = cosine - cosine[first]
         margin[first] = cosine[first] - (cosine[second[0]] if second else -1.0)
         table[:, 0], table[:, 3] = cosine, np.minimum(margin, MARGIN_CAP)
+        table[:, 4] = self._wordings[: self._size] == vector.wordings[0]
         # The word-level features (sets, per row) for the rows scoring best without them.
         refined = np.union1d(_top(np.einsum("ij,j->i", table, WEIGHTS), REFINED_ROWS), refine)
         table[refined, 2] = self._unshared(vector.words[0], refined)
         probe = vector.marks[0]
         if 0 < len(probe) <= CLASH_MARKS:
             for i in refined:
-                table[i, 4] = float(len(self._marks[i]) <= CLASH_MARKS and clash(probe, self._marks[i]))
+                table[i, 5] = float(len(self._marks[i]) <= CLASH_MARKS and clash(probe, self._marks[i]))
         return table, refined
 
     def _unshared(self, said: frozenset[str], rows: np.ndarray) -> np.ndarray:
@@ -313,5 +327,6 @@ def judge(features: np.ndarray, weights: np.ndarray = WEIGHTS, intercept: float 
     """The probability (0 to 1) that each pair asks the same thing, from its features: at least
     ``VERBATIM_SCORE`` for the same words, at most ``CLASH_CAP`` where numbers or names clash."""
     probability = 1.0 / (1.0 + np.exp(-(np.einsum("ij,j->i", features, weights) + intercept)))
-    probability = np.where(features[:, 1] >= VERBATIM, np.maximum(probability, VERBATIM_SCORE), probability)
-    return np.where(features[:, -1] > 0, np.minimum(probability, CLASH_CAP), probability)
+    verbatim, clashes = (features[:, FEATURES.index(rule)] > 0 for rule in RULES)
+    probability = np.where(verbatim, np.maximum(probability, VERBATIM_SCORE), probability)
+    return np.where(clashes, np.minimum(probability, CLASH_CAP), probability)
