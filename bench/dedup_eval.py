@@ -170,6 +170,7 @@ def at_threshold(scores: np.ndarray, labels: np.ndarray, threshold: float) -> di
         "precision": round(precision, 3),
         "recall": round(recall, 3),
         "f1": round(f1, 3),
+        "predicted": int(predicted.sum()),
     }
 
 

@@ -106,6 +106,8 @@ def _burst(burst: dict[str, Any]) -> list[str]:
 def _prf(figures: dict[str, Any] | None) -> str:
     if not figures:
         return "-"
+    if figures.get("predicted") == 0:
+        return "none predicted"
     precision = "-" if figures["precision"] is None else f"{figures['precision']:.2f}"
     return f"{precision} / {figures['recall']:.2f} / {figures['f1']:.2f}"
 
@@ -135,7 +137,7 @@ def _dedup(figures: dict[str, Any]) -> list[str]:
         "| set | backend | pairs: suggest | pairs: link | rehearsal: suggest | rehearsal: link | rehearsal: any link |",
         "|---|---|---|---|---|---|---|",
         *rows,
-        *_section("Similar questions on Polis, and the curves", rest)[1:],
+        *_section("Similar questions on Polis, and the curves", rest),
     ]
 
 
