@@ -1,6 +1,6 @@
 """Similar questions: each event's questions kept in memory, so a new one is compared in milliseconds.
 
-The bot creates one ``SimilarityIndex`` at start-up (``SimilarityIndex.for_backend``) and passes
+The bot creates one ``SimilarityIndex`` at start-up (of ``backends.backend_named(...)``) and passes
 it to the services that compare questions. An event's questions are read from the database the
 first time the event is looked at; from then on every question submitted with
 ``submit_question(..., similar=index)`` is added as it is stored. Events belong to one server
@@ -268,27 +268,6 @@ class SimilarityIndex:
         self.link_threshold = backend.link_threshold if link_threshold is None else link_threshold
         self._events: dict[int, _EventIndex] = {}
         self._loading: dict[int, asyncio.Lock] = {}
-
-    @classmethod
-    def for_backend(
-        cls, name: str, *, suggest_threshold: float | None = None, link_threshold: float | None = None
-    ) -> "SimilarityIndex":
-        """The index of the backend named (``hybrid``, ``lexical`` or ``semantic``, as
-        SIMILARITY_BACKEND says), with its own thresholds unless given; the hybrid and semantic
-        backends load their model here, once (``EmbeddingUnavailable`` or
-        ``SemanticBackendUnavailable``, saying what to install, when it is missing)."""
-        backend: Backend
-        if name == "semantic":
-            from bot.services.sense.semantic import SemanticBackend
-
-            backend = SemanticBackend()
-        elif name == "lexical":
-            backend = LexicalBackend()
-        else:
-            from bot.services.sense.hybrid import HybridBackend
-
-            backend = HybridBackend()
-        return cls(backend, suggest_threshold=suggest_threshold, link_threshold=link_threshold)
 
     async def load(self, db: Database, event_id: int) -> None:
         """Read the event's questions from the database, unless they are in memory already."""
