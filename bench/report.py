@@ -149,6 +149,44 @@ def _rehearse_growth(rehearse: dict[str, Any]) -> list[str]:
     ]
 
 
+def _prf(figures: dict[str, Any] | None) -> str:
+    if not figures:
+        return "-"
+    if figures.get("predicted") == 0:
+        return "none predicted"
+    precision = "-" if figures["precision"] is None else f"{figures['precision']:.2f}"
+    return f"{precision} / {figures['recall']:.2f} / {figures['f1']:.2f}"
+
+
+def _dedup(figures: dict[str, Any]) -> list[str]:
+    """Each dev set and backend on one row: pairs at both thresholds, then the rehearsed event."""
+    dev_sets = figures.get("dev_sets")
+    if not isinstance(dev_sets, dict):
+        return _section(SECTIONS["dedup_eval"], figures)
+    rows = []
+    for set_name, by_backend in dev_sets.items():
+        for backend in figures["backends"]:
+            pairs, rehearsal = by_backend[backend]["pairs"], by_backend[backend]["rehearsal"]
+            rows.append(
+                f"| {set_name} | {backend} | {_prf(pairs['suggest'])} | {_prf(pairs['link'])} | "
+                f"{_prf(rehearsal['suggest'])} | {_prf(rehearsal['link'])} | {_prf(rehearsal['link_any'])} |"
+            )
+    sizes = ", ".join(
+        f"{name} {sets['pairs']:,} pairs in {sets['events']} events ({sets['rehearsed_pairs']} rehearsed)"
+        for name, sets in dev_sets.items()
+    )
+    rest = {key: value for key, value in figures.items() if key not in ("dev_sets", "backends")}
+    return [
+        "",
+        f"**{SECTIONS['dedup_eval']}**: precision / recall / F1 per dev set ({sizes}).",
+        "",
+        "| set | backend | pairs: suggest | pairs: link | rehearsal: suggest | rehearsal: link | rehearsal: any link |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        *_section("Similar questions on Polis, and the curves", rest),
+    ]
+
+
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         return [pair for key, inner in value.items() for pair in _flatten(inner, f"{prefix}{key}.")]
@@ -256,7 +294,9 @@ def render(results: dict[str, Any]) -> str:
     if "themes" in results:
         lines += _themes(results["themes"])
     for key, title in SECTIONS.items():
-        if key in results:
+        if key == "dedup_eval" and isinstance(results.get(key), dict):
+            lines += _dedup(results[key])
+        elif key in results:
             figures = results[key]
             if key == "rehearse" and isinstance(figures, dict):
                 figures = {name: value for name, value in figures.items() if name != "growth"}

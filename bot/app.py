@@ -24,6 +24,7 @@ from bot.llm.client import ModelClient
 from bot.scheduling.clock import EventClock
 from bot.services.qa.screening import load_classifier
 from bot.services.qa.text import valid_payload
+from bot.services.sense.similarity import SimilarityIndex
 from bot.settings import Settings
 from bot.web.console import Console
 from bot.web.server import PresenterServer
@@ -57,9 +58,12 @@ class PodiumMixin:
     clock: EventClock  # started in setup_hook, once the cogs are loaded
     clicks: Clicks  # the clicks answered from the payload, registered by the cogs
 
-    def _init_podium(self, settings: Settings, db: Database) -> None:
+    def _init_podium(self, settings: Settings, db: Database, similar: SimilarityIndex | None) -> None:
         self.settings, self.db = settings, db
         self.clicks = Clicks()
+        # Given when the command line has loaded the similarity model already (to say in one line
+        # what to install if it is missing, before connecting); otherwise built in setup_hook.
+        self._similar = similar
         _repair_interaction_text(self._connection, self.clicks)  # type: ignore[attr-defined]
         if settings.discord_api_base:
             use_discord_api(settings.discord_api_base)
@@ -86,7 +90,7 @@ class PodiumMixin:
         )
         self.podium = Podium(
             db=self.db,
-            similar=similarity_index(settings),
+            similar=self._similar if self._similar is not None else similarity_index(settings),
             model=self.model,
             publisher=self.publisher,
         )
@@ -127,15 +131,15 @@ class PodiumMixin:
 
 
 class PodiumBot(PodiumMixin, commands.Bot):
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, similar: SimilarityIndex | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned, intents=intents(), allowed_mentions=NO_MENTIONS, tree_cls=PodiumTree
         )
-        self._init_podium(settings, db)
+        self._init_podium(settings, db, similar)
 
 
 class ShardedPodiumBot(PodiumMixin, commands.AutoShardedBot):
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, similar: SimilarityIndex | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -144,7 +148,7 @@ class ShardedPodiumBot(PodiumMixin, commands.AutoShardedBot):
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,
         )
-        self._init_podium(settings, db)
+        self._init_podium(settings, db, similar)
 
 
 def _repair_interaction_text(state: ConnectionState, clicks: Clicks) -> None:
@@ -178,9 +182,10 @@ def use_discord_api(base: str) -> None:
     Route.BASE = base.rstrip("/")
 
 
-def create_bot(settings: Settings, db: Database | None = None) -> commands.Bot:
-    """The bot for these settings: sharded when SHARD_COUNT is set."""
+def create_bot(settings: Settings, db: Database | None = None, similar: SimilarityIndex | None = None) -> commands.Bot:
+    """The bot for these settings: sharded when SHARD_COUNT is set. ``similar``: the similarity
+    index, if it is built already (``similarity_index(settings)`` in setup_hook otherwise)."""
     database = db or Database(settings.database_url, retries=settings.database_retries)
     if settings.shard_count:
-        return ShardedPodiumBot(settings, database)
-    return PodiumBot(settings, database)
+        return ShardedPodiumBot(settings, database, similar)
+    return PodiumBot(settings, database, similar)

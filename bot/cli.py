@@ -133,12 +133,29 @@ def _token(settings: Settings) -> str:
 def run() -> None:
     """Start the bot (DISCORD_TOKEN from .env)."""
     from bot.app import create_bot
+    from bot.flows.context import similarity_index
 
     settings = Settings()
     token = _token(settings)
-    bot = create_bot(settings, _database(settings.database_url, create=True))
+    database = _database(settings.database_url, create=True)
+    # Loaded before connecting, so a missing model is one line here, not a failed start on Discord.
+    with _similarity_model():
+        similar = similarity_index(settings)
+    bot = create_bot(settings, database, similar)
     with _reaching_discord():
         bot.run(token, log_handler=None)
+
+
+@contextmanager
+def _similarity_model() -> Iterator[None]:
+    """Say in one line which package to install when SIMILARITY_BACKEND's model is missing."""
+    from bot.services.sense.embedding import EmbeddingUnavailable
+    from bot.services.sense.semantic import SemanticBackendUnavailable
+
+    try:
+        yield
+    except (EmbeddingUnavailable, SemanticBackendUnavailable) as missing:
+        _fail(str(missing))
 
 
 BAD_TOKEN = 'Discord refused the token in DISCORD_TOKEN; copy the bot\'s token again (README, "Run it on Discord").'
@@ -353,7 +370,8 @@ def rehearse(
         use_model=use_model,
     )
     try:
-        run_rehearsal(request, settings, Console())
+        with _similarity_model():
+            run_rehearsal(request, settings, Console())
     except ScriptError as error:
         typer.echo(f"{script}: {error}" if error.line is not None else str(error), err=True)
         raise typer.Exit(2) from None

@@ -86,9 +86,10 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(default=8192, ge=2048)
     llm_event_token_budget: int = Field(default=500_000, ge=0)
 
-    # How similar questions are found: TF-IDF ("lexical") or sentence embeddings ("semantic",
-    # which needs the `semantic` extra).
-    similarity_backend: Literal["lexical", "semantic"] = "lexical"
+    # How similar questions are found: a static sentence embedding with the lexical score as one
+    # feature ("hybrid", base install), TF-IDF alone ("lexical") or MiniLM ("semantic", which needs
+    # the `semantic` extra).
+    similarity_backend: Literal["hybrid", "lexical", "semantic"] = "hybrid"
     # None: the backend's own threshold, chosen on the development set (docs/benchmarks.md).
     similarity_suggest_threshold: float | None = Field(default=None, ge=0, le=1)
     similarity_link_threshold: float | None = Field(default=None, ge=0, le=1)

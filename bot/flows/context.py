@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from bot.flows.port import Publisher
 from bot.llm.client import ModelClient
+from bot.services.sense.backends import backend_named
 from bot.services.sense.similarity import SimilarityIndex
 from bot.settings import Settings
 from db.engine import Database
@@ -22,8 +23,8 @@ class Podium:
 
 def similarity_index(settings: Settings) -> SimilarityIndex:
     """The similarity index the settings ask for (SIMILARITY_BACKEND and its thresholds)."""
-    return SimilarityIndex.for_backend(
-        settings.similarity_backend,
+    return SimilarityIndex(
+        backend_named(settings.similarity_backend),
         suggest_threshold=settings.similarity_suggest_threshold,
         link_threshold=settings.similarity_link_threshold,
     )

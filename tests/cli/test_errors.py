@@ -3,9 +3,11 @@ status of 1 (nothing to do with what was typed) or 2 (what was typed), never a t
 empty podium.db left behind by a command that only reads.
 """
 
+import os
+
 import pytest
 
-from tests.cli.test_rehearse_command import EXAMPLES, podium
+from tests.cli.test_rehearse_command import EXAMPLES, ROOT, podium
 
 URL_HELP = "sqlite+aiosqlite:///path/to/podium.db or postgresql+asyncpg://"
 UNREACHABLE_POSTGRESQL = "postgresql+asyncpg://podium@127.0.0.1:9/podium"  # the discard port: nothing listens
@@ -65,6 +67,38 @@ def test_podium_run_with_discord_unreachable_says_so_in_one_line(tmp_path):
     assert "Traceback" not in result.stderr
     [line] = said(result)
     assert line.startswith("Podium could not reach Discord (")
+
+
+@pytest.fixture
+def without_the_model(tmp_path):
+    """An install whose ``wordllama`` package has lost its weights and tokenizer files."""
+    shadow = tmp_path / "site"
+    (shadow / "wordllama").mkdir(parents=True)
+    (shadow / "wordllama" / "__init__.py").write_text("")
+    return {"PYTHONPATH": f"{shadow}{os.pathsep}{ROOT}"}
+
+
+def test_a_rehearsal_without_the_models_files_names_the_package_in_one_line(tmp_path, without_the_model):
+    script = tmp_path / "script.jsonl"
+    script.write_text('{"t": 0, "action": "ask", "user": "u1", "text": "Who pays?"}\n')
+    result = podium("rehearse", script, "--report", EXAMPLES / "report.md", cwd=tmp_path, env=without_the_model)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    # The database's migrations log first; the rehearsal's own word is the last line.
+    line = result.stderr.strip().splitlines()[-1]
+    assert "package 'wordllama'" in line
+    assert "SIMILARITY_BACKEND=lexical" in line
+
+
+def test_podium_run_without_the_models_files_says_so_before_connecting(tmp_path, without_the_model):
+    podium("db", "upgrade", cwd=tmp_path)
+    # Discord's address is one where nothing listens: reaching for it would be another message.
+    discord = {"DISCORD_TOKEN": "not-a-real-token", "DISCORD_API_BASE": "http://127.0.0.1:9/api"}
+    result = podium("run", cwd=tmp_path, env=without_the_model | discord)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = said(result)
+    assert "package 'wordllama'" in line
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Similar questions: each event's questions kept in memory, so a new one is compared in milliseconds.
 
-The bot creates one ``SimilarityIndex`` at start-up (``SimilarityIndex.for_backend``) and passes
+The bot creates one ``SimilarityIndex`` at start-up (of ``backends.backend_named(...)``) and passes
 it to the services that compare questions. An event's questions are read from the database the
 first time the event is looked at; from then on every question submitted with
 ``submit_question(..., similar=index)`` is added as it is stored. Events belong to one server
@@ -9,6 +9,11 @@ of the events it serves.
 
 A backend turns texts into vectors and scores them between 0 and 1:
 
+- **hybrid** (the default, base install, ``bot.services.sense.hybrid``): the WordLlama sentence
+  embedding's cosine, the lexical cosine below, the rarest word only one text has (typos and
+  synonyms aside) and the candidate's margin over the event's other questions, combined by a
+  logistic model fit on four labelled sets from different domains: the score is the probability
+  that the two ask the same thing; clashing numbers or names keep it below a suggestion.
 - **lexical** (the base install): TF-IDF cosine over words and over character 2-4-grams,
   averaged. The IDF is the event's own, kept as document counts over hashed features, so adding a
   question needs no refit. Two questions that differ by one distinctive word ("season 7" and
@@ -18,7 +23,7 @@ A backend turns texts into vectors and scores them between 0 and 1:
   edit-distance ratio (case and punctuation aside): closest wording first.
 - **semantic** (the ``semantic`` extra, ``bot.services.sense.semantic``): cosine of sentence embeddings.
 
-Each backend brings its own two thresholds, chosen on the development set (see
+Each backend brings its own two thresholds, chosen on the development sets (see
 docs/benchmarks.md): ``suggest`` (high precision: what an asker is offered before sending) and
 ``link`` (what moderators see as ``similar_to`` in the queue, where recall matters more).
 """
@@ -143,6 +148,39 @@ class LexicalStore:
         probe = frozenset(words.indices.tolist()) - self._stop_words
         return np.array([max((rarity[f] for f in probe ^ self._words[i]), default=0.0) for i in rows])
 
+    def cosines(self, vector: list[sp.csr_matrix], rows: np.ndarray | None = None) -> np.ndarray:
+        """The TF-IDF cosine with ``vector``, averaged over the analyzers, before the mismatch: of
+        every row, or of ``rows`` only (ascending), which costs what those rows hold."""
+        if rows is None:
+            return self._cosines(vector)
+        total = np.zeros(len(rows))
+        for k, probe in enumerate(vector):
+            counts = self._document_counts[k]
+            weighted = np.zeros(HASHED_FEATURES)
+            probe_idf = np.log((1.0 + self._size) / (1.0 + counts[probe.indices])) + 1.0
+            weighted[probe.indices] = probe.data * probe_idf**2
+            probe_norm = np.sqrt(np.sum((probe.data * probe_idf) ** 2)) or 1.0
+            chosen, squares = self._rows(k, rows)
+            # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
+            weighted_squares = squares.copy()
+            weighted_squares.data = (
+                squares.data * (np.log((1.0 + self._size) / (1.0 + counts[squares.indices])) + 1.0) ** 2
+            )
+            norms = np.sqrt(np.asarray(weighted_squares.sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            total += (chosen @ weighted) / (norms * probe_norm)
+        return total / len(vector)
+
+    def _rows(self, k: int, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Analyzer ``k``'s vectors of ``rows`` (ascending), and their squares."""
+        main, squares = self._main[k], self._squares[k]
+        in_main, in_tail = rows[rows < main.shape[0]], rows[rows >= main.shape[0]] - main.shape[0]
+        if not in_tail.size:
+            return main[in_main], squares[in_main]
+        tail = sp.vstack(self._tail[k], format="csr")[in_tail]
+        chosen = sp.vstack([main[in_main], tail], format="csr")
+        return chosen, sp.vstack([squares[in_main], tail.multiply(tail)], format="csr")
+
     def _cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
         total = np.zeros(self._size)
         for k, probe in enumerate(vector):
@@ -230,20 +268,6 @@ class SimilarityIndex:
         self.link_threshold = backend.link_threshold if link_threshold is None else link_threshold
         self._events: dict[int, _EventIndex] = {}
         self._loading: dict[int, asyncio.Lock] = {}
-
-    @classmethod
-    def for_backend(
-        cls, name: str, *, suggest_threshold: float | None = None, link_threshold: float | None = None
-    ) -> "SimilarityIndex":
-        """The index of the backend named (``lexical`` or ``semantic``, as SIMILARITY_BACKEND says),
-        with its own thresholds unless given; the semantic backend loads its model here, once."""
-        if name == "semantic":
-            from bot.services.sense.semantic import SemanticBackend
-
-            backend: Backend = SemanticBackend()
-        else:
-            backend = LexicalBackend()
-        return cls(backend, suggest_threshold=suggest_threshold, link_threshold=link_threshold)
 
     async def load(self, db: Database, event_id: int) -> None:
         """Read the event's questions from the database, unless they are in memory already."""

@@ -4,6 +4,7 @@ from bot.domain.enums import ReasonCode
 from bot.flows.context import similarity_index
 from bot.services.qa.moderation import set_aside_question
 from bot.services.qa.questions import get_question, submit_question
+from bot.services.sense.hybrid import HybridBackend
 from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
 from bot.settings import Settings
 from tests.factories import RENT_CAP, make_event, member
@@ -71,10 +72,12 @@ async def test_the_closest_wording_wins_between_equally_scored_questions(db, eve
 
 def test_thresholds_come_from_the_settings_or_the_backend():
     default = similarity_index(Settings(_env_file=None))
-    assert default.backend.name == "lexical"
+    assert default.backend.name == "hybrid"
     assert (default.suggest_threshold, default.link_threshold) == (
-        LexicalBackend.suggest_threshold,
-        LexicalBackend.link_threshold,
+        HybridBackend.suggest_threshold,
+        HybridBackend.link_threshold,
     )
+    lexical = similarity_index(Settings(_env_file=None, similarity_backend="lexical"))
+    assert (lexical.backend.name, lexical.suggest_threshold) == ("lexical", LexicalBackend.suggest_threshold)
     tuned = similarity_index(Settings(_env_file=None, similarity_suggest_threshold=0.95, similarity_link_threshold=0.6))
     assert (tuned.suggest_threshold, tuned.link_threshold) == (0.95, 0.6)
