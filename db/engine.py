@@ -87,6 +87,8 @@ POSTGRESQL_STATEMENT_POOL = 5
 # triggers of migration 0013_speed_postgresql), and how long a lost listening connection waits before
 # connecting again (doubling to the longest).
 WRITES_CHANNEL = "podium_writes"
+# The task that listens on it, for as long as the Database is open.
+LISTENER_TASK = "podium-listen-writes"
 LISTEN_RETRY_S = 0.5
 LISTEN_RETRY_MAX_S = 10.0
 # The synchronous driver for each backend, for libraries that cannot use asyncio (APScheduler 3).
@@ -287,7 +289,7 @@ class _Listener:
         self.heard = heard
         self.hearing = False
         self._first = asyncio.get_running_loop().create_future()
-        self._task = asyncio.create_task(self._listen(), name="podium-listen-writes")
+        self._task = asyncio.create_task(self._listen(), name=LISTENER_TASK)
 
     async def started(self) -> None:
         """Return once the first connection listens, or has failed (the task keeps trying)."""

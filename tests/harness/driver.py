@@ -12,7 +12,7 @@ from bot.domain.actors import Actor
 from bot.services.qa.guilds import update_guild_settings
 from bot.settings import Settings
 from bot.web.server import SERVER_TASK
-from db.engine import Database
+from db.engine import LISTENER_TASK, Database
 from tests.harness.fake_discord import FakeDiscord, RemoteFakeDiscord, Request
 from tests.harness.limits import assert_within_limits
 from tests.harness.payloads import GUILD_ID, HOST, guild_create
@@ -141,8 +141,11 @@ def _idle(task: asyncio.Task) -> bool:
     name = coroutine.__qualname__
     if name.endswith(("__timeout_task_impl", "RequestResponseCycle.run_asgi")):
         return True
-    # Starlette streams a response (an event stream) from tasks of its own.
-    return task.get_name() == SERVER_TASK or task.get_name().startswith("starlette.responses.StreamingResponse")
+    # Starlette streams a response (an event stream) from tasks of its own; the database listens
+    # for other processes' writes (PostgreSQL) for as long as it is open.
+    if task.get_name() in (SERVER_TASK, LISTENER_TASK):
+        return True
+    return task.get_name().startswith("starlette.responses.StreamingResponse")
 
 
 def callback(sent: list[Request]) -> dict[str, Any]:
