@@ -67,6 +67,29 @@ async def _loop_lag(stop: asyncio.Event, worst: list[float]) -> None:
         worst[0] = max(worst[0], time.monotonic() - started - 0.01)
 
 
+def _answered(mode: str, latency: dict[str, list[float]], stall_s: float) -> dict[str, Any]:
+    """What both modes report first: the burst's shape, each kind of click's first response
+    (p50, p99, max, in ms) and the event loop's longest stall."""
+    return {
+        "mode": mode,
+        "members": MEMBERS,
+        "questions": QUESTIONS,
+        "votes": VOTES,
+        "spread_s": SPREAD_S,
+        "answered": sum(len(v) for v in latency.values()),
+        **{
+            f"{kind.replace(' ', '_')}_first_response_ms": {
+                "p50": round(statistics.median(samples), 1),
+                "p99": round(_percentile(samples, 0.99), 1),
+                "max": round(max(samples), 1),
+            }
+            for kind, samples in latency.items()
+            if samples
+        },
+        "longest_loop_stall_ms": round(stall_s * 1000, 1),
+    }
+
+
 def _percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
@@ -164,21 +187,7 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
     posts = [r for r in requests if r.method == "POST" and r.path == channel and r.status == 200]
     edits = [r for r in requests if r.method == "PATCH" and r.path.startswith(channel) and r.status == 200]
     return {
-        "mode": "a card per question",
-        "members": MEMBERS,
-        "questions": QUESTIONS,
-        "votes": VOTES,
-        "spread_s": SPREAD_S,
-        "answered": sum(len(v) for v in latency.values()),
-        **{
-            f"{kind}_first_response_ms": {
-                "p50": round(statistics.median(samples), 1),
-                "p99": round(_percentile(samples, 0.99), 1),
-                "max": round(max(samples), 1),
-            }
-            for kind, samples in latency.items()
-        },
-        "longest_loop_stall_ms": round(worst[0] * 1000, 1),
+        **_answered("a card per question", latency, worst[0]),
         "card_posts": len(posts),
         "card_edits": len(edits),
         "cards_edited": len({r.path for r in edits}),
@@ -362,22 +371,7 @@ async def board_burst(url: str) -> dict[str, Any]:
         for qid, _ in _board_shows(board):
             on_board.setdefault(qid, at)
     return {
-        "mode": "the board",
-        "members": MEMBERS,
-        "questions": QUESTIONS,
-        "votes": VOTES,
-        "spread_s": SPREAD_S,
-        "answered": sum(len(v) for v in latency.values()),
-        **{
-            f"{kind.replace(' ', '_')}_first_response_ms": {
-                "p50": round(statistics.median(samples), 1),
-                "p99": round(_percentile(samples, 0.99), 1),
-                "max": round(max(samples), 1),
-            }
-            for kind, samples in latency.items()
-            if samples
-        },
-        "longest_loop_stall_ms": round(worst[0] * 1000, 1),
+        **_answered("the board", latency, worst[0]),
         "public_messages": len(posts),
         "public_messages_per_1000_questions": round(len(posts) * 1000 / QUESTIONS, 1),
         "board_edits": len(edits),
