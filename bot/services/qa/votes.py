@@ -50,7 +50,8 @@ async def cast_vote(
     db: Database, question_id: int, voter: Actor, value: int = 1, *, now: datetime | None = None
 ) -> VoteTally:
     """Set the voter's vote on the question to ``value``; casting the same vote again changes nothing."""
-    first = await _first_vote_in_one_statement(db, question_id, voter, value, now, repeatable=True)
+    now = now or utcnow()
+    first = await _vote_in_one_statement(db, question_id, voter, value, now, repeatable=True)
     return first or await _change_vote(db, question_id, voter, value, lambda current: value, now)
 
 
@@ -58,10 +59,15 @@ async def toggle_vote(
     db: Database, question_id: int, voter: Actor, value: int = 1, *, now: datetime | None = None
 ) -> VoteTally:
     """What a vote button does: cast ``value``, or take it back if that is the vote already there."""
-    first = await _first_vote_in_one_statement(db, question_id, voter, value, now, repeatable=False)
-    return first or await _change_vote(
-        db, question_id, voter, value, lambda current: 0 if current == value else value, now
-    )
+    now = now or utcnow()
+    done = await _vote_in_one_statement(db, question_id, voter, value, now, repeatable=False)
+    if done is not None:
+        return done
+    tally = await _change_vote(db, question_id, voter, value, lambda current: 0 if current == value else value, now)
+    if not db.is_sqlite:
+        # A toggle that leaves a vote cast it now; the next click may take it back in one statement.
+        _known(db).cast(question_id, voter.user_id, tally.my_vote, now)
+    return tally
 
 
 async def remove_vote(db: Database, question_id: int, voter: Actor, *, now: datetime | None = None) -> VoteTally:
@@ -289,17 +295,42 @@ _inserted = (
     .returning(_votes.c.question_id)
     .cte("inserted")
 )
-_FIRST_VOTE = (
-    _questions.update()
-    .where(_questions.c.id == _inserted.c.question_id)
-    .values(
-        votes_up=_questions.c.votes_up + sa.bindparam("up"),
-        votes_down=_questions.c.votes_down + sa.bindparam("down"),
-        score=_questions.c.score + sa.bindparam("value"),
-        trend_key=_questions.c.trend_key + sa.bindparam("trend"),
+_removed = (
+    _votes.delete()
+    .where(
+        _votes.c.question_id.in_(sa.select(_target.c.id)),
+        _votes.c.user_id == sa.bindparam("voter"),
+        # Only the vote this process cast: its term is known exactly (``_Known.votes``).
+        _votes.c.value == sa.bindparam("value"),
+        _votes.c.cast_at == sa.bindparam("cast_at"),
     )
-    .returning(_questions.c.votes_up, _questions.c.votes_down, _questions.c.score, _questions.c.event_id)
+    .returning(_votes.c.question_id)
+    .cte("removed")
 )
+
+
+def _counts_moved_for(changed: sa.CTE) -> sa.Update:
+    """Move the counters and the key of the question ``changed`` returns, by the bound amounts."""
+    return (
+        _questions.update()
+        .where(_questions.c.id == changed.c.question_id)
+        .values(
+            votes_up=_questions.c.votes_up + sa.bindparam("up"),
+            votes_down=_questions.c.votes_down + sa.bindparam("down"),
+            score=_questions.c.score + sa.bindparam("net"),
+            trend_key=_questions.c.trend_key + sa.bindparam("trend"),
+        )
+        .returning(_questions.c.votes_up, _questions.c.votes_down, _questions.c.score, _questions.c.event_id)
+    )
+
+
+_FIRST_VOTE = _counts_moved_for(_inserted)
+# A toggle that takes back a vote this process cast, the other usual click of a burst (a member
+# clicking the top question again): the same checks and lock, then the delete, in one statement.
+_VOTE_TAKEN_BACK = _counts_moved_for(_removed)
+# How many of its own votes a process remembers for ``_VOTE_TAKEN_BACK`` (the oldest go first; a
+# vote forgotten is taken back by the unit of work, as any other).
+REMEMBERED_VOTES = 100_000
 # Switched off by bench/votes.py to measure the unit of work alone, as every vote went before.
 ONE_STATEMENT_FIRST_VOTES = True
 
@@ -311,9 +342,19 @@ class _Known:
 
     events: dict[int, int]  # question id -> event id
     epochs: dict[int, tuple[datetime, int]]  # event id -> (trend epoch, half-life in seconds)
+    votes: dict[tuple[int, int], tuple[int, datetime]]  # (question id, voter) -> (value, cast at)
 
     def learn(self, question_id: int, event_id: int) -> None:
         self.events[question_id] = event_id
+
+    def cast(self, question_id: int, voter_id: int, value: int, cast_at: datetime) -> None:
+        """Remember a vote this process just cast (value and time, as stored), or forget it (0)."""
+        key = (question_id, voter_id)
+        self.votes.pop(key, None)
+        if value:
+            self.votes[key] = (value, cast_at)
+            if len(self.votes) > REMEMBERED_VOTES:
+                del self.votes[next(iter(self.votes))]
 
 
 _KNOWN: "weakref.WeakKeyDictionary[Database, _Known]" = weakref.WeakKeyDictionary()
@@ -322,16 +363,17 @@ _KNOWN: "weakref.WeakKeyDictionary[Database, _Known]" = weakref.WeakKeyDictionar
 def _known(db: Database) -> _Known:
     known = _KNOWN.get(db)
     if known is None:
-        known = _KNOWN[db] = _Known({}, {})
+        known = _KNOWN[db] = _Known({}, {}, {})
     return known
 
 
-async def _first_vote_in_one_statement(
-    db: Database, question_id: int, voter: Actor, value: int, now: datetime | None, *, repeatable: bool
+async def _vote_in_one_statement(
+    db: Database, question_id: int, voter: Actor, value: int, now: datetime, *, repeatable: bool
 ) -> VoteTally | None:
-    """The voter's first vote on the question, in one statement on PostgreSQL, if this process
-    knows the question's event and its epoch and the vote needs no rebase first; None when it
-    did not happen (nothing was changed) and the unit of work must decide."""
+    """On PostgreSQL, the voter's first vote on the question, or (a toggle, not ``repeatable``)
+    taking back the vote this process saw them cast, in one statement, if this process knows the
+    question's event and its epoch and the vote needs no rebase first; None when it did not
+    happen (nothing was changed) and the unit of work must decide."""
     if db.is_sqlite or not ONE_STATEMENT_FIRST_VOTES or value not in (-1, 1):
         return None
     known = _known(db)
@@ -344,9 +386,12 @@ async def _first_vote_in_one_statement(
             return None
         known.epochs[event_id] = stored
     epoch, half_life_s = known.epochs[event_id]
-    now = now or utcnow()
     if needs_rebase(now, epoch, half_life_s):
         return None
+    mine = known.votes.get((question_id, voter.user_id))
+    taken_back = not repeatable and mine is not None and mine[0] == value
+    cast_at = mine[1] if taken_back and mine is not None else now
+    sign = -1 if taken_back else 1
     params = {
         "question_id": question_id,
         "guild_id": voter.guild_id,
@@ -355,12 +400,14 @@ async def _first_vote_in_one_statement(
         "half_life_s": half_life_s,
         "voter": voter.user_id,
         "value": value,
-        "cast_at": now,
-        "up": int(value == 1),
-        "down": int(value == -1),
-        "trend": value * vote_term(now, epoch, half_life_s),
+        "cast_at": cast_at,
+        "up": sign * int(value == 1),
+        "down": sign * int(value == -1),
+        "net": sign * value,
+        "trend": sign * value * vote_term(cast_at, epoch, half_life_s),
     }
-    rows = await db.write_statement(_FIRST_VOTE, params, repeatable=repeatable)
+    statement = _VOTE_TAKEN_BACK if taken_back else _FIRST_VOTE
+    rows = await db.write_statement(statement, params, repeatable=repeatable)
     if not rows:
         known.epochs.pop(event_id, None)
         return None
@@ -371,7 +418,10 @@ async def _first_vote_in_one_statement(
         except PodiumError:
             log.warning("trending: rebase of event %s after a vote failed; a later vote will retry", event_id)
         known.epochs.pop(event_id, None)
-    return VoteTally(question_id, votes_up, votes_down, score, value)
+    my_vote = 0 if taken_back else value
+    if not repeatable:
+        known.cast(question_id, voter.user_id, my_vote, now)
+    return VoteTally(question_id, votes_up, votes_down, score, my_vote)
 
 
 def _epoch_of(session: Session, event_id: int) -> tuple[datetime | None, int] | None:
