@@ -10,8 +10,6 @@ writer.
 import logging
 from dataclasses import dataclass
 
-import openai
-
 from bot.llm.tokens import count_message_tokens, count_tokens
 from bot.settings import Settings
 
@@ -36,6 +34,9 @@ class ModelClient:
     """One model on one server, with the limits drafting packs its prompts into."""
 
     def __init__(self, settings: Settings) -> None:
+        # openai (about 15 MB resident) is imported only by a bot that has a model configured.
+        import openai
+
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else _KEYLESS
         self._client = openai.AsyncOpenAI(
             api_key=key,
@@ -61,6 +62,8 @@ class ModelClient:
 
     async def complete(self, messages: list[dict[str, str]]) -> Completion:
         """One chat completion asking for a JSON object; ``ModelUnavailable`` if none comes."""
+        import openai  # imported already by __init__
+
         try:
             response = await self._client.chat.completions.create(
                 model=self.model,

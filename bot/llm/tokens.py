@@ -12,8 +12,6 @@ import math
 import re
 from typing import Any
 
-import tiktoken
-
 log = logging.getLogger(__name__)
 
 # Per chat message, for the role and the separators around it (OpenAI's cookbook counts 3-4).
@@ -34,6 +32,8 @@ def estimate_tokens(text: str) -> int:
 
 @functools.cache
 def _encoding(model: str) -> Any:
+    import tiktoken  # only a bot with a model configured counts tokens
+
     try:
         name = tiktoken.encoding_name_for_model(model)
     except KeyError:

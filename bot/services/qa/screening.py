@@ -3,9 +3,12 @@
 The classifier is alt-profanity-check's: a linear SVM over word n-grams, trained on tens of
 thousands of comments labelled offensive or not, with its model shipped inside the package
 (scikit-learn and joblib files, about 2 MB), so nothing is downloaded at run time and no GPU or
-PyTorch is needed. It reads English only (on other languages it scores common words such as
-German "die" as offensive), so a question that does not read as English is not scored; the
-profanity word list still applies to it. Its figures on Polis are in docs/benchmarks.md.
+PyTorch is needed. Podium scores it with numpy (``OffensiveModel``) rather than through
+``profanity_check.predict_prob``, which imports scikit-learn: 75 MB resident in every bot for the
+whole event, for a dot product and a sigmoid; the scores are the package's own. It reads English
+only (on other languages it scores common words such as German "die" as offensive), so a question
+that does not read as English is not scored; the profanity word list still applies to it. Its
+figures on Polis are in docs/benchmarks.md.
 
 A question scored at or over its event's ``abuse_threshold`` waits for review instead of going
 to the board, with the score shown to moderators only.
@@ -14,8 +17,13 @@ to the board, with the score shown to moderators only.
 import asyncio
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
 
@@ -33,16 +41,77 @@ _classifier: Classifier | None = None
 SCORED_AHEAD_MAX = 100_000
 _scored: OrderedDict[str, float | None] = OrderedDict()
 
+# The package's model: a TF-IDF of word unigrams (lower case; rows of unit length; its stop words
+# are outside its vocabulary) read by five linear SVMs, each calibrated by a sigmoid, their
+# probabilities averaged (scikit-learn's CalibratedClassifierCV). Its files are read in joblib's
+# format with scikit-learn's classes taken as plain records: none of scikit-learn's code runs.
+
+
+class _Fitted:
+    """A fitted scikit-learn object as its pickle describes it: its attributes, nothing else."""
+
+
+def _read(path: Path) -> Any:
+    from joblib.numpy_pickle import NumpyUnpickler
+
+    class Unpickler(NumpyUnpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if module.split(".")[0] == "sklearn":
+                return _Fitted
+            return super().find_class(module, name)
+
+    with path.open("rb") as file:
+        return Unpickler(str(path), file, ensure_native_byte_order=True).load()
+
+
+class OffensiveModel:
+    """The probability that a text is offensive, as ``profanity_check.predict_prob`` gives it."""
+
+    def __init__(self, folder: Path) -> None:
+        vectorizer, model = _read(folder / "vectorizer.joblib"), _read(folder / "model.joblib")
+        self._lowercase = vectorizer.lowercase
+        self._token = re.compile(vectorizer.token_pattern)
+        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self._idf: np.ndarray = vectorizer._tfidf.idf_
+        calibrated = model.calibrated_classifiers_
+        self._coefficients = np.stack([c.estimator.coef_[0] for c in calibrated])
+        self._intercepts = np.array([c.estimator.intercept_[0] for c in calibrated])
+        self._slopes = np.array([c.calibrators[0].a_ for c in calibrated])
+        self._offsets = np.array([c.calibrators[0].b_ for c in calibrated])
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([self._probability(text) for text in texts])
+
+    def _probability(self, text: str) -> float:
+        counts = Counter(
+            self._vocabulary[token]
+            for token in self._token.findall(text.lower() if self._lowercase else text)
+            if token in self._vocabulary
+        )
+        features = np.array(sorted(counts), dtype=np.intp)
+        weights = np.array([counts[f] for f in features], dtype=np.float64) * self._idf[features]
+        length = np.sqrt(np.sum(weights * weights))
+        if length:
+            weights /= length
+        decisions = self._coefficients[:, features] @ weights + self._intercepts
+        return float(np.mean(1.0 / (1.0 + np.exp(self._slopes * decisions + self._offsets))))
+
+
+def package_model() -> OffensiveModel:
+    """The model shipped in the ``alt-profanity-check`` package, found without importing it."""
+    spec = find_spec("profanity_check")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the offensive-language classifier's package 'alt-profanity-check' is not installed")
+    return OffensiveModel(Path(spec.submodule_search_locations[0]) / "data")
+
 
 def load_classifier() -> Classifier:
-    """The classifier, loaded once per process (importing scikit-learn takes a few seconds: call
-    this from a worker thread, as ``offensive_scores`` does)."""
+    """The classifier, loaded once per process (reading its files takes a moment: call this from a
+    worker thread, as ``offensive_scores`` does)."""
     global _classifier
     with _lock:
         if _classifier is None:
-            from profanity_check import predict_prob
-
-            _classifier = predict_prob
+            _classifier = package_model()
         return _classifier
 
 

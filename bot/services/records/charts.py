@@ -10,17 +10,19 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sqlalchemy as sa
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from sqlmodel import Session, col, select
 
 from bot.services.drafts.facts import DRAFTED, OTHER_THEME
 from bot.services.qa.events import load_event
 from db.engine import Database
 from db.models import Question, Vote
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 THEMES_SHOWN = 15  # themes drawn; the questions of the smaller ones are counted, not drawn
 LABEL_WIDTH = 32
@@ -115,9 +117,14 @@ def draw_timeline(timeline: Timeline) -> bytes:
     return _png(timeline_figure(timeline))
 
 
-def timeline_figure(timeline: Timeline) -> Figure:
+def timeline_figure(timeline: Timeline) -> "Figure":
     """Votes per minute above, questions per minute below, each answer a line labelled with its
     question's number; whole numbers on every axis."""
+    # matplotlib is imported where a chart is drawn: it holds about 25 MB that a live event,
+    # which draws a chart only for its recap, would otherwise carry all along.
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     last = max([*timeline.asked, *timeline.voted, *(at for at, _ in timeline.answered)], default=0.0)
     minutes = int(last // 60) + 1
     x = np.arange(minutes)
@@ -167,10 +174,13 @@ def draw_themes(title: str, counts: ThemeCounts) -> bytes:
     return _png(themes_figure(title, counts))
 
 
-def themes_figure(title: str, counts: ThemeCounts) -> Figure:
+def themes_figure(title: str, counts: ThemeCounts) -> "Figure":
     """One bar per theme in the order given (``theme_counts``: largest first), each labelled with
     its votes; names shown whole, wrapped; whole numbers of questions. The questions in no theme
     drawn are counted in the caption: "other questions" is no theme, so it gets no bar."""
+    from matplotlib.figure import Figure  # where a chart is drawn, as in timeline_figure
+    from matplotlib.ticker import MaxNLocator
+
     shown = list(counts.themes)
     lines = sum(len(_wrapped(c.label, LABEL_WIDTH).splitlines()) for c in shown)
     figure = Figure(figsize=(10, 1.4 + 0.3 * max(lines, 4)), dpi=DPI, layout="constrained")
@@ -198,7 +208,7 @@ def _wrapped(text: str, width: int) -> str:
     return textwrap.fill(text, width).replace("$", r"\$")
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: "Figure") -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

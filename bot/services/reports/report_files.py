@@ -15,13 +15,14 @@ from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePath
-
-from pypdf import PageObject, PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from typing import TYPE_CHECKING
 
 from bot.domain.enums import ReportFormat
 from bot.domain.errors import InvalidInput
 from bot.services.qa.text import valid_unicode
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 MAX_PAGES = 1_000
 FORMATS = {
@@ -89,6 +90,10 @@ def read_report(filename: str, data: bytes) -> ReportText:
 def _read_pdf(filename: str, data: bytes) -> tuple[list[Block], int]:
     if not data.lstrip().startswith(b"%PDF-"):
         raise InvalidInput(f"{filename} is named like a PDF but is not one.")
+    # pypdf (about 20 MB resident) is imported when a PDF is read, not by every bot at start.
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         # An owner password only restricts printing or editing; the empty user password opens it.
@@ -117,7 +122,7 @@ class PdfLine:
     bold: bool = False
 
 
-def _page_lines(page: PageObject) -> list[PdfLine]:
+def _page_lines(page: "PageObject") -> list[PdfLine]:
     """A page's lines in the order its content draws them (column by column, as laid out),
     with footnote markers (digits set small beside a word) left out."""
     height = float(page.mediabox.height) or 792.0

@@ -50,3 +50,20 @@ async def test_a_question_scored_ahead_keeps_the_score_it_would_have_alone(monke
 
     monkeypatch.setattr(screening, "load_classifier", no_classifier)
     assert [await screening.offensive_score(text) for text in texts] == alone
+
+
+def test_the_scores_are_the_packages_own():
+    """Podium scores alt-profanity-check's model without scikit-learn; the package's own
+    ``predict_prob`` (which imports it) gives the same scores."""
+    from profanity_check import predict_prob
+
+    texts = [
+        INSULT,
+        "you idiots",
+        "What a load of shit this panel is",
+        "How will the rent cap be paid for in rural areas?",
+        "Why does the report ignore renters? Renters RENTERS!",
+        "the and of",  # stop words only: no word of the model's vocabulary
+        "Is the café in Zürich a naïve SCAM, you morons?",
+    ]
+    assert offensive_scores(texts) == [round(float(score), 4) for score in predict_prob(texts)]
