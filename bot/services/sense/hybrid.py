@@ -29,7 +29,10 @@ spellings of names (``ALIASES``: "Peking", "Chine") puts each name in one spelli
 
 The event's typical nearest-neighbour cosine was tried as a feature, as an offset and as a
 percentile: fit across the four sets it took a negative weight (dense events, COVID-Q's, are also
-the loosely labelled ones) and helped no set left out, so it is not used.
+the loosely labelled ones) and helped no set left out, so it is not used. So were, on 2026-12-01,
+the candidate's standing in this look-up's own cosines (how many deviations over their mean) and
+whether the lexical and the embedding scores agree on the closest question: left out in turn,
+they moved each set's rehearsed link F1 by -0.03 to +0.04, with no sign common to the sets.
 
 The score is the model's probability that the two ask the same thing, so the two decisions are
 thresholds on a probability rather than on a cosine: ``suggest`` (an asker is interrupted: the

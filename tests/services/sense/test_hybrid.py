@@ -58,6 +58,7 @@ def test_the_default_backend_is_the_hybrid_one(hybrid):
         ("typo", "Will the embasy in Beijing reopen for visa applications this year?", "embassy"),
         ("misspelt name", "Will the embassy in Bejing reopen for visa applications this year?", "embassy"),
         ("another spelling", "Will the embassy in Peking reopen for visa applications this year?", "embassy"),
+        ("translated name", "Will the embassy in Pékin reopen for visa applications this year?", "embassy"),
     ],
 )
 async def test_a_question_already_asked_is_offered(db, event, hybrid, panel, kind, draft, existing):
