@@ -125,7 +125,8 @@ class LexicalStore:
             for start, end in zip(words.indptr[:-1], words.indptr[1:], strict=True)
         )
         for k, rows in enumerate(vectors):
-            self._document_counts[k][rows.indices] += 1
+            # Every row that has a word counts (``+=`` on a fancy index would count it once).
+            np.add.at(self._document_counts[k], rows.indices, 1)
             self._tail[k].append(rows)
             if sum(tail.shape[0] for tail in self._tail[k]) >= TAIL_ROWS:
                 tail = sp.vstack(self._tail[k], format="csr")
