@@ -61,9 +61,7 @@ async def test_a_restarted_bot_scores_as_the_bot_that_saw_every_ask(db, event, i
     looked_up = "Will the rent cap cover the new homes?"
     seen = await index.matches(await index.probe(db, event.id, looked_up), threshold=0.0, limit=3)
     read_back = await restarted.matches(await restarted.probe(db, event.id, looked_up), threshold=0.0, limit=3)
-    assert [(m.question_id, round(m.score, 9)) for m in read_back] == [
-        (m.question_id, round(m.score, 9)) for m in seen
-    ]
+    assert [(m.question_id, round(m.score, 9)) for m in read_back] == [(m.question_id, round(m.score, 9)) for m in seen]
 
 
 async def test_an_event_dropped_from_memory_is_read_again_when_next_asked(db, event, index):
