@@ -113,6 +113,9 @@ class LexicalStore:
         self._main = [empty] * analyzers
         self._squares = [empty] * analyzers
         self._tail: list[list[sp.csr_matrix]] = [[] for _ in range(analyzers)]
+        # The tail stacked, with its squares, as look-ups read it: stacked once after each add, not
+        # once per look-up (an ask looks up twice, for the suggestion and for the link).
+        self._stacked_tail: list[tuple[sp.csr_matrix, sp.csr_matrix] | None] = [None] * analyzers
         self._document_counts = [np.zeros(HASHED_FEATURES, dtype=np.int32) for _ in range(analyzers)]
         self._size = 0
         self._stop_words = stop_words
@@ -128,6 +131,7 @@ class LexicalStore:
             # Every row that has a word counts (``+=`` on a fancy index would count it once).
             np.add.at(self._document_counts[k], rows.indices, 1)
             self._tail[k].append(rows)
+            self._stacked_tail[k] = None
             if sum(tail.shape[0] for tail in self._tail[k]) >= TAIL_ROWS:
                 tail = sp.vstack(self._tail[k], format="csr")
                 self._main[k] = sp.vstack([self._main[k], tail], format="csr")
@@ -178,9 +182,9 @@ class LexicalStore:
         in_main, in_tail = rows[rows < main.shape[0]], rows[rows >= main.shape[0]] - main.shape[0]
         if not in_tail.size:
             return main[in_main], squares[in_main]
-        tail = sp.vstack(self._tail[k], format="csr")[in_tail]
-        chosen = sp.vstack([main[in_main], tail], format="csr")
-        return chosen, sp.vstack([squares[in_main], tail.multiply(tail)], format="csr")
+        tail, tail_squares = self._tail_block(k)
+        chosen = sp.vstack([main[in_main], tail[in_tail]], format="csr")
+        return chosen, sp.vstack([squares[in_main], tail_squares[in_tail]], format="csr")
 
     def _cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
         total = np.zeros(self._size)
@@ -201,9 +205,16 @@ class LexicalStore:
     def _blocks(self, k: int) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
         blocks = [(self._main[k], self._squares[k])]
         if self._tail[k]:
-            tail = sp.vstack(self._tail[k], format="csr")
-            blocks.append((tail, tail.multiply(tail).tocsr()))
+            blocks.append(self._tail_block(k))
         return blocks
+
+    def _tail_block(self, k: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Analyzer ``k``'s tail as one matrix, and its squares."""
+        block = self._stacked_tail[k]
+        if block is None:
+            tail = sp.vstack(self._tail[k], format="csr")
+            block = self._stacked_tail[k] = (tail, tail.multiply(tail).tocsr())
+        return block
 
 
 class _EventIndex:
