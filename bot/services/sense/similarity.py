@@ -133,10 +133,10 @@ class LexicalStore:
             self._tail[k].append(rows)
             self._stacked_tail[k] = None
             if sum(tail.shape[0] for tail in self._tail[k]) >= TAIL_ROWS:
-                tail = sp.vstack(self._tail[k], format="csr")
+                tail, tail_squares = self._tail_block(k)
                 self._main[k] = sp.vstack([self._main[k], tail], format="csr")
-                self._squares[k] = sp.vstack([self._squares[k], tail.multiply(tail)], format="csr")
-                self._tail[k] = []
+                self._squares[k] = sp.vstack([self._squares[k], tail_squares], format="csr")
+                self._tail[k], self._stacked_tail[k] = [], None
         self._size += vectors[0].shape[0]
 
     def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
