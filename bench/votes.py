@@ -7,7 +7,7 @@ For context, the same inserts with sqlite3's defaults (rollback journal) are mea
 
 On PostgreSQL (``PODIUM_BENCH_DATABASE_URL``), the same 1,000 votes from 100 tasks, and 300 votes
 one after another (the latency of one vote), through the one-statement path of a first vote
-(``votes.ONE_STATEMENT_FIRST_VOTES``, one round trip) and through the unit of work every vote took
+(``ballot_box.ONE_STATEMENT_VOTES``, one round trip) and through the unit of work every vote took
 before (a ping, BEGIN, the locking read, the insert, the update, COMMIT), in the same run. Each
 question has had a vote first, so this process knows its event, as it would in a burst.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.common import GUILD_ID, fresh_database, open_bench_event, scratch_sqlite_url
 from bot.domain.actors import Actor
-from bot.services.qa import votes
+from bot.services.qa import ballot_box
 from bot.services.qa.questions import submit_question
 from bot.services.qa.votes import cast_vote
 from db.engine import SQLITE_PRAGMAS
@@ -63,7 +63,7 @@ async def podium_votes_per_second() -> float:
 
 async def postgresql_votes(url: str, one_statement: bool) -> dict[str, float]:
     database = await fresh_database(url)
-    votes.ONE_STATEMENT_FIRST_VOTES = one_statement
+    ballot_box.ONE_STATEMENT_VOTES = one_statement
     try:
         event_id = await open_bench_event(database, rate_limit_count=QUESTIONS)
         asker = Actor(user_id=2, display_name="Asker", guild_id=GUILD_ID)
@@ -90,7 +90,7 @@ async def postgresql_votes(url: str, one_statement: bool) -> dict[str, float]:
             latencies.append((time.perf_counter() - started) * 1000)
         return {"votes_per_s": round(per_second, 1), "one_vote_median_ms": round(statistics.median(latencies), 3)}
     finally:
-        votes.ONE_STATEMENT_FIRST_VOTES = True
+        ballot_box.ONE_STATEMENT_VOTES = True
         await database.dispose()
 
 

@@ -36,8 +36,9 @@ from bot.discord.buttons import vote_buttons
 from bot.discord.render import fit_embed, quote
 from bot.domain.credit import credit_for
 from bot.domain.enums import QuestionStatus
+from bot.domain.transitions import VOTABLE
 from bot.services.qa.questions import describe_status, set_card_message
-from bot.services.qa.votes import VOTABLE, VoteTally, vote_counts
+from bot.services.qa.votes import VoteTally, vote_counts
 from bot.services.surfaces.cards import card_facts, questions_without_cards
 from db.engine import Database
 from db.models import Event, Question

@@ -51,6 +51,9 @@ DECIDABLE_FROM: dict[Decision, frozenset[QuestionStatus]] = {
     Decision.MERGE: frozenset({Status.PENDING_REVIEW, Status.PUBLISHED}),
     Decision.UNMERGE: frozenset({Status.MERGED}),
 }
+# The questions that take votes, and the events' states in which they do.
+VOTABLE = frozenset({Status.PUBLISHED, Status.LIVE})
+VOTING_STATES = frozenset({State.OPEN, State.PAUSED})
 # What a question may be merged into: anything still standing, answered ones included.
 MERGE_TARGETS = frozenset({Status.PENDING_REVIEW, Status.PUBLISHED, Status.LIVE, Status.ANSWERED})
 

@@ -10,7 +10,6 @@ question's trending key by the vote's term (``bot.services.qa.trending``).
 """
 
 import logging
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,18 +20,17 @@ from sqlmodel import Session
 
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
-from bot.domain.enums import EventState, QuestionStatus
+from bot.domain.enums import EventState
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, PodiumError
+from bot.domain.transitions import VOTABLE, VOTING_STATES
 from bot.domain.trending import needs_rebase, rebase_due, vote_term
+from bot.services.qa.ballot_box import Counted, ballot_box
 from bot.services.qa.questions import describe_status
 from bot.services.qa.trending import rebase_if_due
 from db.engine import Database
 from db.models import Event, EventBan, Question, Vote
 
 log = logging.getLogger(__name__)
-
-VOTABLE = frozenset({QuestionStatus.PUBLISHED, QuestionStatus.LIVE})
-VOTING_STATES = frozenset({EventState.OPEN, EventState.PAUSED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +49,7 @@ async def cast_vote(
 ) -> VoteTally:
     """Set the voter's vote on the question to ``value``; casting the same vote again changes nothing."""
     now = now or utcnow()
-    first = await _vote_in_one_statement(db, question_id, voter, value, now, repeatable=True)
+    first = await _in_one_statement(db, question_id, voter, value, now, repeatable=True)
     return first or await _change_vote(db, question_id, voter, value, lambda current: value, now)
 
 
@@ -60,14 +58,27 @@ async def toggle_vote(
 ) -> VoteTally:
     """What a vote button does: cast ``value``, or take it back if that is the vote already there."""
     now = now or utcnow()
-    done = await _vote_in_one_statement(db, question_id, voter, value, now, repeatable=False)
+    done = await _in_one_statement(db, question_id, voter, value, now, repeatable=False)
     if done is not None:
         return done
     tally = await _change_vote(db, question_id, voter, value, lambda current: 0 if current == value else value, now)
     if not db.is_sqlite:
         # A toggle that leaves a vote cast it now; the next click may take it back in one statement.
-        _known(db).cast(question_id, voter.user_id, tally.my_vote, now)
+        ballot_box(db).cast(question_id, voter.user_id, tally.my_vote, now)
     return tally
+
+
+async def _in_one_statement(
+    db: Database, question_id: int, voter: Actor, value: int, now: datetime, *, repeatable: bool
+) -> VoteTally | None:
+    """On PostgreSQL, the vote through the ballot box (``bot.services.qa.ballot_box``), if it could
+    go there; None when the unit of work must decide it."""
+    if db.is_sqlite:
+        return None
+    counted: Counted | None = await ballot_box(db).vote(question_id, voter, value, now, repeatable=repeatable)
+    if counted is None:
+        return None
+    return VoteTally(question_id, counted.votes_up, counted.votes_down, counted.score, counted.my_vote)
 
 
 async def remove_vote(db: Database, question_id: int, voter: Actor, *, now: datetime | None = None) -> VoteTally:
@@ -152,7 +163,8 @@ async def _change_vote(
         # Its own unit of work, holding no question's lock while it waits for the event's.
         await db.write(rebase_if_due, first.event_id, now)
         tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
-    _known(db).learn(question_id, event_id)
+    if not db.is_sqlite:
+        ballot_box(db).learn(question_id, event_id)
     if due:
         try:
             await db.write(rebase_if_due, event_id, now)
@@ -214,9 +226,6 @@ _CHANGE_VOTE = (
 )
 _DELETE_VOTE = _votes.delete().where(_VOTE_KEY)
 _EPOCH = sa.select(_events.c.trend_epoch).where(_events.c.id == sa.bindparam("event"))
-_EPOCH_AND_HALF_LIFE = sa.select(_events.c.trend_epoch, _events.c.trending_half_life_s).where(
-    _events.c.id == sa.bindparam("event")
-)
 _MOVE_COUNTS = (
     _questions.update()
     .where(
@@ -244,189 +253,6 @@ async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
         return up, down
 
     return await db.read(read)
-
-
-# PostgreSQL: a voter's first vote on a question, the usual vote of a burst, in one statement and
-# one round trip (``Database.write_statement``, autocommit): lock the question if every check of
-# ``_check_can_vote`` passes and its event's epoch and half-life are the ones the vote was weighed
-# against, insert the vote unless the voter has one, move the counters and the key. It returns a
-# row only if all of that happened; otherwise it changed nothing, and the unit of work
-# (``_apply_vote``) decides, refusing with the reason where there is one.
-# The epoch is checked by ``podium_trend_epoch_is`` (migration 0013_speed_postgresql), which reads
-# the event with a snapshot of its own each time it is evaluated, and PostgreSQL evaluates the
-# locking query's conditions again once a lock it waited for is granted: a rebase (which holds
-# every question's lock until it commits) committed while this waited has moved the epoch, and
-# the check then fails. The statement's own snapshot, or a KEY SHARE lock on the event (which a
-# rebase's NO KEY UPDATE does not block), would still show the old one.
-_target = (
-    sa.select(_questions.c.id, _questions.c.event_id)
-    .join(_events, _events.c.id == _questions.c.event_id)
-    .where(
-        _questions.c.id == sa.bindparam("question_id"),
-        _questions.c.status.in_(sorted(VOTABLE)),
-        sa.or_(_events.c.guild_id == sa.bindparam("guild_id"), sa.bindparam("operator", type_=sa.Boolean)),
-        _events.c.state.in_(sorted(VOTING_STATES)),
-        sa.or_(_events.c.allow_self_votes, _questions.c.author_id != sa.bindparam("voter")),
-        sa.or_(sa.bindparam("value", type_=sa.Integer) == 1, _events.c.allow_downvotes),
-        ~sa.exists().where(_bans.c.event_id == _questions.c.event_id, _bans.c.user_id == sa.bindparam("voter")),
-        sa.func.podium_trend_epoch_is(
-            _questions.c.event_id,
-            sa.bindparam("epoch", type_=_events.c.trend_epoch.type),
-            sa.bindparam("half_life_s", type_=sa.Integer),
-            type_=sa.Boolean,
-        ),
-    )
-    .with_for_update(of=_questions)
-    .cte("target")
-)
-_inserted = (
-    postgresql.insert(_votes)
-    .from_select(
-        ["question_id", "user_id", "event_id", "value", "cast_at"],
-        sa.select(
-            _target.c.id,
-            sa.bindparam("voter", type_=sa.BigInteger),
-            _target.c.event_id,
-            sa.bindparam("value", type_=sa.Integer),
-            sa.bindparam("cast_at", type_=_votes.c.cast_at.type),
-        ),
-    )
-    .on_conflict_do_nothing()
-    .returning(_votes.c.question_id)
-    .cte("inserted")
-)
-_removed = (
-    _votes.delete()
-    .where(
-        _votes.c.question_id.in_(sa.select(_target.c.id)),
-        _votes.c.user_id == sa.bindparam("voter"),
-        # Only the vote this process cast: its term is known exactly (``_Known.votes``).
-        _votes.c.value == sa.bindparam("value"),
-        _votes.c.cast_at == sa.bindparam("cast_at"),
-    )
-    .returning(_votes.c.question_id)
-    .cte("removed")
-)
-
-
-def _counts_moved_for(changed: sa.CTE) -> sa.Update:
-    """Move the counters and the key of the question ``changed`` returns, by the bound amounts."""
-    return (
-        _questions.update()
-        .where(_questions.c.id == changed.c.question_id)
-        .values(
-            votes_up=_questions.c.votes_up + sa.bindparam("up"),
-            votes_down=_questions.c.votes_down + sa.bindparam("down"),
-            score=_questions.c.score + sa.bindparam("net"),
-            trend_key=_questions.c.trend_key + sa.bindparam("trend"),
-        )
-        .returning(_questions.c.votes_up, _questions.c.votes_down, _questions.c.score, _questions.c.event_id)
-    )
-
-
-_FIRST_VOTE = _counts_moved_for(_inserted)
-# A toggle that takes back a vote this process cast, the other usual click of a burst (a member
-# clicking the top question again): the same checks and lock, then the delete, in one statement.
-_VOTE_TAKEN_BACK = _counts_moved_for(_removed)
-# How many of its own votes a process remembers for ``_VOTE_TAKEN_BACK`` (the oldest go first; a
-# vote forgotten is taken back by the unit of work, as any other).
-REMEMBERED_VOTES = 100_000
-# Switched off by bench/votes.py to measure the unit of work alone, as every vote went before.
-ONE_STATEMENT_FIRST_VOTES = True
-
-
-@dataclass
-class _Known:
-    """What this process learnt of questions' events from earlier votes: a question's event never
-    changes, and an event's epoch and half-life are checked by the statement that relies on them."""
-
-    events: dict[int, int]  # question id -> event id
-    epochs: dict[int, tuple[datetime, int]]  # event id -> (trend epoch, half-life in seconds)
-    votes: dict[tuple[int, int], tuple[int, datetime]]  # (question id, voter) -> (value, cast at)
-
-    def learn(self, question_id: int, event_id: int) -> None:
-        self.events[question_id] = event_id
-
-    def cast(self, question_id: int, voter_id: int, value: int, cast_at: datetime) -> None:
-        """Remember a vote this process just cast (value and time, as stored), or forget it (0)."""
-        key = (question_id, voter_id)
-        self.votes.pop(key, None)
-        if value:
-            self.votes[key] = (value, cast_at)
-            if len(self.votes) > REMEMBERED_VOTES:
-                del self.votes[next(iter(self.votes))]
-
-
-_KNOWN: "weakref.WeakKeyDictionary[Database, _Known]" = weakref.WeakKeyDictionary()
-
-
-def _known(db: Database) -> _Known:
-    known = _KNOWN.get(db)
-    if known is None:
-        known = _KNOWN[db] = _Known({}, {}, {})
-    return known
-
-
-async def _vote_in_one_statement(
-    db: Database, question_id: int, voter: Actor, value: int, now: datetime, *, repeatable: bool
-) -> VoteTally | None:
-    """On PostgreSQL, the voter's first vote on the question, or (a toggle, not ``repeatable``)
-    taking back the vote this process saw them cast, in one statement, if this process knows the
-    question's event and its epoch and the vote needs no rebase first; None when it did not
-    happen (nothing was changed) and the unit of work must decide."""
-    if db.is_sqlite or not ONE_STATEMENT_FIRST_VOTES or value not in (-1, 1):
-        return None
-    known = _known(db)
-    event_id = known.events.get(question_id)
-    if event_id is None:
-        return None
-    if event_id not in known.epochs:
-        stored = await db.read(_epoch_of, event_id)
-        if stored is None or stored[0] is None:
-            return None
-        known.epochs[event_id] = stored
-    epoch, half_life_s = known.epochs[event_id]
-    if needs_rebase(now, epoch, half_life_s):
-        return None
-    mine = known.votes.get((question_id, voter.user_id))
-    taken_back = not repeatable and mine is not None and mine[0] == value
-    cast_at = mine[1] if taken_back and mine is not None else now
-    sign = -1 if taken_back else 1
-    params = {
-        "question_id": question_id,
-        "guild_id": voter.guild_id,
-        "operator": voter.operator,
-        "epoch": epoch,
-        "half_life_s": half_life_s,
-        "voter": voter.user_id,
-        "value": value,
-        "cast_at": cast_at,
-        "up": sign * int(value == 1),
-        "down": sign * int(value == -1),
-        "net": sign * value,
-        "trend": sign * value * vote_term(cast_at, epoch, half_life_s),
-    }
-    statement = _VOTE_TAKEN_BACK if taken_back else _FIRST_VOTE
-    rows = await db.write_statement(statement, params, repeatable=repeatable)
-    if not rows:
-        known.epochs.pop(event_id, None)
-        return None
-    votes_up, votes_down, score, _ = rows[0]
-    if rebase_due(now, epoch, half_life_s):
-        try:
-            await db.write(rebase_if_due, event_id, now)
-        except PodiumError:
-            log.warning("trending: rebase of event %s after a vote failed; a later vote will retry", event_id)
-        known.epochs.pop(event_id, None)
-    my_vote = 0 if taken_back else value
-    if not repeatable:
-        known.cast(question_id, voter.user_id, my_vote, now)
-    return VoteTally(question_id, votes_up, votes_down, score, my_vote)
-
-
-def _epoch_of(session: Session, event_id: int) -> tuple[datetime | None, int] | None:
-    row = session.connection().execute(_EPOCH_AND_HALF_LIFE, {"event": event_id}).first()
-    return None if row is None else (row.trend_epoch, row.trending_half_life_s)
 
 
 def _apply_vote(

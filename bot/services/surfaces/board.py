@@ -30,11 +30,11 @@ from sqlmodel import Session, col, select
 from bot.domain.actors import Actor
 from bot.domain.enums import DraftKind, DraftStatus, EventState, QuestionStatus, ReasonCode
 from bot.domain.errors import NotFound
+from bot.domain.transitions import VOTING_STATES
 from bot.services.qa.events import load_event
 from bot.services.qa.questions import describe_status
 from bot.services.qa.ranking import VISIBLE, Order, queue_order, ranked
 from bot.services.qa.routing import load_channels
-from bot.services.qa.votes import VOTING_STATES
 from db.engine import Database
 from db.models import Draft, Event, Question, Vote
 

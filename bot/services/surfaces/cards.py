@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.domain.enums import EventState
+from bot.domain.transitions import VOTABLE
 from bot.services.qa.events import load_event
 from bot.services.qa.questions import load_question
-from bot.services.qa.votes import VOTABLE
 from bot.services.sense.merges import credited_askers
 from db.engine import Database
 from db.models import Event, Question

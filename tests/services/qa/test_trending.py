@@ -170,9 +170,10 @@ async def test_votes_arriving_together_across_rebases_keep_every_key_exact_and_n
 
 async def test_votes_cast_and_taken_back_in_one_statement_keep_every_key_exact_across_rebases(db, moderator, caplog):
     # As above, with every question's event already known to this process (a vote on each), so
-    # on PostgreSQL the burst's first votes go through the one-statement path, beside rebases
-    # committing under them; then half the voters click again, taking their vote back (one
-    # statement too, for a vote this process saw cast), across another rebase.
+    # on PostgreSQL the burst's first votes go through the ballot box (a question's votes
+    # arriving together, in one statement), beside rebases committing under them; then half the
+    # voters click again, taking their vote back (the same way, for a vote this process saw
+    # cast), across another rebase.
     event = await make_event(db, moderator, trending_half_life_s=1)
     asked = [(await submit_question(db, event.id, member(n), f"Question {n}", now=T0)).id for n in range(QUESTIONS)]
     for n, question_id in enumerate(asked):
@@ -183,7 +184,7 @@ async def test_votes_cast_and_taken_back_in_one_statement_keep_every_key_exact_a
 
         async def counted(*args, **kwargs):
             rows = await write_statement(*args, **kwargs)
-            one_statement.append(bool(rows))
+            one_statement.append(len(rows))  # a row for each vote the statement counted
             return rows
 
         db.write_statement = counted
