@@ -1,7 +1,7 @@
 """Abuse screening on real moderators' decisions: Polis comments and their ``moderated`` column.
 
 ``python -m bench screening``. Every comment a Polis moderator accepted (1) or rejected (-1) is
-scored by ``services.qa.screening``, as a question is on the way in. Figures at the shipped
+scored by ``services.sense.screening``, as a question is on the way in. Figures at the shipped
 threshold (``EventSettings.abuse_threshold``) and at a few others: how many are flagged; the
 precision and recall of "flagged" against "rejected by the moderators"; the share of accepted
 comments held back (target under 5%). Polis moderators reject off-topic, duplicate and
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Timings
-from bot.services.qa.screening import load_classifier, offensive_scores, over_threshold, reads_as_english
+from bot.services.sense.screening import load_classifier, offensive_scores, over_threshold, reads_as_english
 from db.models import EventSettings
 
 DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"

@@ -22,8 +22,8 @@ from bot.domain.clock import utcnow
 from bot.flows.context import Podium, similarity_index
 from bot.llm.client import ModelClient
 from bot.scheduling.clock import EventClock
-from bot.services.qa.screening import load_classifier
 from bot.services.qa.text import valid_payload
+from bot.services.sense.screening import load_classifier
 from bot.services.sense.similarity import SimilarityIndex
 from bot.settings import Settings
 from bot.web.console import Console

@@ -360,6 +360,8 @@ def _transient(error: BaseException) -> str | None:
         if state in POSTGRESQL_RETRYABLE or state.startswith("08"):
             return f"SQLSTATE {state}"
         return None
+    if isinstance(error, sa.exc.TimeoutError):
+        return "no pooled connection came free in time"
     # Connecting fails before any driver wraps the error: refused, unreachable, timed out.
     if isinstance(error, OSError | TimeoutError):
         return "could not connect"
@@ -522,12 +524,12 @@ class _AsyncRunner:
     waiting for the bot). On a loop of its own a transaction no longer waits behind the bot's
     other work; the caller awaits its result, and cancelling the caller cancels it.
 
-    Votes on one question still take its row lock in turn, one transaction each: in the burst's
-    board mode (a third of 10,000 votes on its top question) they still queue on that lock. A
-    lane committing the process's writes in groups, as SQLite's writer does, was tried and
-    measured: the queue on the lock went, but one connection's round trips, one write after the
-    other, capped the lane at about 150 votes a second on a loaded 2-CPU machine, and votes spread
-    over a thousand cards (which never contend) waited 30 s. Not kept.
+    Votes on one question take its row lock in turn, so in a burst they are grouped per question
+    before they get here (``bot.services.qa.ballot_box``). A single lane committing all the
+    process's writes in groups, as SQLite's writer does, was tried first and measured: the queue
+    on the lock went, but one connection's round trips, one write after the other, capped the
+    lane at about 150 votes a second on a loaded 2-CPU machine, and votes spread over a thousand
+    cards (which never contend) waited 30 s behind it.
     """
 
     def __init__(self, url: sa.URL, *, echo: bool, retries: Retries) -> None:
@@ -535,9 +537,11 @@ class _AsyncRunner:
         self._thread = threading.Thread(target=self._loop.run_forever, name="podium-postgresql", daemon=True)
         self._thread.start()
         # Pre-ping replaces a pooled connection the server dropped while it sat idle, before any
-        # work starts on it; a connection attempt gives up after ``wait_s``, not asyncpg's minute.
+        # work starts on it; a connection attempt gives up after ``wait_s``, not asyncpg's minute,
+        # and so does a wait for a pooled connection to come free, not the pool's 30 s: either is
+        # then tried again within the budget, and the member told in time.
         self.engine: AsyncEngine = create_async_engine(
-            url, echo=echo, pool_pre_ping=True, connect_args={"timeout": retries.wait_s}
+            url, echo=echo, pool_pre_ping=True, pool_timeout=retries.wait_s, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # One-statement writes (``Database.write_statement``): autocommit, so no BEGIN and COMMIT
@@ -548,6 +552,7 @@ class _AsyncRunner:
             echo=echo,
             isolation_level="AUTOCOMMIT",
             pool_size=POSTGRESQL_STATEMENT_POOL,
+            pool_timeout=retries.wait_s,
             connect_args={"timeout": retries.wait_s},
         )
 

@@ -38,12 +38,12 @@ from bot.services.qa.moderation import (
     take_next,
 )
 from bot.services.qa.questions import submit_question, withdraw_question
-from bot.services.qa.screening import score_ahead
 from bot.services.qa.text import normalise
 from bot.services.qa.votes import Ballot, cast_ballots, cast_vote, remove_vote
 from bot.services.reports.report import add_report
 from bot.services.sense.dedup import suggest_similar
 from bot.services.sense.merges import merge_questions
+from bot.services.sense.screening import score_ahead
 from bot.services.sense.similarity import SimilarityIndex
 from bot.services.sense.themes import refresh_themes
 from db.engine import Database

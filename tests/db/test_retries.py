@@ -262,3 +262,17 @@ async def test_a_statement_lost_while_it_runs_is_tried_again_only_if_repeatable(
         await patient.dispose()
     # Killed mid-statement, its first try saved nothing; the repeatable one ran again.
     assert await titles(quick_db) == (["warm", "slow"] if repeatable else ["warm"])
+
+
+@ON_POSTGRESQL
+async def test_a_write_that_finds_every_pooled_connection_busy_gives_the_clear_error_in_time(quick_db):
+    def held(session: Session) -> None:
+        session.execute(sa.select(sa.func.pg_sleep(1.5)))
+
+    holders = [asyncio.create_task(quick_db.read(held)) for _ in range(15)]  # the pool's 5 and 10 more
+    await asyncio.sleep(0.3)
+    with pytest.raises(DatabaseUnavailable, match="nothing was saved"):
+        await quick_db.write(add_event, "crowded out")
+    assert not any(h.done() for h in holders)  # told within its budget, not once a connection came free
+    await asyncio.gather(*holders)
+    assert "crowded out" not in await titles(quick_db)

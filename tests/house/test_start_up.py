@@ -14,7 +14,7 @@ NOT_AT_START = ("matplotlib", "pypdf", "openai", "tiktoken", "sklearn", "profani
 START = """
 import json, sys
 import bot.app
-from bot.services.qa.screening import load_classifier
+from bot.services.sense.screening import load_classifier
 from bot.services.sense.backends import backend_named
 
 load_classifier()

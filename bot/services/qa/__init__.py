@@ -1,1 +1,1 @@
-"""The Q&A itself: events and where they run, questions, votes, moderation, ranking, abuse screening."""
+"""The Q&A itself: events and where they run, questions, votes, moderation, ranking."""

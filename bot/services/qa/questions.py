@@ -21,9 +21,9 @@ from bot.domain.errors import (
 )
 from bot.services.qa.events import load_event
 from bot.services.qa.guilds import is_moderator, load_guild_settings
-from bot.services.qa.screening import flag_reason, offensive_score
 from bot.services.qa.text import check_question_text, is_profane, normalise
 from bot.services.records.ledger import record
+from bot.services.sense.screening import flag_reason, offensive_score
 from bot.services.sense.similarity import Match, SimilarityIndex
 from db.engine import Database
 from db.locks import hold_lock

@@ -32,17 +32,20 @@ class EmbeddingUnavailable(RuntimeError):
     """The embedding's package or its files are missing."""
 
 
-def _package_folder() -> Path:
-    """Where the ``wordllama`` package is installed, found without importing it (its modules,
-    which Podium does not use, hold 14 MB and set up the process's logging on import)."""
-    spec = find_spec("wordllama")
+def package_folder(package: str) -> Path | None:
+    """Where an installed package's files are, found without importing it (a model's package
+    may hold modules Podium does not use: wordllama's hold 14 MB and set up the process's
+    logging on import); None if it is not installed."""
+    spec = find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise EmbeddingUnavailable(MISSING_MODEL.format(files="not found"))
+        return None
     return Path(spec.submodule_search_locations[0])
 
 
 def _model_files() -> tuple[Path, Path]:
-    package = _package_folder()
+    package = package_folder("wordllama")
+    if package is None:
+        raise EmbeddingUnavailable(MISSING_MODEL.format(files="not found"))
     weights = package / "weights" / f"{CONFIG}_{DIMENSIONS}.safetensors"
     tokenizer = package / "tokenizers" / f"{CONFIG}_tokenizer_config.json"
     missing = [path for path in (weights, tokenizer) if not path.is_file()]

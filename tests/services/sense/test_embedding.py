@@ -32,7 +32,7 @@ def test_loading_never_touches_the_network(monkeypatch):
 
 
 def test_missing_model_files_name_the_package(monkeypatch, tmp_path):
-    monkeypatch.setattr(embedding, "_package_folder", lambda: tmp_path)
+    monkeypatch.setattr(embedding, "package_folder", lambda package: tmp_path)
     with pytest.raises(EmbeddingUnavailable, match=r"package 'wordllama'.*SIMILARITY_BACKEND=lexical"):
         SentenceEmbedding()
 

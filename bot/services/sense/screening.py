@@ -19,12 +19,12 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bot.services.sense.embedding import package_folder
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
 
 # Below this share of English function words a text is taken for another language; very short
@@ -99,10 +99,10 @@ class OffensiveModel:
 
 def package_model() -> OffensiveModel:
     """The model shipped in the ``alt-profanity-check`` package, found without importing it."""
-    spec = find_spec("profanity_check")
-    if spec is None or not spec.submodule_search_locations:
+    package = package_folder("profanity_check")
+    if package is None:
         raise ModuleNotFoundError("the offensive-language classifier's package 'alt-profanity-check' is not installed")
-    return OffensiveModel(Path(spec.submodule_search_locations[0]) / "data")
+    return OffensiveModel(package / "data")
 
 
 def load_classifier() -> Classifier:

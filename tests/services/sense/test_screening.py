@@ -3,10 +3,10 @@
 import pytest
 
 from bot.domain.enums import QuestionStatus
-from bot.services.qa import screening
 from bot.services.qa.events import update_event
 from bot.services.qa.questions import submit_question
-from bot.services.qa.screening import offensive_scores, reads_as_english
+from bot.services.sense import screening
+from bot.services.sense.screening import offensive_scores, reads_as_english
 
 INSULT = "You are all CCP shills and this report is propaganda garbage"
 
