@@ -81,7 +81,8 @@ SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # down its connections (admin_shutdown is what pg_terminate_backend sends).
 POSTGRESQL_RETRYABLE = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 DEFAULT_RETRY_BUDGET_S = 10.0
-# PostgreSQL: connections kept for one-statement writes (votes), beside the pool for units of work.
+# PostgreSQL: connections kept for reads and one-statement writes (votes), in autocommit, beside
+# the pool for units of work that write.
 POSTGRESQL_STATEMENT_POOL = 5
 # PostgreSQL: the channel a commit that changes what a presenter screen shows notifies (the
 # triggers of migration 0013_speed_postgresql), and how long a lost listening connection waits before
@@ -544,9 +545,12 @@ class _AsyncRunner:
             url, echo=echo, pool_pre_ping=True, pool_timeout=retries.wait_s, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        # One-statement writes (``Database.write_statement``): autocommit, so no BEGIN and COMMIT
-        # of their own, and no ping at checkout (a round trip each); a connection known to have
-        # closed is replaced before anything is sent, and one lost in flight is the caller's.
+        # Reads and one-statement writes (``Database.write_statement``): autocommit, so no BEGIN
+        # and COMMIT (or ROLLBACK) of their own, and no ping at checkout, each a round trip. A read
+        # sees what each of its statements sees, as in a READ COMMITTED transaction (PostgreSQL's
+        # default, which Podium keeps), and a connection lost under it is retried like any read.
+        # For a statement, a connection known to have closed is replaced before anything is sent,
+        # and one lost in flight is the caller's.
         self._statements = create_async_engine(
             url,
             echo=echo,
@@ -555,6 +559,7 @@ class _AsyncRunner:
             pool_timeout=retries.wait_s,
             connect_args={"timeout": retries.wait_s},
         )
+        self._reads = async_sessionmaker(self._statements, class_=AsyncSession, expire_on_commit=False)
 
     async def statement(self, statement: sa.Executable, params: dict[str, Any]) -> list[sa.Row[Any]]:
         return await self._on_own_loop(self._statement(statement, params))
@@ -583,9 +588,10 @@ class _AsyncRunner:
         return await self._on_own_loop(self._run(work, write=write))
 
     async def _run(self, work: Callable[[Session], T], *, write: bool) -> T:
-        async with self._sessions() as session:
-            if not write:
+        if not write:
+            async with self._reads() as session:
                 return await session.run_sync(work)
+        async with self._sessions() as session:
             # Flushed inside, so that nothing but COMMIT itself is left for the one step that
             # cannot be retried safely.
             result = await session.run_sync(_flushed, work)

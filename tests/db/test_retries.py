@@ -122,6 +122,14 @@ async def test_connections_dropped_between_units_of_work_are_replaced(quick_db):
 
 
 @ON_POSTGRESQL
+async def test_a_read_on_a_connection_dropped_in_the_pool_is_read_again_on_a_new_one(quick_db):
+    await quick_db.write(add_event, "before")
+    assert await titles(quick_db) == ["before"]  # reads keep a pool of their own, in autocommit
+    assert terminate_backends(quick_db) >= 2, "the pools held their connections"
+    assert await titles(quick_db) == ["before"]
+
+
+@ON_POSTGRESQL
 async def test_a_connection_dropped_in_the_middle_of_a_unit_of_work_is_retried_and_commits_once(quick_db, caplog):
     def terminated_once(session, attempt):
         if attempt == 1:
@@ -269,7 +277,7 @@ async def test_a_write_that_finds_every_pooled_connection_busy_gives_the_clear_e
     def held(session: Session) -> None:
         session.execute(sa.select(sa.func.pg_sleep(1.5)))
 
-    holders = [asyncio.create_task(quick_db.read(held)) for _ in range(15)]  # the pool's 5 and 10 more
+    holders = [asyncio.create_task(quick_db.write(held)) for _ in range(15)]  # the pool's 5 and 10 more
     await asyncio.sleep(0.3)
     with pytest.raises(DatabaseUnavailable, match="nothing was saved"):
         await quick_db.write(add_event, "crowded out")
