@@ -111,21 +111,27 @@ def _postgresql_votes(votes: dict[str, Any]) -> list[str]:
     if not isinstance(runs, dict):
         return []
     labels = {
+        "ballot_box": "ballot box (a question's votes arriving together in one statement)",
         "one_statement": "first vote in one statement (one round trip)",
         "unit_of_work": "unit of work (ping, BEGIN, lock, insert, update, COMMIT)",
     }
+
+    def runs_of(results: list[dict[str, Any]], figure: str) -> str:
+        return " / ".join(format(run[figure], ",") if figure in run else "not measured" for run in results)
+
     rows = [
-        f"| {labels.get(mode, mode)} | {' / '.join(format(run['votes_per_s'], ',') for run in results)} | "
-        f"{' / '.join(str(run['one_vote_median_ms']) for run in results)} |"
+        f"| {labels.get(mode, mode)} | {runs_of(results, 'votes_per_s')} | "
+        f"{runs_of(results, 'one_question_votes_per_s')} | {runs_of(results, 'one_vote_median_ms')} |"
         for mode, results in runs.items()
     ]
     return [
         "",
-        f"On PostgreSQL, the same {votes['votes']:,} votes from {votes['concurrent_tasks']} tasks, and one vote "
-        "at a time, by path (runs alternated in the same benchmark run):",
+        f"On PostgreSQL, the same {votes['votes']:,} votes from {votes['concurrent_tasks']} tasks, again all on "
+        "one question (a burst's top question), and one vote at a time, by path (runs alternated in the same "
+        "benchmark run):",
         "",
-        "| path | votes per second | one vote, median ms |",
-        "|---|---|---|",
+        "| path | votes per second | all on one question, votes per second | one vote, median ms |",
+        "|---|---|---|---|",
         *rows,
     ]
 
