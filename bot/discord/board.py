@@ -35,6 +35,7 @@ from bot.discord.cards import asked_by
 from bot.discord.clicks import update_components
 from bot.discord.render import clip, quote
 from bot.domain.enums import EventState
+from bot.domain.errors import PodiumError
 from bot.services.qa.votes import VoteTally
 from bot.services.surfaces.board import Board, next_resort_at, read_board, resort_due, set_board_message
 from db.engine import Database
@@ -224,7 +225,13 @@ class BoardKeeper:
         finally:
             # Anything that happens from here on schedules a new look, which will show it.
             del self._pending[event_id], self._due[event_id], self._wake[event_id]
-        await self._look(event_id)
+        try:
+            await self._look(event_id)
+        except PodiumError as error:
+            # The database is in trouble (a burst crowding its pool, a restart): the board keeps
+            # what it shows, and looks again an interval later.
+            log.warning("board of event %s: not redrawn (%s); looking again", event_id, type(error).__name__)
+            self.refresh(event_id)
 
     async def _look(self, event_id: int) -> None:
         now = time.monotonic()

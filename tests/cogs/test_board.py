@@ -2,10 +2,12 @@
 
 import pytest
 
+from bot.discord import board as board_module
 from bot.discord.board import render_board
 from bot.domain.actors import Actor
 from bot.domain.clock import utcnow
 from bot.domain.enums import QuestionStatus, ReasonCode
+from bot.domain.errors import DatabaseUnavailable
 from bot.services.qa.events import create_event, update_event
 from bot.services.qa.events import open_event as open_event_service
 from bot.services.qa.moderation import mark_live, set_aside_question
@@ -166,3 +168,19 @@ def test_the_fake_refuses_what_discord_refuses_in_a_layout_message():
     ]
     bare = {"flags": IS_COMPONENTS_V2, "components": [{"type": 9, "components": [{"type": 10, "content": "x"}]}]}
     assert layout_problems(bare, creates=True) == ["a section without its accessory"]
+
+
+async def test_a_board_the_database_fails_to_read_is_drawn_at_the_next_look(board_bot, monkeypatch, caplog):
+    event_id = await open_event(board_bot)
+    failures, read = [DatabaseUnavailable()], board_module.read_board
+
+    async def failing_once(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return await read(*args, **kwargs)
+
+    monkeypatch.setattr(board_module, "read_board", failing_once)
+    await ask(board_bot, audience(1), "Who pays for the new homes?")
+    assert not failures, "a look met the failure"
+    assert "not redrawn (DatabaseUnavailable)" in caplog.text
+    assert "Who pays for the new homes?" in texts(board_bot.board(event_id))
