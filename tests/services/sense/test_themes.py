@@ -16,7 +16,7 @@ from bot.services.qa.questions import get_question, submit_question
 from bot.services.qa.ranking import Order, rank_questions
 from bot.services.qa.votes import cast_vote
 from bot.services.records.charts import theme_counts
-from bot.services.sense import embedding
+from bot.services.sense import embedding, theme_labels, themes
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
 from bot.services.sense.theme_labels import VERBISH, Labeller
 from bot.services.sense.themes import NO_THEME, group, list_themes, plan_themes, refresh_themes, target_themes
@@ -271,6 +271,30 @@ def test_a_plan_needs_no_database_and_is_deterministic():
     assert first == again
     stored = [first.labels[n] for n in range(len(QUESTIONS))]
     assert plan_themes(QUESTIONS, stored, first.themes)[0] == first
+
+
+def test_a_refresh_that_reuses_what_it_kept_plans_what_a_cold_one_does(monkeypatch):
+    # A first refresh keeps each question's vector and phrases; the next, with new questions and
+    # one edited, reuses them. A process that kept nothing plans that second refresh the same.
+    first, _ = plan_themes(QUESTIONS[:30], [None] * 30, {})
+    later = [*QUESTIONS[:30], *QUESTIONS[30:]]
+    later[4] = "Will the Hong Kong protests be raised with Beijing again?"
+    previous = [first.labels[n] for n in range(30)] + [None] * (len(later) - 30)
+    hits = theme_labels._mentions_of.cache_info().hits
+    warm = plan_themes(later, previous, first.themes)
+    assert theme_labels._mentions_of.cache_info().hits > hits, "the second refresh reused the first's phrases"
+
+    monkeypatch.setattr(themes, "_VECTORS", themes._Vectors())
+    for kept in (
+        theme_labels._mentions_of,
+        theme_labels._phrase_counts,
+        theme_labels._verb_evidence,
+        theme_labels._content_word_set,
+    ):
+        kept.cache_clear()
+    cold = plan_themes(later, previous, first.themes)
+    assert warm == cold
+    assert warm[0].themes, "the plan has themes to compare"
 
 
 def namer(request) -> str:
