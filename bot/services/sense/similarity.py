@@ -29,9 +29,11 @@ docs/benchmarks.md): ``suggest`` (high precision: what an asker is offered befor
 """
 
 import asyncio
+import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
@@ -50,6 +52,12 @@ HASHED_FEATURES = 2**18
 # a submit does not copy the whole event's matrix.
 TAIL_ROWS = 256
 MISMATCH_WEIGHT = 0.5
+# Texts looked up lately, kept with their vectors (and their scores while the event is unchanged):
+# an ask is looked up twice, for the suggestion and for the link as it is sent, and is encoded and
+# scored once.
+PROBES_KEPT = 64
+# Each change to any event's index gets a new stamp, so scores kept under one are never read after.
+_STAMPS = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,22 +233,32 @@ class _EventIndex:
         self.ids: list[int] = []
         self.texts: list[str] = []
         self.lock = threading.Lock()
+        self.stamp = next(_STAMPS)
 
     def add(self, question_ids: Sequence[int], texts: Sequence[str], vectors: Any) -> None:
         with self.lock:
             self.store.add(vectors)
             self.ids.extend(question_ids)
             self.texts.extend(texts)
+            self.stamp = next(_STAMPS)
 
-    def matches(self, text: str, vector: Any, *, threshold: float, limit: int) -> list[Match]:
+    def matches(self, probe: "Probe", *, threshold: float, floor: float, limit: int) -> list[Match]:
+        """The matches of ``probe`` at ``threshold``, scored with ``floor`` (at most ``threshold``):
+        scores kept on the probe from a look-up at a floor as low are read again while the event's
+        questions are the same."""
         with self.lock:
             if not self.ids:
                 return []
-            scores = self.store.scores(vector, floor=threshold)
+            kept = probe.scored.get(self.stamp)
+            if kept is None or kept[0] > threshold:
+                kept = (floor, self.store.scores(probe.vector, floor=floor))
+                probe.scored.clear()
+                probe.scored[self.stamp] = kept
+            scores = kept[1]
             above = np.flatnonzero(scores >= threshold)
             candidates = [(float(scores[i]), self.ids[i], self.texts[i]) for i in above]
         candidates.sort(key=lambda c: -c[0])
-        return [Match(question_id, score) for score, question_id, _ in _break_ties(text, candidates)[:limit]]
+        return [Match(question_id, score) for score, question_id, _ in _break_ties(probe.text, candidates)[:limit]]
 
 
 def _break_ties(text: str, candidates: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
@@ -260,13 +278,16 @@ def _closest_wording_first(text: str, run: list[tuple[float, int, str]]) -> list
     return sorted(run, key=lambda c: (-fuzz.ratio(text, c[2], processor=utils.default_process), c[1]))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Probe:
     """A text looked up in an event, with its vector, so the question can be indexed without encoding again."""
 
     event_id: int
     text: str
     vector: Any
+    # The event's scores against the vector, under the stamp of the index they were read from:
+    # stamp -> (floor, scores).
+    scored: dict[int, tuple[float, np.ndarray]] = field(default_factory=dict, repr=False)
 
 
 class SimilarityIndex:
@@ -280,6 +301,7 @@ class SimilarityIndex:
         self.link_threshold = backend.link_threshold if link_threshold is None else link_threshold
         self._events: dict[int, _EventIndex] = {}
         self._loading: dict[int, asyncio.Lock] = {}
+        self._probes: OrderedDict[tuple[int, str], Probe] = OrderedDict()
 
     async def load(self, db: Database, event_id: int) -> None:
         """Read the event's questions from the database, unless they are in memory already."""
@@ -300,19 +322,31 @@ class SimilarityIndex:
         """Drop an event from memory (once it closes); it is read again if it is looked at later."""
         self._events.pop(event_id, None)
         self._loading.pop(event_id, None)
+        for key in [key for key in self._probes if key[0] == event_id]:
+            del self._probes[key]
 
     async def probe(self, db: Database, event_id: int, text: str) -> Probe:
-        """Encode ``text`` for look-ups in the event, loading the event first if needed."""
+        """Encode ``text`` for look-ups in the event, loading the event first if needed. A text
+        looked up lately in the event is not encoded again (``PROBES_KEPT``): its probe is reused."""
         await self.load(db, event_id)
-        vector = await asyncio.to_thread(self.backend.encode, [text])
-        return Probe(event_id, text, vector)
+        key = (event_id, text)
+        probe = self._probes.get(key)
+        if probe is None:
+            vector = await asyncio.to_thread(self.backend.encode, [text])
+            probe = self._probes[key] = Probe(event_id, text, vector)
+            if len(self._probes) > PROBES_KEPT:
+                self._probes.popitem(last=False)
+        self._probes.move_to_end(key)
+        return probe
 
     async def matches(self, probe: Probe, *, threshold: float, limit: int) -> list[Match]:
         """The event's questions scoring at least ``threshold`` against the probe, most similar first."""
         index = self._events.get(probe.event_id)
         if index is None:
             return []
-        return await asyncio.to_thread(index.matches, probe.text, probe.vector, threshold=threshold, limit=limit)
+        # Scored down to the lower of the two thresholds, so the other use reads the same scores.
+        floor = min(threshold, self.suggest_threshold, self.link_threshold)
+        return await asyncio.to_thread(index.matches, probe, threshold=threshold, floor=floor, limit=limit)
 
     async def add(self, probe: Probe, question_id: int) -> None:
         """Index a stored question under the probe it was looked up with."""
