@@ -117,13 +117,13 @@ class LexicalBackend:
 class LexicalStore:
     def __init__(self, analyzers: int, stop_words: frozenset[int]) -> None:
         empty = sp.csr_matrix((0, HASHED_FEATURES), dtype=np.float32)
-        # Per analyzer: the main block, its squares (for the norms, which move with the IDF), the tail.
+        # Per analyzer: the main block and the tail, each with its squares (for the norms, which
+        # move with the IDF). A row added goes to the tail (a copy of the tail, not of the event),
+        # which is folded into the main block once it holds ``TAIL_ROWS``.
         self._main = [empty] * analyzers
         self._squares = [empty] * analyzers
-        self._tail: list[list[sp.csr_matrix]] = [[] for _ in range(analyzers)]
-        # The tail stacked, with its squares, as look-ups read it: stacked once after each add, not
-        # once per look-up (an ask looks up twice, for the suggestion and for the link).
-        self._stacked_tail: list[tuple[sp.csr_matrix, sp.csr_matrix] | None] = [None] * analyzers
+        self._tail = [empty] * analyzers
+        self._tail_squares = [empty] * analyzers
         self._document_counts = [np.zeros(HASHED_FEATURES, dtype=np.int32) for _ in range(analyzers)]
         self._size = 0
         self._stop_words = stop_words
@@ -138,13 +138,12 @@ class LexicalStore:
         for k, rows in enumerate(vectors):
             # Every row that has a word counts (``+=`` on a fancy index would count it once).
             np.add.at(self._document_counts[k], rows.indices, 1)
-            self._tail[k].append(rows)
-            self._stacked_tail[k] = None
-            if sum(tail.shape[0] for tail in self._tail[k]) >= TAIL_ROWS:
-                tail, tail_squares = self._tail_block(k)
-                self._main[k] = sp.vstack([self._main[k], tail], format="csr")
-                self._squares[k] = sp.vstack([self._squares[k], tail_squares], format="csr")
-                self._tail[k], self._stacked_tail[k] = [], None
+            self._tail[k] = sp.vstack([self._tail[k], rows], format="csr")
+            self._tail_squares[k] = sp.vstack([self._tail_squares[k], rows.multiply(rows)], format="csr")
+            if self._tail[k].shape[0] >= TAIL_ROWS:
+                self._main[k] = sp.vstack([self._main[k], self._tail[k]], format="csr")
+                self._squares[k] = sp.vstack([self._squares[k], self._tail_squares[k]], format="csr")
+                self._tail[k] = self._tail_squares[k] = self._tail[k][:0]
         self._size += vectors[0].shape[0]
 
     def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
@@ -173,26 +172,26 @@ class LexicalStore:
             probe_idf = np.log((1.0 + self._size) / (1.0 + counts[probe.indices])) + 1.0
             weighted[probe.indices] = probe.data * probe_idf**2
             probe_norm = np.sqrt(np.sum((probe.data * probe_idf) ** 2)) or 1.0
-            chosen, squares = self._rows(k, rows)
-            # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
-            weighted_squares = squares.copy()
-            weighted_squares.data = (
-                squares.data * (np.log((1.0 + self._size) / (1.0 + counts[squares.indices])) + 1.0) ** 2
-            )
-            norms = np.sqrt(np.asarray(weighted_squares.sum(axis=1)).ravel())
-            norms[norms == 0] = 1.0
-            total += (chosen @ weighted) / (norms * probe_norm)
+            dots, norms = [], []
+            # Row by block, in the order of ``rows``: the main block's rows come first.
+            first = 0
+            for block, squares in self._blocks(k):
+                chosen = rows[(rows >= first) & (rows < first + block.shape[0])] - first
+                first += block.shape[0]
+                if not chosen.size:
+                    continue
+                # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
+                weighted_squares = squares[chosen]
+                weighted_squares.data = (
+                    weighted_squares.data
+                    * (np.log((1.0 + self._size) / (1.0 + counts[weighted_squares.indices])) + 1.0) ** 2
+                )
+                norms.append(np.sqrt(np.asarray(weighted_squares.sum(axis=1)).ravel()))
+                dots.append(block[chosen] @ weighted)
+            norm = np.concatenate(norms)
+            norm[norm == 0] = 1.0
+            total += np.concatenate(dots) / (norm * probe_norm)
         return total / len(vector)
-
-    def _rows(self, k: int, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """Analyzer ``k``'s vectors of ``rows`` (ascending), and their squares."""
-        main, squares = self._main[k], self._squares[k]
-        in_main, in_tail = rows[rows < main.shape[0]], rows[rows >= main.shape[0]] - main.shape[0]
-        if not in_tail.size:
-            return main[in_main], squares[in_main]
-        tail, tail_squares = self._tail_block(k)
-        chosen = sp.vstack([main[in_main], tail[in_tail]], format="csr")
-        return chosen, sp.vstack([squares[in_main], tail_squares[in_tail]], format="csr")
 
     def _cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
         total = np.zeros(self._size)
@@ -211,18 +210,8 @@ class LexicalStore:
         return total / len(vector)
 
     def _blocks(self, k: int) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
-        blocks = [(self._main[k], self._squares[k])]
-        if self._tail[k]:
-            blocks.append(self._tail_block(k))
-        return blocks
-
-    def _tail_block(self, k: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """Analyzer ``k``'s tail as one matrix, and its squares."""
-        block = self._stacked_tail[k]
-        if block is None:
-            tail = sp.vstack(self._tail[k], format="csr")
-            block = self._stacked_tail[k] = (tail, tail.multiply(tail).tocsr())
-        return block
+        """Analyzer ``k``'s main block and its tail, each with its squares, in row order."""
+        return [(self._main[k], self._squares[k]), (self._tail[k], self._tail_squares[k])]
 
 
 class _EventIndex:
