@@ -25,8 +25,10 @@ across refreshes while the questions still say them. With a language model, a ne
 named by it, and the name is kept only if the theme's questions say its words (``theme_naming``).
 
 ``refresh_themes`` clusters (off the event loop) and stores the themes; the caller decides when
-(every minute or so while the event is open, before a digest). Reading themes (``list_themes``,
-``rank_questions(order=Order.THEME)`` or ``theme=...``) is a plain query.
+(every minute or so while the event is open, before a digest). A refresh reuses what it worked
+out for each question at the last one (its vector, its phrases), kept by the question's text.
+Reading themes (``list_themes``, ``rank_questions(order=Order.THEME)`` or ``theme=...``) is a
+plain query.
 """
 
 import asyncio
@@ -350,11 +352,11 @@ def plan_themes(
     return Planned(labels, who), fresh
 
 
-async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | None = None) -> list[Theme]:
+async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | None = None) -> None:
     """Group the event's questions in the queue into themes again, starting from the stored ones;
-    store each theme and each question's label, and return the themes. Questions that left the
-    queue keep the label they had (for the recap) while their theme lasts. With ``model``, a new
-    theme may be named by it."""
+    store each theme and each question's label (``list_themes`` reads them). Questions that left
+    the queue keep the label they had (for the recap) while their theme lasts. With ``model``, a
+    new theme may be named by it."""
     query = (
         select(Question.id, Question.text, Question.theme)
         .where(Question.event_id == event_id, col(Question.status).in_(VISIBLE))
@@ -395,8 +397,9 @@ async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | No
         session.exec(delete(ThemeRow).where(col(ThemeRow.event_id) == event_id))
         session.add_all(ThemeRow(event_id=event_id, label=label, named_by=who) for label, who in sorted(themes.items()))
 
+    # Nothing is read back: every caller refreshes on a clock, or before it reads what it needs,
+    # and reading the whole queue again was a refresh's costliest step after grouping.
     await db.write(store)
-    return await list_themes(db, event_id)
 
 
 async def _named_by_model(
