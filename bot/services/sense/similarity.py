@@ -173,21 +173,22 @@ class LexicalStore:
             weighted[probe.indices] = probe.data * probe_idf**2
             probe_norm = np.sqrt(np.sum((probe.data * probe_idf) ** 2)) or 1.0
             dots, norms = [], []
-            # Row by block, in the order of ``rows``: the main block's rows come first.
+            # Row by block, in the order of ``rows``: the main block's rows come first. The rows'
+            # entries are read from the blocks' arrays as they are (no matrix is cut out of them),
+            # and summed by row as scipy's product and row sum would, to the last bit.
             first = 0
             for block, squares in self._blocks(k):
                 chosen = rows[(rows >= first) & (rows < first + block.shape[0])] - first
                 first += block.shape[0]
                 if not chosen.size:
                     continue
+                at, lengths = _entries(block, chosen)
+                products = block.data[at] * weighted[block.indices[at]]
+                dots.append(np.bincount(np.repeat(np.arange(len(chosen)), lengths), products, len(chosen)))
                 # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
-                weighted_squares = squares[chosen]
-                weighted_squares.data = (
-                    weighted_squares.data
-                    * (np.log((1.0 + self._size) / (1.0 + counts[weighted_squares.indices])) + 1.0) ** 2
-                )
-                norms.append(np.sqrt(np.asarray(weighted_squares.sum(axis=1)).ravel()))
-                dots.append(block[chosen] @ weighted)
+                at, lengths = _entries(squares, chosen)
+                idf = np.log((1.0 + self._size) / (1.0 + counts[squares.indices[at]])) + 1.0
+                norms.append(np.sqrt(_row_sums(squares.data[at] * idf**2, lengths)))
             norm = np.concatenate(norms)
             norm[norm == 0] = 1.0
             total += np.concatenate(dots) / (norm * probe_norm)
@@ -212,6 +213,22 @@ class LexicalStore:
     def _blocks(self, k: int) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
         """Analyzer ``k``'s main block and its tail, each with its squares, in row order."""
         return [(self._main[k], self._squares[k]), (self._tail[k], self._tail_squares[k])]
+
+
+def _entries(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``rows``' entries are in ``matrix``'s arrays, row after row, and how many each row has."""
+    lengths = matrix.indptr[rows + 1] - matrix.indptr[rows]
+    starts = np.cumsum(lengths) - lengths
+    return np.repeat(matrix.indptr[rows] - starts, lengths) + np.arange(int(lengths.sum())), lengths
+
+
+def _row_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The sum of each row's run of ``values`` (rows of ``lengths``), added as scipy adds a row."""
+    sums = np.zeros(len(lengths))
+    held = lengths > 0
+    if held.any():
+        sums[held] = np.add.reduceat(values, (np.cumsum(lengths) - lengths)[held])
+    return sums
 
 
 class _EventIndex:
