@@ -192,8 +192,9 @@ class WordVectors:
             missing = [word for word in chosen if word not in self._vectors]
         if missing:
             self.learn([frozenset(missing)])
+        unknown = np.zeros(self._embedding.dimensions)  # one for all: not one made for every word
         with self._lock:
-            return np.array([self._vectors.get(word, np.zeros(self._embedding.dimensions)) for word in chosen])
+            return np.array([self._vectors.get(word, unknown) for word in chosen])
 
 
 class HybridBackend:
