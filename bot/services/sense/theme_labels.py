@@ -24,9 +24,9 @@ LONGEST = 3  # content words in a phrase
 LABEL_WORDS = 6
 LONGEST_WORD = 20  # a longer "word" is a run of a script written without spaces, not a phrase
 CONNECTORS = frozenset({"of", "and", "&"})
-# Questions whose phrases, words and verb evidence are kept (a few KB each, all events together):
+# Questions whose phrases, words and verb evidence are kept (about 4 KB each, all events together):
 # a refresh reads again only the questions it has not seen, since a question's text rarely changes.
-TEXTS_KEPT = 32_768
+TEXTS_KEPT = 16_384
 
 
 def _listed(words: str) -> frozenset[str]:
