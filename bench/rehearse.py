@@ -1,14 +1,18 @@
 """A 100,000-line rehearsal on a SQLite file: the replay rate of ``podium rehearse``.
 
-The script is made up here, deterministically: a two-hour event where 2,500 members ask 3,000
-questions (from templates of topics, places and phrasings, so repeats and themes occur as they
-do in real events), 20,000 members cast votes and take a few back, askers withdraw a few questions, and two
-moderators work the queue: the next question live every minute or so, merges, dismissals, pins
-and edits. It goes through the same path as the command: ``read_script``, ``rehearse`` (every
-line through the services, themes refreshed each minute of event time), ``write_outputs``.
+The script is made up here, deterministically: a two-hour event where, for every 100,000 lines,
+2,500 members ask 3,000 questions (from templates of topics, places and phrasings, so repeats and
+themes occur as they do in real events), 20,000 members cast votes and take a few back, askers
+withdraw a few questions, and two moderators work the queue: the next question live every minute
+or so, merges, dismissals, pins and edits. The mix is the same at every size (a script ten times
+longer has ten times the questions, askers, voters and moderators' actions in the same two
+hours), so the cost of a line at two sizes compares like with like. It goes through the same path
+as the command: ``read_script``, ``rehearse`` (every line through the services, themes refreshed
+each minute of event time), ``write_outputs``.
 """
 
 import asyncio
+import bisect
 import itertools
 import json
 import random
@@ -26,11 +30,15 @@ from bot.settings import Settings
 from tests.harness.documents import HOUSING_MD
 
 LINES = 100_000
-# The cost of a line at three sizes: the asks, moderators and themes stay, the votes grow.
+# The cost of a line at three sizes, each with the same mix of lines.
 SIZES = (10_000, 100_000, 1_000_000)
+# For every LINES lines: questions, askers, voters, the next question taken live (one a minute
+# at LINES), and moderators' other actions and askers' withdrawals (about 8 a minute at LINES).
 QUESTIONS = 3_000
 ASKERS = 2_500
 VOTERS = 20_000
+NEXTS = 118
+MODERATIONS = 944
 EVENT_S = 7_200
 SEED = 7
 START = datetime(2025, 6, 12, 17, 0, tzinfo=UTC)
@@ -100,23 +108,25 @@ PHRASINGS = [
 
 
 def make_script(lines: int = LINES, seed: int = SEED) -> list[str]:
-    """A script of exactly ``lines`` lines, the same for the same seed."""
+    """A script of exactly ``lines`` lines, the same for the same seed, in the mix of every size."""
     rng = random.Random(seed)
-    ask_at = sorted(rng.uniform(0, EVENT_S * 0.85) for _ in range(QUESTIONS))
+    questions, askers, voters = (max(1, round(count * lines / LINES)) for count in (QUESTIONS, ASKERS, VOTERS))
+    ask_at = sorted(rng.uniform(0, EVENT_S * 0.85) for _ in range(questions))
     actions: list[tuple[float, dict[str, Any]]] = []
     for n, t in enumerate(ask_at):
         topic = f"{rng.choice(TOPICS)} {rng.choice(PLACES)}"
         text = rng.choice(PHRASINGS).format(topic=topic)
-        actions.append((t, {"action": "ask", "user": f"u{rng.randrange(ASKERS)}", "text": text, "ref": f"q{n}"}))
-    popularity = [rng.paretovariate(1.2) for _ in range(QUESTIONS)]
+        actions.append((t, {"action": "ask", "user": f"u{rng.randrange(askers)}", "text": text, "ref": f"q{n}"}))
+    popularity = [rng.paretovariate(1.2) for _ in range(questions)]
     # Summed once: choices() would sum the weights again for every vote (the same draws either way).
     cumulative = list(itertools.accumulate(popularity))
-    moderation = _moderation(rng, ask_at)
+    nexts, moderations = (round(count * lines / LINES) for count in (NEXTS, MODERATIONS))
+    moderation = _moderation(rng, ask_at, nexts, moderations, askers)
     votes = lines - len(actions) - len(moderation)
     for _ in range(votes):
-        n = rng.choices(range(QUESTIONS), cum_weights=cumulative)[0]
+        n = rng.choices(range(questions), cum_weights=cumulative)[0]
         t = min(EVENT_S, ask_at[n] + rng.expovariate(1 / 600))
-        voter = f"v{rng.randrange(VOTERS)}"
+        voter = f"v{rng.randrange(voters)}"
         action = "unvote" if rng.random() < 0.02 else "vote"
         actions.append((t, {"action": action, "user": voter, "q": f"q{n}"}))
     actions += moderation
@@ -124,29 +134,31 @@ def make_script(lines: int = LINES, seed: int = SEED) -> list[str]:
     return [json.dumps({"t": round(t, 2), **fields}) for t, fields in actions]
 
 
-def _moderation(rng: random.Random, ask_at: list[float]) -> list[tuple[float, dict[str, Any]]]:
-    actions: list[tuple[float, dict[str, Any]]] = []
-
-    def asked_before(t: float) -> int:
-        return max(1, sum(1 for at in ask_at if at < t))
-
-    for minute in range(2, EVENT_S // 60):
-        t = minute * 60.0
-        actions.append((t, {"action": "next", "moderator": "m1"}))
-        for _ in range(8):
-            at = t + rng.uniform(1, 59)
-            n = rng.randrange(asked_before(at))
-            kind = rng.choice(("merge", "dismiss", "pin", "edit", "withdraw", "approve"))
-            if kind == "merge" and n > 0:
-                actions.append((at, {"action": "merge", "moderator": "m2", "q": f"q{n}", "into": f"q{n - 1}"}))
-            elif kind == "dismiss":
-                actions.append((at, {"action": "dismiss", "moderator": "m2", "q": f"q{n}", "reason": "off_topic"}))
-            elif kind == "withdraw":
-                actions.append((at, {"action": "withdraw", "user": f"u{rng.randrange(ASKERS)}", "q": f"q{n}"}))
-            elif kind == "edit":
-                actions.append((at, {"action": "edit", "moderator": "m2", "q": f"q{n}", "text": "Edited: a question"}))
-            else:
-                actions.append((at, {"action": kind, "moderator": "m1", "q": f"q{n}"}))
+def _moderation(
+    rng: random.Random, ask_at: list[float], nexts: int, count: int, askers: int
+) -> list[tuple[float, dict[str, Any]]]:
+    """``nexts`` times the next question live, evenly from the second minute, and ``count`` other
+    moderators' actions (and askers' withdrawals) spread over that time, each on a question asked
+    before it."""
+    first, last = 120.0, EVENT_S - 60.0
+    step = (last - first) / max(1, nexts)
+    actions: list[tuple[float, dict[str, Any]]] = [
+        (first + n * step, {"action": "next", "moderator": "m1"}) for n in range(nexts)
+    ]
+    for _ in range(count):
+        at = rng.uniform(first, last)
+        n = rng.randrange(max(1, bisect.bisect_left(ask_at, at)))
+        kind = rng.choice(("merge", "dismiss", "pin", "edit", "withdraw", "approve"))
+        if kind == "merge" and n > 0:
+            actions.append((at, {"action": "merge", "moderator": "m2", "q": f"q{n}", "into": f"q{n - 1}"}))
+        elif kind == "dismiss":
+            actions.append((at, {"action": "dismiss", "moderator": "m2", "q": f"q{n}", "reason": "off_topic"}))
+        elif kind == "withdraw":
+            actions.append((at, {"action": "withdraw", "user": f"u{rng.randrange(askers)}", "q": f"q{n}"}))
+        elif kind == "edit":
+            actions.append((at, {"action": "edit", "moderator": "m2", "q": f"q{n}", "text": "Edited: a question"}))
+        elif kind != "merge":
+            actions.append((at, {"action": kind, "moderator": "m1", "q": f"q{n}"}))
     return actions
 
 

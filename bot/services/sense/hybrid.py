@@ -192,8 +192,9 @@ class WordVectors:
             missing = [word for word in chosen if word not in self._vectors]
         if missing:
             self.learn([frozenset(missing)])
+        unknown = np.zeros(self._embedding.dimensions)  # one for all: not one made for every word
         with self._lock:
-            return np.array([self._vectors.get(word, np.zeros(self._embedding.dimensions)) for word in chosen])
+            return np.array([self._vectors.get(word, unknown) for word in chosen])
 
 
 class HybridBackend:
@@ -280,16 +281,21 @@ class HybridStore:
         # wait for a core longer than the product takes (a check at 5,000 questions: 34 ms, 7 ms).
         cosine = np.einsum("ij,j->i", self._dense[: self._size], vector.dense[0])
         # The lexical cosine costs what its rows hold: it is read for the embedding's closest rows.
-        near = np.union1d(_top(cosine, LEXICAL_ROWS), refine)
+        closest = _top(cosine, LEXICAL_ROWS)
+        near = np.union1d(closest, refine)
         table[near, 1] = self._lexical.cosines(vector.lexical, near)
-        two = _top(cosine, 2)
-        first, *second = two[np.argsort(-cosine[two])]
+        # The two closest are among them (which of two equally close is first changes no margin).
+        first, *second = closest[np.argsort(-cosine[closest])[:2]]
         margin = cosine - cosine[first]
         margin[first] = cosine[first] - (cosine[second[0]] if second else -1.0)
         table[:, 0], table[:, 3] = cosine, np.minimum(margin, MARGIN_CAP)
         table[:, 4] = self._wordings[: self._size] == vector.wordings[0]
-        # The word-level features (sets, per row) for the rows scoring best without them.
-        refined = np.union1d(_top(np.einsum("ij,j->i", table, WEIGHTS), REFINED_ROWS), refine)
+        # The word-level features (sets, per row) for the rows scoring best without them, which are
+        # among the closest rows: past them a row has no lexical cosine, and its score without the
+        # word-level features (cosine and margin weighted up, the verbatim rule's column weighted 0)
+        # is no higher than theirs, so only the closest rows are weighed.
+        weighed = np.einsum("ij,j->i", table[near], WEIGHTS)
+        refined = np.union1d(near[_top(weighed, REFINED_ROWS)], refine)
         table[refined, 2] = self._unshared(vector.words[0], refined)
         probe = vector.marks[0]
         if 0 < len(probe) <= CLASH_MARKS:

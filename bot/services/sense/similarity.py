@@ -29,9 +29,11 @@ docs/benchmarks.md): ``suggest`` (high precision: what an asker is offered befor
 """
 
 import asyncio
+import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
@@ -50,6 +52,12 @@ HASHED_FEATURES = 2**18
 # a submit does not copy the whole event's matrix.
 TAIL_ROWS = 256
 MISMATCH_WEIGHT = 0.5
+# Texts looked up lately, kept with their vectors (and their scores while the event is unchanged):
+# an ask is looked up twice, for the suggestion and for the link as it is sent, and is encoded and
+# scored once.
+PROBES_KEPT = 64
+# Each change to any event's index gets a new stamp, so scores kept under one are never read after.
+_STAMPS = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +117,13 @@ class LexicalBackend:
 class LexicalStore:
     def __init__(self, analyzers: int, stop_words: frozenset[int]) -> None:
         empty = sp.csr_matrix((0, HASHED_FEATURES), dtype=np.float32)
-        # Per analyzer: the main block, its squares (for the norms, which move with the IDF), the tail.
+        # Per analyzer: the main block and the tail, each with its squares (for the norms, which
+        # move with the IDF). A row added goes to the tail (a copy of the tail, not of the event),
+        # which is folded into the main block once it holds ``TAIL_ROWS``.
         self._main = [empty] * analyzers
         self._squares = [empty] * analyzers
-        self._tail: list[list[sp.csr_matrix]] = [[] for _ in range(analyzers)]
-        # The tail stacked, with its squares, as look-ups read it: stacked once after each add, not
-        # once per look-up (an ask looks up twice, for the suggestion and for the link).
-        self._stacked_tail: list[tuple[sp.csr_matrix, sp.csr_matrix] | None] = [None] * analyzers
+        self._tail = [empty] * analyzers
+        self._tail_squares = [empty] * analyzers
         self._document_counts = [np.zeros(HASHED_FEATURES, dtype=np.int32) for _ in range(analyzers)]
         self._size = 0
         self._stop_words = stop_words
@@ -130,13 +138,12 @@ class LexicalStore:
         for k, rows in enumerate(vectors):
             # Every row that has a word counts (``+=`` on a fancy index would count it once).
             np.add.at(self._document_counts[k], rows.indices, 1)
-            self._tail[k].append(rows)
-            self._stacked_tail[k] = None
-            if sum(tail.shape[0] for tail in self._tail[k]) >= TAIL_ROWS:
-                tail, tail_squares = self._tail_block(k)
-                self._main[k] = sp.vstack([self._main[k], tail], format="csr")
-                self._squares[k] = sp.vstack([self._squares[k], tail_squares], format="csr")
-                self._tail[k], self._stacked_tail[k] = [], None
+            self._tail[k] = sp.vstack([self._tail[k], rows], format="csr")
+            self._tail_squares[k] = sp.vstack([self._tail_squares[k], rows.multiply(rows)], format="csr")
+            if self._tail[k].shape[0] >= TAIL_ROWS:
+                self._main[k] = sp.vstack([self._main[k], self._tail[k]], format="csr")
+                self._squares[k] = sp.vstack([self._squares[k], self._tail_squares[k]], format="csr")
+                self._tail[k] = self._tail_squares[k] = self._tail[k][:0]
         self._size += vectors[0].shape[0]
 
     def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
@@ -165,26 +172,27 @@ class LexicalStore:
             probe_idf = np.log((1.0 + self._size) / (1.0 + counts[probe.indices])) + 1.0
             weighted[probe.indices] = probe.data * probe_idf**2
             probe_norm = np.sqrt(np.sum((probe.data * probe_idf) ** 2)) or 1.0
-            chosen, squares = self._rows(k, rows)
-            # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
-            weighted_squares = squares.copy()
-            weighted_squares.data = (
-                squares.data * (np.log((1.0 + self._size) / (1.0 + counts[squares.indices])) + 1.0) ** 2
-            )
-            norms = np.sqrt(np.asarray(weighted_squares.sum(axis=1)).ravel())
-            norms[norms == 0] = 1.0
-            total += (chosen @ weighted) / (norms * probe_norm)
+            dots, norms = [], []
+            # Row by block, in the order of ``rows``: the main block's rows come first. The rows'
+            # entries are read from the blocks' arrays as they are (no matrix is cut out of them),
+            # and summed by row as scipy's product and row sum would, to the last bit.
+            first = 0
+            for block, squares in self._blocks(k):
+                chosen = rows[(rows >= first) & (rows < first + block.shape[0])] - first
+                first += block.shape[0]
+                if not chosen.size:
+                    continue
+                at, lengths = _entries(block, chosen)
+                products = block.data[at] * weighted[block.indices[at]]
+                dots.append(np.bincount(np.repeat(np.arange(len(chosen)), lengths), products, len(chosen)))
+                # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
+                at, lengths = _entries(squares, chosen)
+                idf = np.log((1.0 + self._size) / (1.0 + counts[squares.indices[at]])) + 1.0
+                norms.append(np.sqrt(_row_sums(squares.data[at] * idf**2, lengths)))
+            norm = np.concatenate(norms)
+            norm[norm == 0] = 1.0
+            total += np.concatenate(dots) / (norm * probe_norm)
         return total / len(vector)
-
-    def _rows(self, k: int, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """Analyzer ``k``'s vectors of ``rows`` (ascending), and their squares."""
-        main, squares = self._main[k], self._squares[k]
-        in_main, in_tail = rows[rows < main.shape[0]], rows[rows >= main.shape[0]] - main.shape[0]
-        if not in_tail.size:
-            return main[in_main], squares[in_main]
-        tail, tail_squares = self._tail_block(k)
-        chosen = sp.vstack([main[in_main], tail[in_tail]], format="csr")
-        return chosen, sp.vstack([squares[in_main], tail_squares[in_tail]], format="csr")
 
     def _cosines(self, vector: list[sp.csr_matrix]) -> np.ndarray:
         total = np.zeros(self._size)
@@ -203,18 +211,24 @@ class LexicalStore:
         return total / len(vector)
 
     def _blocks(self, k: int) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
-        blocks = [(self._main[k], self._squares[k])]
-        if self._tail[k]:
-            blocks.append(self._tail_block(k))
-        return blocks
+        """Analyzer ``k``'s main block and its tail, each with its squares, in row order."""
+        return [(self._main[k], self._squares[k]), (self._tail[k], self._tail_squares[k])]
 
-    def _tail_block(self, k: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """Analyzer ``k``'s tail as one matrix, and its squares."""
-        block = self._stacked_tail[k]
-        if block is None:
-            tail = sp.vstack(self._tail[k], format="csr")
-            block = self._stacked_tail[k] = (tail, tail.multiply(tail).tocsr())
-        return block
+
+def _entries(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``rows``' entries are in ``matrix``'s arrays, row after row, and how many each row has."""
+    lengths = matrix.indptr[rows + 1] - matrix.indptr[rows]
+    starts = np.cumsum(lengths) - lengths
+    return np.repeat(matrix.indptr[rows] - starts, lengths) + np.arange(int(lengths.sum())), lengths
+
+
+def _row_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The sum of each row's run of ``values`` (rows of ``lengths``), added as scipy adds a row."""
+    sums = np.zeros(len(lengths))
+    held = lengths > 0
+    if held.any():
+        sums[held] = np.add.reduceat(values, (np.cumsum(lengths) - lengths)[held])
+    return sums
 
 
 class _EventIndex:
@@ -225,22 +239,32 @@ class _EventIndex:
         self.ids: list[int] = []
         self.texts: list[str] = []
         self.lock = threading.Lock()
+        self.stamp = next(_STAMPS)
 
     def add(self, question_ids: Sequence[int], texts: Sequence[str], vectors: Any) -> None:
         with self.lock:
             self.store.add(vectors)
             self.ids.extend(question_ids)
             self.texts.extend(texts)
+            self.stamp = next(_STAMPS)
 
-    def matches(self, text: str, vector: Any, *, threshold: float, limit: int) -> list[Match]:
+    def matches(self, probe: "Probe", *, threshold: float, floor: float, limit: int) -> list[Match]:
+        """The matches of ``probe`` at ``threshold``, scored with ``floor`` (at most ``threshold``):
+        scores kept on the probe from a look-up at a floor as low are read again while the event's
+        questions are the same."""
         with self.lock:
             if not self.ids:
                 return []
-            scores = self.store.scores(vector, floor=threshold)
+            kept = probe.scored.get(self.stamp)
+            if kept is None or kept[0] > threshold:
+                kept = (floor, self.store.scores(probe.vector, floor=floor))
+                probe.scored.clear()
+                probe.scored[self.stamp] = kept
+            scores = kept[1]
             above = np.flatnonzero(scores >= threshold)
             candidates = [(float(scores[i]), self.ids[i], self.texts[i]) for i in above]
         candidates.sort(key=lambda c: -c[0])
-        return [Match(question_id, score) for score, question_id, _ in _break_ties(text, candidates)[:limit]]
+        return [Match(question_id, score) for score, question_id, _ in _break_ties(probe.text, candidates)[:limit]]
 
 
 def _break_ties(text: str, candidates: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
@@ -260,13 +284,16 @@ def _closest_wording_first(text: str, run: list[tuple[float, int, str]]) -> list
     return sorted(run, key=lambda c: (-fuzz.ratio(text, c[2], processor=utils.default_process), c[1]))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Probe:
     """A text looked up in an event, with its vector, so the question can be indexed without encoding again."""
 
     event_id: int
     text: str
     vector: Any
+    # The event's scores against the vector, under the stamp of the index they were read from:
+    # stamp -> (floor, scores).
+    scored: dict[int, tuple[float, np.ndarray]] = field(default_factory=dict, repr=False)
 
 
 class SimilarityIndex:
@@ -280,6 +307,7 @@ class SimilarityIndex:
         self.link_threshold = backend.link_threshold if link_threshold is None else link_threshold
         self._events: dict[int, _EventIndex] = {}
         self._loading: dict[int, asyncio.Lock] = {}
+        self._probes: OrderedDict[tuple[int, str], Probe] = OrderedDict()
 
     async def load(self, db: Database, event_id: int) -> None:
         """Read the event's questions from the database, unless they are in memory already."""
@@ -300,19 +328,31 @@ class SimilarityIndex:
         """Drop an event from memory (once it closes); it is read again if it is looked at later."""
         self._events.pop(event_id, None)
         self._loading.pop(event_id, None)
+        for key in [key for key in self._probes if key[0] == event_id]:
+            del self._probes[key]
 
     async def probe(self, db: Database, event_id: int, text: str) -> Probe:
-        """Encode ``text`` for look-ups in the event, loading the event first if needed."""
+        """Encode ``text`` for look-ups in the event, loading the event first if needed. A text
+        looked up lately in the event is not encoded again (``PROBES_KEPT``): its probe is reused."""
         await self.load(db, event_id)
-        vector = await asyncio.to_thread(self.backend.encode, [text])
-        return Probe(event_id, text, vector)
+        key = (event_id, text)
+        probe = self._probes.get(key)
+        if probe is None:
+            vector = await asyncio.to_thread(self.backend.encode, [text])
+            probe = self._probes[key] = Probe(event_id, text, vector)
+            if len(self._probes) > PROBES_KEPT:
+                self._probes.popitem(last=False)
+        self._probes.move_to_end(key)
+        return probe
 
     async def matches(self, probe: Probe, *, threshold: float, limit: int) -> list[Match]:
         """The event's questions scoring at least ``threshold`` against the probe, most similar first."""
         index = self._events.get(probe.event_id)
         if index is None:
             return []
-        return await asyncio.to_thread(index.matches, probe.text, probe.vector, threshold=threshold, limit=limit)
+        # Scored down to the lower of the two thresholds, so the other use reads the same scores.
+        floor = min(threshold, self.suggest_threshold, self.link_threshold)
+        return await asyncio.to_thread(index.matches, probe, threshold=threshold, floor=floor, limit=limit)
 
     async def add(self, probe: Probe, question_id: int) -> None:
         """Index a stored question under the probe it was looked up with."""

@@ -24,6 +24,9 @@ LONGEST = 3  # content words in a phrase
 LABEL_WORDS = 6
 LONGEST_WORD = 20  # a longer "word" is a run of a script written without spaces, not a phrase
 CONNECTORS = frozenset({"of", "and", "&"})
+# Questions whose phrases, words and verb evidence are kept (about 4 KB each, all events together):
+# a refresh reads again only the questions it has not seen, since a question's text rarely changes.
+TEXTS_KEPT = 16_384
 
 
 def _listed(words: str) -> frozenset[str]:
@@ -85,9 +88,20 @@ class Mention:
     initial: bool  # at the start of the question, where a capital says nothing
 
 
+# A mention as kept: its key, surface and whether it is initial. Plain tuples of strings, which
+# the garbage collector stops tracking: kept for many questions, objects would make every full
+# collection (which stops the event loop too, while a refresh runs in a thread) longer.
+_Kept = tuple[tuple[str, ...], str, bool]
+
+
 def mentions(text: str) -> list[Mention]:
     """Every candidate phrase of ``text``, in order."""
-    found: list[Mention] = []
+    return [Mention(*kept) for kept in _mentions_of(text)]
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _mentions_of(text: str) -> tuple[_Kept, ...]:
+    found: list[_Kept] = []
     first = True
     for segment in _SEGMENT.split(text):
         tokens = _TOKEN.findall(segment)
@@ -107,10 +121,10 @@ def mentions(text: str) -> list[Mention]:
             while run and run[-1][0].lower() in CONNECTORS:
                 run.pop()
             found += _spans(run)
-    return found
+    return tuple(found)
 
 
-def _spans(run: list[tuple[str, bool]]) -> Iterable[Mention]:
+def _spans(run: list[tuple[str, bool]]) -> Iterable[_Kept]:
     words = [word for word, _ in run]
     joins = [word.lower() in CONNECTORS for word in words]
     folded = [fold(word) for word in words]
@@ -126,7 +140,24 @@ def _spans(run: list[tuple[str, bool]]) -> Iterable[Mention]:
                 break
             if key[-1].isdigit() and all(w.isdigit() for w in key):
                 continue
-            yield Mention(key, " ".join(words[start : end + 1]), run[start][1])
+            yield key, " ".join(words[start : end + 1]), run[start][1]
+
+
+def _outside(key: tuple[str, ...], verbs: frozenset[str]) -> bool:
+    return key[0] not in verbs and key[-1] not in verbs
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _phrase_counts(
+    text: str, verbs: frozenset[str]
+) -> tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """The keys of ``text``'s phrases that neither start nor end with one of the event's
+    ``verbs``; then, a key for each such phrase said inside the question (not first), and for each
+    said there with a capital."""
+    kept = [(key, surface, initial) for key, surface, initial in _mentions_of(text) if _outside(key, verbs)]
+    inside = tuple(key for key, _, initial in kept if not initial)
+    capitalised = tuple(key for key, surface, initial in kept if not initial and surface[:1].isupper())
+    return frozenset(key for key, _, _ in kept), inside, capitalised
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,23 +179,19 @@ class Labeller:
         # collection, which a heap of surviving small objects brings on, stops the event loop too.
         self.capitalised: Counter[tuple[str, ...]] = Counter()  # said with a capital, not first
         self.inside: Counter[tuple[str, ...]] = Counter()  # said, not first in the question
-        one: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.frequency: Counter[tuple[str, ...]] = Counter()  # questions saying it
         self.keys: list[frozenset[tuple[str, ...]]] = []
         for text in texts:
-            keys = set()
-            for m in self._mentions(text):
-                key = one.setdefault(m.key, m.key)
-                keys.add(key)
-                if not m.initial:
-                    self.inside[key] += 1
-                    self.capitalised[key] += m.surface[:1].isupper()
-            self.keys.append(frozenset(keys))
-        self.words = [frozenset(content_words(text)) for text in texts]
-        self.frequency = Counter(key for keys in self.keys for key in keys)
+            keys, inside, capitalised = _phrase_counts(text, self.verbs)
+            self.keys.append(keys)
+            self.frequency.update(keys)
+            self.inside.update(inside)
+            self.capitalised.update(capitalised)
+        self.words = [_content_word_set(text) for text in texts]
         self.total = max(1, len(texts))
 
     def _mentions(self, text: str) -> list[Mention]:
-        return [m for m in mentions(text) if m.key[0] not in self.verbs and m.key[-1] not in self.verbs]
+        return [Mention(*kept) for kept in _mentions_of(text) if _outside(kept[0], self.verbs)]
 
     def candidates(self, members: Sequence[int]) -> list[Candidate]:
         """The theme's phrases, best first (their ``text`` is filled in by ``label``)."""
@@ -262,18 +289,33 @@ def verbs_of(texts: Sequence[str]) -> frozenset[str]:
     (a word right after "to", a modal or a pronoun), beyond those of ``VERBISH``."""
     after, seen = Counter[str](), Counter[str]()
     for text in texts:
-        tokens = [token.lower() for token in _TOKEN.findall(text)]
-        for before, token in zip(["", *tokens], tokens, strict=False):
-            word = fold(token)
-            seen[word] += 1
-            if before in _BEFORE_VERBS:
-                after[word] += 1
+        text_seen, text_after = _verb_evidence(text)
+        seen.update(text_seen)
+        after.update(text_after)
     return frozenset(word for word, n in after.items() if n >= 2 and n >= VERB_SHARE * seen[word])
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _verb_evidence(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The folded words of ``text``, and those of them said right after a word a verb follows."""
+    tokens = [token.lower() for token in _TOKEN.findall(text)]
+    seen, after = [], []
+    for before, token in zip(["", *tokens], tokens, strict=False):
+        word = fold(token)
+        seen.append(word)
+        if before in _BEFORE_VERBS:
+            after.append(word)
+    return tuple(seen), tuple(after)
 
 
 def content_words(text: str) -> list[str]:
     """The folded words of ``text`` that could carry a subject."""
     return [fold(token) for token in _TOKEN.findall(text) if not _blocked(token) and token.lower() not in CONNECTORS]
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _content_word_set(text: str) -> frozenset[str]:
+    return frozenset(content_words(text))
 
 
 def supported(label: str, questions_words: Sequence[frozenset[str]], least: float = 0.25) -> bool:

@@ -25,12 +25,15 @@ across refreshes while the questions still say them. With a language model, a ne
 named by it, and the name is kept only if the theme's questions say its words (``theme_naming``).
 
 ``refresh_themes`` clusters (off the event loop) and stores the themes; the caller decides when
-(every minute or so while the event is open, before a digest). Reading themes (``list_themes``,
-``rank_questions(order=Order.THEME)`` or ``theme=...``) is a plain query.
+(every minute or so while the event is open, before a digest). A refresh reuses what it worked
+out for each question at the last one (its vector, its phrases), kept by the question's text.
+Reading themes (``list_themes``, ``rank_questions(order=Order.THEME)`` or ``theme=...``) is a
+plain query.
 """
 
 import asyncio
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -41,7 +44,7 @@ from sqlmodel import Session, col, delete, select
 from bot.llm.client import ModelClient
 from bot.services.qa.ranking import VISIBLE, queue_order
 from bot.services.sense.embedding import sentence_embedding
-from bot.services.sense.theme_labels import LABEL_MAX, Labeller
+from bot.services.sense.theme_labels import LABEL_MAX, TEXTS_KEPT, Labeller
 from bot.services.sense.theme_naming import model_name
 from db.engine import Database
 from db.models import Question
@@ -59,6 +62,36 @@ IDENTICAL_SIMILARITY = 0.97
 ROUNDS = 8
 SEED = 20261201
 NO_THEME = -1
+
+
+class _Vectors:
+    """The questions' sentence vectors, kept by text across refreshes (up to ``TEXTS_KEPT``, 1 KB
+    each, all events together; emptied when full), so a refresh embeds only the texts it has not
+    seen: a question's text rarely changes. A text's vector does not depend on the texts embedded
+    with it, so a kept one is the one a fresh embedding would give."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit row per text, as ``SentenceEmbedding.embed`` gives it."""
+        if not texts:
+            return sentence_embedding().embed([])
+        with self._lock:
+            rows = {text: self._rows[text] for text in texts if text in self._rows}
+        missing = [text for text in dict.fromkeys(texts) if text not in rows]
+        if missing:
+            new = dict(zip(missing, sentence_embedding().embed(missing), strict=True))
+            rows |= new
+            with self._lock:
+                if len(self._rows) + len(new) > TEXTS_KEPT:
+                    self._rows.clear()
+                self._rows |= new
+        return np.stack([rows[text] for text in texts])
+
+
+_VECTORS = _Vectors()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +318,7 @@ def plan_themes(
     ``named_by`` says who named each stored theme. Returns the plan (keyed by position) and, for
     each theme to name afresh, its positions. CPU-bound: call it off the event loop."""
     if vectors is None:
-        vectors = sentence_embedding().embed(list(texts))
+        vectors = _VECTORS.embed(texts)
     stored = sorted({label for label in previous if label is not None and label in named_by})
     key_of = {label: n for n, label in enumerate(stored)}
     grouping = group(vectors, [key_of.get(label, NO_THEME) if label else NO_THEME for label in previous])
@@ -319,11 +352,11 @@ def plan_themes(
     return Planned(labels, who), fresh
 
 
-async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | None = None) -> list[Theme]:
+async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | None = None) -> None:
     """Group the event's questions in the queue into themes again, starting from the stored ones;
-    store each theme and each question's label, and return the themes. Questions that left the
-    queue keep the label they had (for the recap) while their theme lasts. With ``model``, a new
-    theme may be named by it."""
+    store each theme and each question's label (``list_themes`` reads them). Questions that left
+    the queue keep the label they had (for the recap) while their theme lasts. With ``model``, a
+    new theme may be named by it."""
     query = (
         select(Question.id, Question.text, Question.theme)
         .where(Question.event_id == event_id, col(Question.status).in_(VISIBLE))
@@ -364,8 +397,9 @@ async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | No
         session.exec(delete(ThemeRow).where(col(ThemeRow.event_id) == event_id))
         session.add_all(ThemeRow(event_id=event_id, label=label, named_by=who) for label, who in sorted(themes.items()))
 
+    # Nothing is read back: every caller refreshes on a clock, or before it reads what it needs,
+    # and reading the whole queue again was a refresh's costliest step after grouping.
     await db.write(store)
-    return await list_themes(db, event_id)
 
 
 async def _named_by_model(

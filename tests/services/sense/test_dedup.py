@@ -2,9 +2,12 @@
 
 from bot.domain.enums import QuestionStatus, ReasonCode
 from bot.services.qa import moderation
+from bot.services.qa.questions import submit_question
 from bot.services.qa.votes import cast_vote
 from bot.services.sense.dedup import suggest_similar
+from bot.services.sense.hybrid import HybridBackend
 from bot.services.sense.merges import merge_questions
+from bot.services.sense.similarity import SimilarityIndex
 from tests.factories import RENT_CAP, make_event, member
 from tests.factories import ask_similar as ask
 
@@ -86,3 +89,32 @@ async def test_a_draft_differing_by_one_distinctive_word_is_not_offered(db, even
     assert await suggest_similar(db, index, event.id, draft) == []
     # ... but moderators still see how close it is.
     assert (await ask(db, event, 3, draft, index)).similar_to == leeds.id
+
+
+class CountingBackend(HybridBackend):
+    """The default backend, counting the texts it encodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded: list[str] = []
+
+    def encode(self, texts):
+        self.encoded.extend(texts)
+        return super().encode(texts)
+
+
+async def test_an_ask_is_encoded_once_for_its_suggestion_and_its_link(db, event):
+    backend = CountingBackend()
+    index = SimilarityIndex(backend)
+    asked = await submit_question(db, event.id, member(1), RENT_CAP, similar=index)
+    draft = "How will the rent cap be funded??"
+    before = len(backend.encoded)
+    [suggestion] = await suggest_similar(db, index, event.id, draft)
+    sent = await submit_question(db, event.id, member(2), draft, similar=index)
+    assert len(backend.encoded) == before + 1, "the suggestion's vector is the one the question is sent with"
+    assert (suggestion.question_id, sent.similar_to) == (asked.id, asked.id)
+    # The event changed (the draft was indexed as it was sent): the same text looked up again is
+    # not encoded again, but scored again, against the questions now there.
+    again = await suggest_similar(db, index, event.id, draft)
+    assert sent.id in {s.question_id for s in again}
+    assert len(backend.encoded) == before + 1

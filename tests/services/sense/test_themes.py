@@ -16,7 +16,7 @@ from bot.services.qa.questions import get_question, submit_question
 from bot.services.qa.ranking import Order, rank_questions
 from bot.services.qa.votes import cast_vote
 from bot.services.records.charts import theme_counts
-from bot.services.sense import embedding
+from bot.services.sense import embedding, theme_labels, themes
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
 from bot.services.sense.theme_labels import VERBISH, Labeller
 from bot.services.sense.themes import NO_THEME, group, list_themes, plan_themes, refresh_themes, target_themes
@@ -94,13 +94,19 @@ async def asked(db, moderator):
     return event, questions
 
 
+async def refreshed(db: Database, event_id: int, **options) -> list:
+    """Refresh the event's themes, then read them, as a moderator's queue sorted by theme does."""
+    await refresh_themes(db, event_id, **options)
+    return await list_themes(db, event_id)
+
+
 def subject_of(question_text: str) -> str | None:
     return next((subject for subject, texts in SUBJECTS.items() if question_text in texts), None)
 
 
 async def test_themes_cover_the_queue_with_a_handful_named_by_what_their_questions_share(db, asked):
     event, questions = asked
-    themes = await refresh_themes(db, event.id)
+    themes = await refreshed(db, event.id)
     placed = sum(len(theme.questions) for theme in themes)
     assert placed >= 0.8 * len(questions), "most questions are in a theme"
     assert 3 <= len(themes) <= target_themes(len(questions)) + 2
@@ -119,7 +125,7 @@ async def test_themes_cover_the_queue_with_a_handful_named_by_what_their_questio
 
 async def test_the_label_is_stored_on_each_question_and_the_theme_in_its_table(db, asked):
     event, _ = asked
-    themes = await refresh_themes(db, event.id)
+    themes = await refreshed(db, event.id)
     for theme in themes:
         for question in theme.questions:
             assert (await get_question(db, question.id)).theme == theme.label
@@ -135,20 +141,20 @@ def shape(themes):
 
 async def test_themes_of_a_fixed_set_are_the_same_across_refreshes_and_a_restart(db, asked):
     event, _ = asked
-    first = await refresh_themes(db, event.id)
-    assert shape(await refresh_themes(db, event.id)) == shape(first)
+    first = await refreshed(db, event.id)
+    assert shape(await refreshed(db, event.id)) == shape(first)
     # A restart: a new process has only the database (the embedding is loaded again).
     embedding.sentence_embedding.cache_clear()
     restarted = Database(db.url)
     try:
-        assert shape(await refresh_themes(restarted, event.id)) == shape(first)
+        assert shape(await refreshed(restarted, event.id)) == shape(first)
     finally:
         await restarted.dispose()
 
 
 async def test_a_question_keeps_its_theme_as_new_questions_arrive(db, asked):
     event, _ = asked
-    before = {q.id: q.theme for theme in await refresh_themes(db, event.id) for q in theme.questions}
+    before = {q.id: q.theme for theme in await refreshed(db, event.id) for q in theme.questions}
     later = [
         "Will the Hong Kong police be held to account for the violence against protesters?",
         "Is the US pressing Canada to drop Huawei from its 5G auction?",
@@ -157,25 +163,25 @@ async def test_a_question_keeps_its_theme_as_new_questions_arrive(db, asked):
     ]
     for n, text in enumerate(later, start=100):
         await submit_question(db, event.id, member(n), text)
-    after = {q.id: q.theme for theme in await refresh_themes(db, event.id) for q in theme.questions}
+    after = {q.id: q.theme for theme in await refreshed(db, event.id) for q in theme.questions}
     assert {qid: after.get(qid) for qid in before} == before
 
 
 async def test_themes_with_more_votes_come_first(db, asked):
     event, _ = asked
-    themes = await refresh_themes(db, event.id)
+    themes = await refreshed(db, event.id)
     last = themes[-1].questions[0]
     for n in range(3):
         await cast_vote(db, last.id, member(200 + n))
-    assert last.id in {q.id for q in (await refresh_themes(db, event.id))[0].questions}
+    assert last.id in {q.id for q in (await refreshed(db, event.id))[0].questions}
 
 
 async def test_questions_that_leave_the_queue_keep_their_label_for_the_recap(db, asked, moderator):
     event, _ = asked
-    themed = (await refresh_themes(db, event.id))[0].questions[0]
+    themed = (await refreshed(db, event.id))[0].questions[0]
     label = themed.theme
     await moderation.set_aside_question(db, themed.id, moderator, ReasonCode.OFF_TOPIC)
-    await refresh_themes(db, event.id)
+    await refreshed(db, event.id)
     listed = {q.id for theme in await list_themes(db, event.id) for q in theme.questions}
     assert themed.id not in listed
     assert (await get_question(db, themed.id)).theme == label
@@ -183,12 +189,12 @@ async def test_questions_that_leave_the_queue_keep_their_label_for_the_recap(db,
 
 async def test_an_answered_question_loses_the_label_of_a_theme_that_dissolved(db, asked, moderator):
     event, _ = asked
-    theme = (await refresh_themes(db, event.id))[-1]
+    theme = (await refreshed(db, event.id))[-1]
     answered, *others = theme.questions
     await mark_answered(db, answered.id, moderator)
     for question in others:
         await moderation.set_aside_question(db, question.id, moderator, ReasonCode.OFF_TOPIC)
-    themes = await refresh_themes(db, event.id)
+    themes = await refreshed(db, event.id)
     assert theme.label not in {t.label for t in themes}
     assert (await get_question(db, answered.id)).theme is None
     assert theme.label not in {t.label for t in (await theme_counts(db, event.id)).themes}
@@ -196,7 +202,7 @@ async def test_an_answered_question_loses_the_label_of_a_theme_that_dissolved(db
 
 async def test_the_queue_can_be_sorted_and_narrowed_by_theme(db, asked):
     event, questions = asked
-    themes = await refresh_themes(db, event.id)
+    themes = await refreshed(db, event.id)
     by_theme = await rank_questions(db, event.id, order=Order.THEME, limit=100)
     in_none = len(questions) - sum(len(t.questions) for t in themes)
     assert [q.theme for q in by_theme] == [t.label for t in themes for _ in t.questions] + [None] * in_none
@@ -208,7 +214,7 @@ async def test_too_few_questions_make_no_themes(db, moderator):
     event = await make_event(db, moderator)
     await submit_question(db, event.id, member(1), "Why is the rent cap so low?")
     await submit_question(db, event.id, member(2), "Why is the rent cap so high?")
-    assert await refresh_themes(db, event.id) == []
+    assert await refreshed(db, event.id) == []
 
 
 def directions(*counts: int, spread: float = 0.05, seed: int = 3) -> tuple[np.ndarray, list[int]]:
@@ -273,6 +279,30 @@ def test_a_plan_needs_no_database_and_is_deterministic():
     assert plan_themes(QUESTIONS, stored, first.themes)[0] == first
 
 
+def test_a_refresh_that_reuses_what_it_kept_plans_what_a_cold_one_does(monkeypatch):
+    # A first refresh keeps each question's vector and phrases; the next, with new questions and
+    # one edited, reuses them. A process that kept nothing plans that second refresh the same.
+    first, _ = plan_themes(QUESTIONS[:30], [None] * 30, {})
+    later = [*QUESTIONS[:30], *QUESTIONS[30:]]
+    later[4] = "Will the Hong Kong protests be raised with Beijing again?"
+    previous = [first.labels[n] for n in range(30)] + [None] * (len(later) - 30)
+    hits = theme_labels._mentions_of.cache_info().hits
+    warm = plan_themes(later, previous, first.themes)
+    assert theme_labels._mentions_of.cache_info().hits > hits, "the second refresh reused the first's phrases"
+
+    monkeypatch.setattr(themes, "_VECTORS", themes._Vectors())
+    for kept in (
+        theme_labels._mentions_of,
+        theme_labels._phrase_counts,
+        theme_labels._verb_evidence,
+        theme_labels._content_word_set,
+    ):
+        kept.cache_clear()
+    cold = plan_themes(later, previous, first.themes)
+    assert warm == cold
+    assert warm[0].themes, "the plan has themes to compare"
+
+
 def namer(request) -> str:
     """A model naming themes: well for Huawei and the cables, after something nobody asked for
     Hong Kong, and with a link for the tariffs."""
@@ -289,7 +319,7 @@ def namer(request) -> str:
 async def test_a_model_names_themes_only_with_names_their_questions_support(db, asked, serve_model):
     event, _ = asked
     server, model = serve_model(answer(namer))
-    themes = await refresh_themes(db, event.id, model=model)
+    themes = await refreshed(db, event.id, model=model)
     labels = {theme.label for theme in themes}
     assert {"Huawei and 5G networks", "Undersea internet cables"} <= labels
     assert "Taiwan Strait tensions" not in labels, "no question says Taiwan Strait tensions"
@@ -298,13 +328,13 @@ async def test_a_model_names_themes_only_with_names_their_questions_support(db, 
     rows = await db.read(lambda s: s.exec(select(ThemeRow).where(ThemeRow.event_id == event.id)).all())
     assert {row.label: row.named_by for row in rows}["Huawei and 5G networks"] == "model"
     asked_before = len(server.requests)
-    assert shape(await refresh_themes(db, event.id, model=model)) == shape(themes)
+    assert shape(await refreshed(db, event.id, model=model)) == shape(themes)
     assert len(server.requests) == asked_before, "a theme already named is not named again"
 
 
 async def test_the_questions_in_no_theme_are_never_shown_as_a_theme(db, asked, moderator, serve_model):
     event, questions = asked
-    themes = await refresh_themes(db, event.id)
+    themes = await refreshed(db, event.id)
     in_none = len(questions) - sum(len(theme.questions) for theme in themes)
     assert in_none > 0, "the strays fit no theme"
     await mark_answered(db, themes[0].questions[0].id, moderator)
