@@ -223,6 +223,7 @@ class FakeDiscord:
         # click answered with UPDATE_MESSAGE or DEFERRED_UPDATE_MESSAGE, the message clicked).
         self._answered: set[str] = set()
         self._originals: dict[str, int] = {}
+        self._awaited: dict[str, threading.Event] = {}  # what ``answered`` hands out
         self._dm_recipients: dict[int, int] = {}  # DM channel -> the member it reaches
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -294,6 +295,14 @@ class FakeDiscord:
             return _json({k: m for k, m in self.messages.items() if channel is None or m["channel_id"] == channel})
 
     # --- what tests read ------------------------------------------------------------------
+
+    def answered(self, token: str) -> threading.Event:
+        """Set once the interaction with this token has its response (its callback was taken)."""
+        with self._lock:
+            event = self._awaited.setdefault(token, threading.Event())
+            if token in self._answered:
+                event.set()
+            return event
 
     def since(self, mark: int) -> list[Request]:
         with self._lock:
@@ -442,6 +451,8 @@ class FakeDiscord:
             self._answered.add(token)
             if original is not None:
                 self._originals[token] = original
+            if token in self._awaited:
+                self._awaited[token].set()
         return _json(result)
 
     def _store_message(self, channel_id: int | None, body: dict[str, Any] | None, *, flags: int = 0) -> dict[str, Any]:
