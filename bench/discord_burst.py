@@ -376,7 +376,14 @@ async def board_burst(url: str) -> dict[str, Any]:
     edits = [r for r in requests if r.method == "PATCH" and r.path.startswith(channel) and r.status == 200]
     # A question is in Browse from its publication (Browse reads the database when opened); on the
     # board, from the first look that showed it, for the questions that reached it.
-    confirmed = [r for r in requests if r.path.startswith("/webhooks/") and r.method == "POST"]
+    # (A vote refused after it was acknowledged follows up too: only the asks' follow-ups count.)
+    confirmed = [
+        r
+        for r in requests
+        if r.path.startswith("/webhooks/")
+        and r.method == "POST"
+        and sent_at.get(tokens.get(r.path.split("/")[3], ""), ("",))[0] == "ask"
+    ]
     on_board: dict[int, float] = {}
     for at, board in seen:
         for qid, _ in _board_shows(board):
