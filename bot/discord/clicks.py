@@ -104,20 +104,38 @@ async def answer_click(
     meanwhile (DEFERRED_UPDATE_MESSAGE), so the member's first response never waits for the
     database; the answer then edits the original response, and an error the work raises reaches
     the member as a follow-up (``report_error`` sees the interaction answered)."""
-    loop = asyncio.get_running_loop()
-    deferral: list[asyncio.Task[bool]] = []
-    timer = loop.call_later(
-        max(0.0, DEFER_AFTER_S - since_received()),
-        lambda: deferral.append(loop.create_task(_defer_update(interaction))),
-    )
+    deferral = _Deferral(interaction)
+    timer = asyncio.get_running_loop().call_later(max(0.0, DEFER_AFTER_S - since_received()), deferral.start)
     try:
         done = await work
     finally:
         timer.cancel()
-        if deferral:
-            # Neither the original response nor a follow-up exists before the acknowledgement.
-            await deferral[0]
+        await deferral.settle()
     await answer(done)
+
+
+class _Deferral:
+    """A click's acknowledgement, started when its work is late."""
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+        self.work_done = False
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._send())
+
+    async def _send(self) -> None:
+        # In a busy loop the work may be done before this runs: then the redraw itself answers.
+        if not self.work_done:
+            await _defer_update(self.interaction)
+
+    async def settle(self) -> None:
+        """The work is done: wait for an acknowledgement already on its way (neither the original
+        response nor a follow-up exists before it)."""
+        self.work_done = True
+        if self.task is not None:
+            await self.task
 
 
 async def update_components(interaction: discord.Interaction, components: list[dict[str, Any]]) -> bool:
