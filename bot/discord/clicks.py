@@ -163,13 +163,12 @@ async def update_components(interaction: discord.Interaction, components: list[d
     return True
 
 
-async def _defer_update(interaction: discord.Interaction) -> bool:
+async def _defer_update(interaction: discord.Interaction) -> None:
     """Acknowledge a click without changing its message yet (DEFERRED_UPDATE_MESSAGE)."""
     try:
         await _respond(interaction, {"type": DEFERRED_UPDATE_MESSAGE}, InteractionResponseType.deferred_message_update)
     except discord.HTTPException as error:
-        return safe.log_failure("defer", error)
-    return True
+        safe.log_failure("defer", error)
 
 
 async def _respond(
