@@ -5,7 +5,9 @@ With the board (``board_burst``), members vote on the board as the last look at 
 long tail over its ten questions), and a fifth of the votes come from fifty members who opened
 Browse; measured besides: public messages per 1,000 questions, board edits, how long after the
 last vote the board showed the true top ten (order and counts), and the first response to a
-vote on the board and in Browse, and how long after a question's publication (its asker's
+vote on the board and in Browse (an acknowledgement counts: a late vote is acknowledged first)
+and when the member saw their vote counted on the message they clicked (the redraw, in the
+response or in an edit of it), and how long after a question's publication (its asker's
 confirmation) the board counted it (and listed it, when it made the top ten; Browse reads the
 database whenever it is opened, turned or voted in). ``python -m bench.discord_burst board`` (or
 ``cards``) runs one mode on SQLite alone; ``--database URL`` on PostgreSQL instead, ``--load-cpu``
@@ -48,7 +50,7 @@ from bot.services.qa.ranking import queue_order
 from bot.services.surfaces.board import BOARD_SIZE
 from db.models import Question
 from tests.harness.driver import DiscordHarness, components, custom_ids, texts
-from tests.harness.fake_discord import RateLimits, RemoteFakeDiscord, blank_message
+from tests.harness.fake_discord import RateLimits, RemoteFakeDiscord, Request, blank_message
 from tests.harness.payloads import HOST, QA_CHANNEL_ID, audience, click, slash
 
 MEMBERS = 1_000
@@ -78,15 +80,20 @@ def _answered(mode: str, latency: dict[str, list[float]], stall_s: float) -> dic
         "spread_s": SPREAD_S,
         "answered": sum(len(v) for v in latency.values()),
         **{
-            f"{kind.replace(' ', '_')}_first_response_ms": {
-                "p50": round(statistics.median(samples), 1),
-                "p99": round(_percentile(samples, 0.99), 1),
-                "max": round(max(samples), 1),
-            }
+            f"{kind.replace(' ', '_')}_first_response_ms": _spread(samples)
             for kind, samples in latency.items()
             if samples
         },
         "longest_loop_stall_ms": round(stall_s * 1000, 1),
+    }
+
+
+def _spread(samples: list[float]) -> dict[str, float]:
+    """p50, p99 and max of figures in ms."""
+    return {
+        "p50": round(statistics.median(samples), 1),
+        "p99": round(_percentile(samples, 0.99), 1),
+        "max": round(max(samples), 1),
     }
 
 
@@ -303,8 +310,11 @@ async def board_burst(url: str) -> dict[str, Any]:
         watch_stop, seen = asyncio.Event(), []
         watcher = asyncio.create_task(_watch_board(fake, watch_stop, seen))
 
+        tokens: dict[str, str] = {}  # an interaction's token -> its id
+
         def deliver(payload: dict[str, Any], kind: str) -> None:
             sent_at[payload["id"]] = (kind, time.monotonic())
+            tokens[payload["token"]] = payload["id"]
             bot.deliver(payload)
 
         last_ask = await _ask_all(deliver)
@@ -360,18 +370,32 @@ async def board_burst(url: str) -> dict[str, Any]:
     for interaction_id, (kind, at) in sent_at.items():
         if interaction_id in first:
             latency[kind].append((first[interaction_id] - at) * 1000)
+    seen_counted, deferred = _votes_seen_counted(requests, sent_at, tokens)
     channel = f"/channels/{QA_CHANNEL_ID}/messages"
     posts = [r for r in requests if r.method == "POST" and r.path == channel and r.status == 200]
     edits = [r for r in requests if r.method == "PATCH" and r.path.startswith(channel) and r.status == 200]
     # A question is in Browse from its publication (Browse reads the database when opened); on the
     # board, from the first look that showed it, for the questions that reached it.
-    confirmed = [r for r in requests if r.path.startswith("/webhooks/") and r.method == "POST"]
+    # (A vote refused after it was acknowledged follows up too: only the asks' follow-ups count.)
+    confirmed = [
+        r
+        for r in requests
+        if r.path.startswith("/webhooks/")
+        and r.method == "POST"
+        and sent_at.get(tokens.get(r.path.split("/")[3], ""), ("",))[0] == "ask"
+    ]
     on_board: dict[int, float] = {}
     for at, board in seen:
         for qid, _ in _board_shows(board):
             on_board.setdefault(qid, at)
     return {
         **_answered("the board", latency, worst[0]),
+        **{
+            f"{kind.replace(' ', '_')}_seen_counted_ms": _spread(samples)
+            for kind, samples in seen_counted.items()
+            if samples
+        },
+        **{f"{kind.replace(' ', '_')}s_acknowledged_first": count for kind, count in deferred.items()},
         "public_messages": len(posts),
         "public_messages_per_1000_questions": round(len(posts) * 1000 / QUESTIONS, 1),
         "board_edits": len(edits),
@@ -387,6 +411,33 @@ async def board_burst(url: str) -> dict[str, Any]:
         "peak_rss_mb": round(peak_rss_mb, 1),
         "wall_s": round(wall_s, 1),
     }
+
+
+def _votes_seen_counted(
+    requests: list[Request], sent_at: dict[str, tuple[str, float]], tokens: dict[str, str]
+) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """For the votes on the board and in Browse: ms from each click's arrival until the message
+    clicked showed it counted (the UPDATE_MESSAGE that redrew it, or, for a vote acknowledged
+    first with DEFERRED_UPDATE_MESSAGE, the edit of the original response); and how many were
+    acknowledged first. A vote refused shows nothing counted and is left out."""
+    redrawn: dict[str, float] = {}
+    deferred: dict[str, int] = {"board vote": 0, "browse vote": 0}
+    for request in requests:
+        parts = request.path.split("/")
+        if request.path.endswith("/callback") and request.status < 300:
+            kind = sent_at.get(parts[2], ("", 0.0))[0]
+            if kind in deferred and (request.json or {}).get("type") == 6:
+                deferred[kind] += 1
+            elif (request.json or {}).get("type") == 7:
+                redrawn.setdefault(parts[2], request.at)
+        elif request.method == "PATCH" and request.path.endswith("/messages/@original") and request.status == 200:
+            redrawn.setdefault(tokens.get(parts[3], ""), request.at)
+    counted: dict[str, list[float]] = {kind: [] for kind in deferred}
+    for interaction_id, at in redrawn.items():
+        kind, clicked_at = sent_at.get(interaction_id, ("", 0.0))
+        if kind in counted:
+            counted[kind].append((at - clicked_at) * 1000)
+    return counted, deferred
 
 
 def _board_convergence(seen: list[tuple[float, dict[str, Any]]], truth: list[tuple[int, int]], last_vote: float):

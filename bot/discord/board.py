@@ -14,16 +14,18 @@ A vote clicked on the board is answered by redrawing the board in the interactio
 the keeper last drew, with the new count, in the same order (``services.surfaces.board``: never
 re-sorted under a click). That drawing is kept as the JSON components it is sent as
 (``Drawing``), so a vote changes one label and sends it, without a view built, walked or
-serialised per click (``bot.discord.clicks``). Everything else (asks, moderators' changes, votes from Browse, the
-re-sort once the clicking calms down) is an edit of the message, at most one per ``interval_s``,
-made only when the board would look different from what the keeper knows it shows.
+serialised per click (``bot.discord.clicks``). A late vote (its write waiting on the database)
+acknowledges the click first and sends the same redraw as an edit of the interaction's original
+response, which is the board. Everything else (asks, moderators' changes, votes from Browse,
+the re-sort once the clicking calms down) is an edit of the message, at most one per
+``interval_s``, made only when the board would look different from what the keeper knows it shows.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +34,7 @@ import discord
 from bot.discord import safe
 from bot.discord.buttons import ARROWS, board_buttons, board_vote_button, vote_custom_id
 from bot.discord.cards import asked_by
-from bot.discord.clicks import update_components
+from bot.discord.clicks import answer_click, update_components
 from bot.discord.render import clip, quote
 from bot.domain.enums import EventState
 from bot.domain.errors import PodiumError
@@ -174,9 +176,17 @@ class BoardKeeper:
         """Someone is clicking the board: its order stays put for a while (``services.surfaces.board``)."""
         self._clicked_at[event_id] = time.monotonic()
 
-    async def answer_vote(self, interaction: discord.Interaction, event_id: int, tally: VoteTally) -> None:
-        """Answer a vote clicked on the board by redrawing it with the new count, in place."""
-        self.clicked(event_id)
+    async def answer_vote(self, interaction: discord.Interaction, event_id: int, vote: Awaitable[VoteTally]) -> None:
+        """Answer a vote clicked on the board by redrawing it with the new count, in place: in the
+        click's response, or after acknowledging the click if the vote is late (``answer_click``)."""
+        self.clicked(event_id)  # before the vote: the look it schedules must not re-sort
+        counted = self._counted(event_id, vote)
+        await answer_click(interaction, counted, lambda drawn: self._show(interaction, event_id, drawn))
+        self.refresh(event_id)
+
+    async def _counted(self, event_id: int, vote: Awaitable[VoteTally]) -> Drawing:
+        """The board as last drawn, with the vote's new count on its button."""
+        tally = await vote
         custom_id = vote_custom_id(event_id, tally.question_id)
         drawn = self._drawings.get(event_id)
         if drawn is None or custom_id not in drawn.buttons:
@@ -187,12 +197,15 @@ class BoardKeeper:
         # drawing for every click costs more than everything else a vote does.
         if (button := drawn.buttons.get(custom_id)) is not None:
             button["label"] = f"{ARROWS['up']} {tally.votes_up}"
+        return drawn
+
+    async def _show(self, interaction: discord.Interaction, event_id: int, drawn: Drawing) -> None:
+        # The click's response or its edit: either is a redraw of the board message.
         async with self._drawing_of(event_id) as shows:
             if await update_components(interaction, drawn.components):
                 # The same components: a later click changes them (and shows them) or, failing,
                 # makes the keeper forget what the board shows.
                 shows(drawn.components)
-        self.refresh(event_id)
 
     def refresh(self, event_id: int, *, at: float | None = None) -> None:
         """Bring the board up to date soon (not before ``at``, monotonic, if given); many calls in

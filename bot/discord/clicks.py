@@ -14,13 +14,20 @@ token, is as discord.py reads it), and the handler is called at once, guarded as
 point is (``bot.discord.errors``). It answers with components it has already drawn
 (``update_components``: UPDATE_MESSAGE, without asking for the message back). Every other click
 (page turns, menus, forms) goes through discord.py's dispatch as before.
+
+Defer if late (``answer_click``): a vote waits for its database write, which in a burst on
+PostgreSQL can take seconds, and until it is answered the member sees nothing. So a vote not done
+within ``DEFER_AFTER_S`` of its click's arrival is acknowledged meanwhile
+(DEFERRED_UPDATE_MESSAGE: no loading state, the message stays as it is), and redrawn once the
+vote is done by editing the interaction's original response, which for a click is the message it
+was on. A quick vote is still answered in one request, the redraw itself.
 """
 
 import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord.enums import InteractionResponseType
@@ -29,14 +36,19 @@ from discord.webhook.async_ import async_context
 
 from bot.discord import safe
 from bot.discord.actors import check_in_server
-from bot.discord.errors import answer_in_time, report_error
+from bot.discord.errors import answer_in_time, report_error, since_received
 from bot.discord.render import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Handler = Callable[[discord.Interaction, re.Match[str]], Awaitable[None]]
 IS_COMPONENTS_V2 = 1 << 15
+DEFERRED_UPDATE_MESSAGE = 6
 UPDATE_MESSAGE = 7
+# A click whose work is not done this long after it arrived is acknowledged first: well within
+# the first response a member notices as late, and long enough for a vote on a database at ease.
+DEFER_AFTER_S = 0.025
 
 
 class Clicks:
@@ -83,11 +95,85 @@ async def _guarded(handler: Handler, interaction: discord.Interaction, match: re
         await report_error(interaction, error)
 
 
+async def answer_click(
+    interaction: discord.Interaction, work: Awaitable[T], answer: Callable[[T], Awaitable[object]]
+) -> None:
+    """Do a click's ``work``, then ``answer`` with what it gave (a redraw: ``update_components``).
+
+    If the work is not done ``DEFER_AFTER_S`` after the click arrived, the click is acknowledged
+    meanwhile (DEFERRED_UPDATE_MESSAGE), so the member's first response never waits for the
+    database; the answer then edits the original response, and an error the work raises reaches
+    the member as a follow-up (``report_error`` sees the interaction answered)."""
+    deferral = _Deferral(interaction)
+    timer = asyncio.get_running_loop().call_later(max(0.0, DEFER_AFTER_S - since_received()), deferral.start)
+    try:
+        done = await work
+    finally:
+        timer.cancel()
+        await deferral.settle()
+    await answer(done)
+
+
+class _Deferral:
+    """A click's acknowledgement, started when its work is late."""
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+        self.work_done = False
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._send())
+
+    async def _send(self) -> None:
+        # In a busy loop the work may be done before this runs: then the redraw itself answers.
+        if not self.work_done:
+            await _defer_update(self.interaction)
+
+    async def settle(self) -> None:
+        """The work is done: wait for an acknowledgement already on its way (neither the original
+        response nor a follow-up exists before it)."""
+        self.work_done = True
+        if self.task is not None:
+            await self.task
+
+
 async def update_components(interaction: discord.Interaction, components: list[dict[str, Any]]) -> bool:
-    """Answer a click (not deferred) by redrawing the layout message it was on with these
-    components, drawn already (``LayoutView.to_components``): UPDATE_MESSAGE, and Discord is not
-    asked to send the message back, so nothing is parsed on the way back either."""
+    """Redraw the layout message a click was on with these components, drawn already
+    (``LayoutView.to_components``): in the click's response (UPDATE_MESSAGE, Discord not asked to
+    send the message back, so nothing is parsed on the way back either), or, once the click was
+    acknowledged (``answer_click``), by editing the original response, which is that message."""
     data = {"components": components, "flags": IS_COMPONENTS_V2, "allowed_mentions": NO_MENTIONS.to_dict()}
+    http = interaction._state.http
+    try:
+        if interaction.response.is_done():
+            # discord.py's adapter again; Discord sends the edited message back, read as JSON only.
+            await async_context.get().edit_original_interaction_response(
+                interaction.application_id,
+                interaction.token,
+                session=interaction._session,
+                proxy=http.proxy,
+                proxy_auth=http.proxy_auth,
+                payload=data,
+            )
+        else:
+            await _respond(interaction, {"type": UPDATE_MESSAGE, "data": data}, InteractionResponseType.message_update)
+    except discord.HTTPException as error:
+        return safe.log_failure("update", error)
+    return True
+
+
+async def _defer_update(interaction: discord.Interaction) -> None:
+    """Acknowledge a click without changing its message yet (DEFERRED_UPDATE_MESSAGE)."""
+    try:
+        await _respond(interaction, {"type": DEFERRED_UPDATE_MESSAGE}, InteractionResponseType.deferred_message_update)
+    except discord.HTTPException as error:
+        safe.log_failure("defer", error)
+
+
+async def _respond(
+    interaction: discord.Interaction, payload: dict[str, Any], response_type: InteractionResponseType
+) -> None:
     http = interaction._state.http
     route = Route(
         "POST",
@@ -95,17 +181,13 @@ async def update_components(interaction: discord.Interaction, components: list[d
         webhook_id=interaction.id,
         webhook_token=interaction.token,
     )
-    try:
-        # discord.py's own adapter for interaction requests: its locks and its retries on 429 and 5xx.
-        await async_context.get().request(
-            route,
-            session=interaction._session,
-            payload={"type": UPDATE_MESSAGE, "data": data},
-            proxy=http.proxy,
-            proxy_auth=http.proxy_auth,
-        )
-    except discord.HTTPException as error:
-        return safe.log_failure("update", error)
+    # discord.py's own adapter for interaction requests: its locks and its retries on 429 and 5xx.
+    await async_context.get().request(
+        route,
+        session=interaction._session,
+        payload=payload,
+        proxy=http.proxy,
+        proxy_auth=http.proxy_auth,
+    )
     # As discord.py marks it, so that an error afterwards follows up rather than responds twice.
-    interaction.response._response_type = InteractionResponseType.message_update
-    return True
+    interaction.response._response_type = response_type

@@ -15,6 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import discord
@@ -36,17 +37,27 @@ FOLLOW_UP_WINDOW_S = 15 * 60.0
 # Kept back from either window for sending the answer itself.
 ANSWER_MARGIN_S = 0.5
 
+# When the interaction this task handles arrived (monotonic), as ``answer_in_time`` saw it.
+_received_at: ContextVar[float | None] = ContextVar("received_at", default=None)
+
 
 def answer_in_time(interaction: discord.Interaction) -> None:
     """From here on in this interaction's task, database work gives up in time to answer: within
     Discord's 3 s until the interaction is deferred or answered, within its 15 minutes after."""
     received = time.monotonic()
+    _received_at.set(received)
 
     def seconds_left() -> float:
         window = FOLLOW_UP_WINDOW_S if interaction.response.is_done() else RESPONSE_WINDOW_S
         return received + window - ANSWER_MARGIN_S - time.monotonic()
 
     answer_due.set(seconds_left)
+
+
+def since_received() -> float:
+    """Seconds since the interaction this task handles arrived (0 outside an entry point)."""
+    received = _received_at.get()
+    return 0.0 if received is None else time.monotonic() - received
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:

@@ -7,14 +7,14 @@ burst's clicks: they are answered from the payload (``bot.discord.clicks``, regi
 """
 
 import re
-from typing import cast
+from typing import Any, cast
 
 import discord
 
 from bot.discord import buttons, safe
 from bot.discord.actors import actor_from
 from bot.discord.browse import ALL_THEMES, my_questions_embed, render_browse, search_filter, theme_filter
-from bot.discord.clicks import update_components
+from bot.discord.clicks import answer_click, update_components
 from bot.discord.client import podium_of
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.publisher import DiscordPublisher
@@ -29,20 +29,21 @@ async def vote_on_board(interaction: discord.Interaction, match: re.Match[str]) 
     """Upvote a question from the board: the answer is the board redrawn, nothing else."""
     event_id, question_id = int(match["event"]), int(match["question"])
     podium = podium_of(interaction)
-    boards = cast(DiscordPublisher, podium.publisher).boards
-    boards.clicked(event_id)  # before the vote: the look it schedules must not re-sort
-    tally = await audience.vote(podium, question_id, actor_from(interaction), 1)
+    vote = audience.vote(podium, question_id, actor_from(interaction), 1)
     # The board is public, so it cannot show whose vote it was: Browse marks the member's own.
-    await boards.answer_vote(interaction, event_id, tally)
+    await cast(DiscordPublisher, podium.publisher).boards.answer_vote(interaction, event_id, vote)
 
 
 async def vote_in_browse(interaction: discord.Interaction, match: re.Match[str]) -> None:
     """Upvote a question from a Browse page: the answer is the page redrawn, the vote marked."""
     control = _BrowseControl()
     control._parse(match)
-    await audience.vote(podium_of(interaction), control.question_id or 0, actor_from(interaction), 1)
-    page = await control.page(interaction, control.order, control.page_no, control.filter)
-    await update_components(interaction, page.to_components())
+
+    async def vote() -> list[dict[str, Any]]:
+        await audience.vote(podium_of(interaction), control.question_id or 0, actor_from(interaction), 1)
+        return (await control.page(interaction, control.order, control.page_no, control.filter)).to_components()
+
+    await answer_click(interaction, vote(), lambda components: update_components(interaction, components))
 
 
 class BrowseButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.BROWSE):

@@ -1,8 +1,12 @@
 """Common steps of a Discord scenario, each taken the way a member would take it."""
 
+import asyncio
 import re
+from typing import Any
 
+from tests.harness.db_faults import SQLiteWriteLock, sqlite_path
 from tests.harness.driver import DiscordHarness, reply_text
+from tests.harness.fake_discord import Request
 from tests.harness.payloads import HOST, MODERATOR_ROLE_ID, MODERATORS_CHANNEL_ID, Person, slash
 
 
@@ -57,3 +61,18 @@ async def ask(bot: DiscordHarness, person: Person, text: str, **options: object)
     found = re.search(r"[Qq]uestion #(\d+)", reply_text(sent))
     assert found, reply_text(sent)
     return int(found.group(1))
+
+
+async def click_while_writes_wait(bot: DiscordHarness, payload: dict[str, Any]) -> list[Request]:
+    """Click while another connection holds SQLite's write lock, released once the bot has answered
+    the click (or acknowledged it): its vote is late however fast the machine. Returns what the
+    bot sent for it, all of it."""
+    mark = bot.fake.mark()
+    lock = SQLiteWriteLock(sqlite_path(bot.db))
+    try:
+        bot.deliver(payload)
+        await asyncio.to_thread(bot.fake.answered(payload["token"]).wait, 10)
+    finally:
+        lock.release()
+    await bot.settle()
+    return bot.fake.since(mark)

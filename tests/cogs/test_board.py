@@ -14,7 +14,7 @@ from bot.services.qa.moderation import mark_live, set_aside_question
 from bot.services.qa.questions import submit_question
 from bot.services.surfaces.board import BOARD_SIZE, read_board
 from db.models import Question
-from tests.cogs.steps import ask, open_event
+from tests.cogs.steps import ask, click_while_writes_wait, open_event
 from tests.harness.driver import (
     button,
     callback,
@@ -26,7 +26,7 @@ from tests.harness.driver import (
     reply_text,
     texts,
 )
-from tests.harness.fake_discord import Request
+from tests.harness.fake_discord import APPLICATION_ID, Request
 from tests.harness.limits import IS_COMPONENTS_V2, assert_within_limits, layout_problems
 from tests.harness.payloads import GUILD_ID, HOST, QA_CHANNEL_ID, audience, click, slash
 
@@ -70,6 +70,46 @@ async def test_a_vote_on_the_board_redraws_it_in_the_response_and_nothing_else(b
     assert len(edits) == 1
     order = [c for c in custom_ids(board_bot.board(event_id)) if ":up:" in c]
     assert order == [f"podium:board:{event_id}:up:{second}", f"podium:board:{event_id}:up:{first}"]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_a_late_vote_on_the_board_is_acknowledged_at_once_then_redraws_the_board(board_bot, late_clicks):
+    event_id = await open_event(board_bot)
+    first = await ask(board_bot, audience(1), "Will the report be costed?")
+    second = await ask(board_bot, audience(2), "Who builds the homes?")
+    board = board_bot.board(event_id)
+    payload = click(audience(3), board, f"podium:board:{event_id}:up:{second}")
+    messages = len(board_bot.fake.messages)
+    sent = await click_while_writes_wait(board_bot, payload)
+    answers = [r for r in sent if r.path.startswith(("/interactions/", "/webhooks/"))]
+    assert [r.route for r in answers] == [
+        f"POST /interactions/{payload['id']}/{payload['token']}/callback",
+        f"PATCH /webhooks/{APPLICATION_ID}/{payload['token']}/messages/@original",
+    ], "acknowledged before the vote was written, then the board redrawn: no message of its own"
+    assert answers[0].json == {"type": 6}, "DEFERRED_UPDATE_MESSAGE: the board stays as it is meanwhile"
+    assert answers[1].status == 200
+    redrawn = answers[1].json
+    assert redrawn["flags"] & IS_COMPONENTS_V2
+    assert button(redrawn, f"podium:board:{event_id}:up:{second}")["label"] == "▲ 1"
+    order = [c for c in custom_ids(redrawn) if ":up:" in c]
+    assert order == [f"podium:board:{event_id}:up:{first}", f"podium:board:{event_id}:up:{second}"], "not re-sorted"
+    assert len(board_bot.fake.messages) == messages, "the edit is the board's, not a new message"
+    assert button(board_bot.board(event_id), f"podium:board:{event_id}:up:{second}")["label"] == "▲ 1"
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_a_late_vote_refused_is_told_privately_and_leaves_the_board_as_it_was(board_bot, late_clicks):
+    event_id = await open_event(board_bot)
+    question_id = await ask(board_bot, audience(1), "Will the report be costed?")
+    board = board_bot.board(event_id)
+    own = click(audience(1), board, f"podium:board:{event_id}:up:{question_id}")
+    sent = await click_while_writes_wait(board_bot, own)
+    assert callback(sent) == {"type": 6}
+    [answer] = replies(sent)
+    assert is_ephemeral(answer), "a follow-up only the member sees"
+    assert answer["content"] == "You cannot vote on your own question."
+    assert not [r for r in sent if r.path.endswith("/@original") or r.path.startswith("/channels/")]
+    assert board_bot.board(event_id)["components"] == board["components"]
 
 
 async def test_pausing_and_closing_say_so_and_disable_the_buttons(board_bot):

@@ -1,7 +1,9 @@
 """Browse all: a member's own page of every open question, their votes marked, voting in place."""
 
+import pytest
+
 from db.engine import Database
-from tests.cogs.steps import ask, open_event
+from tests.cogs.steps import ask, click_while_writes_wait, open_event
 from tests.harness.driver import DiscordHarness, button, callback, custom_ids, is_ephemeral, replies, texts
 from tests.harness.limits import IS_COMPONENTS_V2
 from tests.harness.payloads import audience, click, modal_submit
@@ -31,6 +33,23 @@ async def test_browse_marks_the_members_own_votes_and_votes_in_place(board_bot):
     # Someone else's page shows the counts, not this member's marks.
     other = await browse(board_bot, audience(4), event_id)
     assert "you upvoted" not in texts(other)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_a_late_vote_in_browse_is_acknowledged_at_once_then_marked_on_the_page(board_bot, late_clicks):
+    event_id = await open_event(board_bot)
+    question_id = await ask(board_bot, audience(1), "Will the report be costed?")
+    page = await browse(board_bot, audience(3), event_id)
+    sent = await click_while_writes_wait(
+        board_bot, click(audience(3), page, f"podium:br:{event_id}:p:0:vote{question_id}")
+    )
+    assert callback(sent) == {"type": 6}, "acknowledged before the vote was written"
+    [redrawn] = replies(sent)
+    assert button(redrawn, f"podium:br:{event_id}:p:0:vote{question_id}")["label"] == "✅ ▲ 1"
+    # The page the member clicked is the one redrawn, in place.
+    shown = board_bot.message(page["id"])
+    assert button(shown, f"podium:br:{event_id}:p:0:vote{question_id}")["label"] == "✅ ▲ 1"
+    assert "you upvoted" in texts(shown)
 
 
 async def test_browse_sorts_searches_and_turns_pages(board_bot):

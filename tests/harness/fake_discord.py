@@ -219,6 +219,11 @@ class FakeDiscord:
         self._limiter = _Limiter(self.rate_limits) if self.rate_limits else None
         self._lock = threading.Lock()
         self._nonces: dict[str, int] = {}  # message nonce -> the message it created
+        # Interactions (by token) already answered, and the message their response is (for a
+        # click answered with UPDATE_MESSAGE or DEFERRED_UPDATE_MESSAGE, the message clicked).
+        self._answered: set[str] = set()
+        self._originals: dict[str, int] = {}
+        self._awaited: dict[str, threading.Event] = {}  # what ``answered`` hands out
         self._dm_recipients: dict[int, int] = {}  # DM channel -> the member it reaches
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -282,7 +287,7 @@ class FakeDiscord:
     async def _recorded_requests(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", 0))
         bodies = request.query.get("bodies", "1") == "1"
-        return _json([vars(r) if bodies else {**vars(r), "json": None} for r in self.since(since)])
+        return _json([vars(r) if bodies else _light(r) for r in self.since(since)])
 
     async def _recorded_messages(self, request: web.Request) -> web.Response:
         channel = request.query.get("channel")
@@ -290,6 +295,14 @@ class FakeDiscord:
             return _json({k: m for k, m in self.messages.items() if channel is None or m["channel_id"] == channel})
 
     # --- what tests read ------------------------------------------------------------------
+
+    def answered(self, token: str) -> threading.Event:
+        """Set once the interaction with this token has its response (its callback was taken)."""
+        with self._lock:
+            event = self._awaited.setdefault(token, threading.Event())
+            if token in self._answered:
+                event.set()
+            return event
 
     def since(self, mark: int) -> list[Request]:
         with self._lock:
@@ -345,6 +358,8 @@ class FakeDiscord:
             return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
         if parts[0] == "interactions" and parts[-1] == "callback":
             return self._interaction_callback(parts[1], parts[2], body)
+        if parts[0] == "webhooks" and parts[3:4] == ["messages"] and method == "PATCH":
+            return self._edit_webhook_message(parts[2], parts[4], body or {})
         carries_message = method in ("POST", "PATCH") and (
             parts[0] == "webhooks" or (parts[0] == "channels" and parts[2:3] == ["messages"])
         )
@@ -353,8 +368,6 @@ class FakeDiscord:
             return refused
         if parts[0] == "webhooks" and method == "POST":
             return _json(self._store_message(None, body, flags=(body or {}).get("flags", 0)))
-        if parts[0] == "webhooks" and method == "PATCH":
-            return _json(self._store_message(None, body))
         if parts[0] == "channels" and parts[2:3] == ["messages"] and method == "POST":
             channel_id = int(parts[1])
             if self.posts_allowed.get(channel_id, 1) <= 0:
@@ -383,37 +396,63 @@ class FakeDiscord:
         """Discord's 400 for a message it would not take with (or without) layout components."""
         if not isinstance(body, dict):
             return None
-        was_layout = False
-        if not creates and parts[-1].isdigit():
-            with self._lock:
-                was_layout = bool(self.messages.get(int(parts[-1]), {}).get("flags", 0) & IS_COMPONENTS_V2)
-        problems = layout_problems(body, creates=creates, was_layout=was_layout)
+        edits = None if creates or not parts[-1].isdigit() else int(parts[-1])
+        return self._refuse_layout_of(body, edits)
+
+    def _refuse_layout_of(self, body: dict[str, Any], edits: int | None) -> web.Response | None:
+        """The same for a body that creates a message (``edits`` None) or edits this one."""
+        with self._lock:
+            flags = self.messages.get(edits, {}).get("flags", 0) if edits is not None else 0
+        problems = layout_problems(body, creates=edits is None, was_layout=bool(flags & IS_COMPONENTS_V2))
         if not problems:
             return None
         return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
 
+    def _edit_webhook_message(self, token: str, which: str, body: dict[str, Any]) -> web.Response:
+        """Edit Original Interaction Response (``@original``), or Edit Followup Message. The
+        original response is the message the interaction's response made, or, for a click answered
+        with UPDATE_MESSAGE or DEFERRED_UPDATE_MESSAGE, the message clicked; before any response
+        there is none, and Discord answers 404 Unknown Message."""
+        with self._lock:
+            message_id = self._originals.get(token) if which == "@original" else int(which)
+        if message_id is None:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        refused = self._refuse_layout_of(body, message_id)
+        return refused or _json(self._edit_message(0, message_id, body))
+
     def _interaction_callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:
         kind = body["type"]
         data = body.get("data") or {}
-        if kind in (4, 7):
-            on = message_of(token) if kind == 7 else None
-            with self._lock:
-                was_layout = on is not None and bool(self.messages.get(on, {}).get("flags", 0) & IS_COMPONENTS_V2)
-            problems = layout_problems(data, creates=on is None, was_layout=was_layout)
-            if problems:
-                return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
-        result: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}}
+        with self._lock:
+            if token in self._answered:
+                return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, status=400)
         on_message = message_of(token)
-        if kind == 7 and on_message is not None:
-            # UPDATE_MESSAGE: the message the clicked component sits on becomes the response.
-            message = self._edit_message(0, on_message, data)
-            result["interaction"]["response_message_id"] = message["id"]
-            result["resource"] = {"type": kind, "message": message}
+        if kind in (4, 7):
+            refused = self._refuse_layout_of(data, on_message if kind == 7 else None)
+            if refused is not None:
+                return refused
+        result: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}}
+        original = None
+        if kind in (6, 7) and on_message is not None:
+            # UPDATE_MESSAGE (or, later, an edit of the original after DEFERRED_UPDATE_MESSAGE):
+            # the message the clicked component sits on becomes the response.
+            original = on_message
+            if kind == 7:
+                message = self._edit_message(0, on_message, data)
+                result["interaction"]["response_message_id"] = message["id"]
+                result["resource"] = {"type": kind, "message": message}
         elif kind in (4, 5, 7):
             message = self._store_message(None, data, flags=data.get("flags", 0))
+            original = int(message["id"])
             result["interaction"]["response_message_id"] = message["id"]
             result["interaction"]["response_message_loading"] = kind == 5
             result["resource"] = {"type": kind, "message": message}
+        with self._lock:
+            self._answered.add(token)
+            if original is not None:
+                self._originals[token] = original
+            if token in self._awaited:
+                self._awaited[token].set()
         return _json(result)
 
     def _store_message(self, channel_id: int | None, body: dict[str, Any] | None, *, flags: int = 0) -> dict[str, Any]:
@@ -604,6 +643,13 @@ def blank_message(channel_id: int) -> dict[str, Any]:
         "type": 0,
         "flags": 0,
     }
+
+
+def _light(request: Request) -> dict[str, Any]:
+    """A recorded request without its body, but for a callback's type (what the member got: a
+    message, a redraw, an acknowledgement)."""
+    kept = {"type": request.json.get("type")} if request.path.endswith("/callback") and request.json else None
+    return {**vars(request), "json": kept}
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

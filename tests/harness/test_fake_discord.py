@@ -1,10 +1,12 @@
 """The fake Discord enforces rate limits as Discord documents them, so a bot that ignored them
-would be refused here as it would be by Discord."""
+would be refused here as it would be by Discord; and it answers an interaction's responses as
+Discord does."""
 
 import aiohttp
 import pytest
 
-from tests.harness.fake_discord import APPLICATION_ID, FakeDiscord, RateLimits
+from tests.harness.fake_discord import APPLICATION_ID, FakeDiscord, RateLimits, interaction_token
+from tests.harness.limits import IS_COMPONENTS_V2
 
 
 @pytest.fixture
@@ -90,5 +92,37 @@ async def test_commands_discord_would_refuse_are_refused():
         assert [a.status for a in answers] == [400] * len(refused)
         assert set(errors) == {50035}
         assert accepted.status == 200
+    finally:
+        fake.stop()
+
+
+async def test_a_click_acknowledged_first_has_the_clicked_message_as_its_original_response():
+    fake = FakeDiscord()
+    fake.start()
+    try:
+        layout = {"flags": IS_COMPONENTS_V2, "components": [{"type": 10, "content": "Before"}]}
+        redrawn = {"flags": IS_COMPONENTS_V2, "components": [{"type": 10, "content": "After"}]}
+        async with aiohttp.ClientSession(fake.base_url + "/") as http:
+            posted = await (await http.post("channels/1/messages", json=layout)).json()
+            token = interaction_token(1, posted["id"])
+            original = f"webhooks/{APPLICATION_ID}/{token}/messages/@original"
+            early = await http.patch(original, json=redrawn)
+            early_error = await early.json()
+            acknowledged = await http.post(f"interactions/1/{token}/callback", json={"type": 6})
+            again = await http.post(f"interactions/1/{token}/callback", json={"type": 7, "data": redrawn})
+            again_error = await again.json()
+            unflagged = await http.patch(original, json={"content": "After"})
+            edited = await http.patch(original, json=redrawn)
+            body = await edited.json()
+        assert (early.status, early_error["code"]) == (404, 10008), "no original response before the callback"
+        assert acknowledged.status == 204
+        assert (again.status, again_error["code"]) == (400, 40060), "an interaction is answered once"
+        assert unflagged.status == 400, "the clicked message is a layout message: no content beside it"
+        assert edited.status == 200
+        assert body["id"] == posted["id"]
+        message = fake.messages[int(posted["id"])]
+        assert message["components"] == redrawn["components"], "the message clicked is edited, not a new one"
+        assert message["flags"] & IS_COMPONENTS_V2
+        assert len(fake.messages) == 1
     finally:
         fake.stop()
