@@ -160,6 +160,7 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
         await bot.settle(ignoring=(ticker,))
         cards = sorted(_cards(fake))
         weights = [1 / (rank + 1) for rank in range(len(cards))]
+        fake.longest_stall_ms(reset=True)
         votes_start = time.monotonic()
         for n in range(VOTES):
             await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ASK_SPAN_S) * n / VOTES - time.monotonic()))
@@ -337,6 +338,7 @@ async def board_burst(url: str) -> dict[str, Any]:
             # An ephemeral message's id, as the member's client knows it (none the fake gave out).
             message = {**blank_message(QA_CHANNEL_ID), **page, "id": str(EPHEMERAL_IDS + n)}
             pages.append((member, message))
+        fake.longest_stall_ms(reset=True)
         votes_start = time.monotonic()
         for n in range(VOTES):
             await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ASK_SPAN_S) * n / VOTES - time.monotonic()))
@@ -352,6 +354,7 @@ async def board_burst(url: str) -> dict[str, Any]:
                 deliver(click(audience(rng.randrange(MEMBERS - BROWSING_MEMBERS)), board, choice), "board vote")
         last_vote = time.monotonic()
         await bot.settle(ignoring=(ticker, watcher))
+        fake_stall_ms = fake.longest_stall_ms()
         truth = await database.read(_true_top)
         await asyncio.sleep(2 * CONVERGENCE_POLL_S)
         watch_stop.set()
@@ -396,6 +399,8 @@ async def board_burst(url: str) -> dict[str, Any]:
             if samples
         },
         **{f"{kind.replace(' ', '_')}s_acknowledged_first": count for kind, count in deferred.items()},
+        # Requests are stamped when the fake handles them: its own stalls show in every figure above.
+        "fake_discord_longest_stall_ms": fake_stall_ms,
         "public_messages": len(posts),
         "public_messages_per_1000_questions": round(len(posts) * 1000 / QUESTIONS, 1),
         "board_edits": len(edits),

@@ -59,6 +59,7 @@ BURST_FIGURES = [
     ("votes on the board acknowledged first (redrawn after)", "board_votes_acknowledged_first"),
     ("votes in Browse acknowledged first (redrawn after)", "browse_votes_acknowledged_first"),
     ("longest event-loop stall, ms", "longest_loop_stall_ms"),
+    ("the fake Discord's own longest stall through the votes, ms", "fake_discord_longest_stall_ms"),
     ("public messages per 1,000 questions", "public_messages_per_1000_questions"),
     ("card posts", "card_posts"),
     ("card edits (PATCH)", "card_edits"),

@@ -228,6 +228,7 @@ class FakeDiscord:
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
+        self.longest_stall_s = 0.0  # the fake's own event loop, kept by ``_tick``
 
     @property
     def base_url(self) -> str:
@@ -259,7 +260,10 @@ class FakeDiscord:
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
         app.router.add_get("/attachments/{name}", self._attachment)
         app.router.add_get("/_harness/requests", self._recorded_requests)
+        app.router.add_get("/_harness/mark", self._mark)
         app.router.add_get("/_harness/messages", self._recorded_messages)
+        app.router.add_get("/_harness/stall", self._longest_stall)
+        self._ticker = asyncio.create_task(self._tick())
         if self.gateway is not None:
             self.gateway.install(app)
         self._runner = web.AppRunner(app, access_log=None)
@@ -272,6 +276,7 @@ class FakeDiscord:
 
     async def _shutdown(self) -> None:
         self._stopping.set()
+        await self._ticker
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -288,6 +293,23 @@ class FakeDiscord:
         since = int(request.query.get("since", 0))
         bodies = request.query.get("bodies", "1") == "1"
         return _json([vars(r) if bodies else _light(r) for r in self.since(since)])
+
+    async def _tick(self) -> None:
+        """Keep the fake's own longest stall (a 10 ms ticker's worst lateness): a request stamped
+        late because the fake was busy is the fake's delay, not the bot's."""
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            await asyncio.sleep(0.01)
+            self.longest_stall_s = max(self.longest_stall_s, time.monotonic() - started - 0.01)
+
+    async def _longest_stall(self, request: web.Request) -> web.Response:
+        stall_ms = round(self.longest_stall_s * 1000, 1)
+        if request.query.get("reset") == "1":
+            self.longest_stall_s = 0.0
+        return _json({"longest_stall_ms": stall_ms})
+
+    async def _mark(self, request: web.Request) -> web.Response:
+        return _json({"mark": self.mark()})
 
     async def _recorded_messages(self, request: web.Request) -> web.Response:
         channel = request.query.get("channel")
@@ -726,7 +748,11 @@ class RemoteFakeDiscord:
         self._process.join(10)
 
     def mark(self) -> int:
-        return len(self._get("requests?bodies=0"))
+        return self._get("mark")["mark"]
+
+    def longest_stall_ms(self, *, reset: bool = False) -> float:
+        """The fake's own longest event-loop stall since it started or was last reset."""
+        return self._get(f"stall?reset={int(reset)}")["longest_stall_ms"]
 
     def since(self, mark: int, *, bodies: bool = True) -> list[Request]:
         """The requests from ``mark`` on; without their bodies, a long log comes back light."""

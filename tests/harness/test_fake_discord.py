@@ -2,10 +2,13 @@
 would be refused here as it would be by Discord; and it answers an interaction's responses as
 Discord does."""
 
+import json
+import urllib.request
+
 import aiohttp
 import pytest
 
-from tests.harness.fake_discord import APPLICATION_ID, FakeDiscord, RateLimits, interaction_token
+from tests.harness.fake_discord import APPLICATION_ID, FakeDiscord, RateLimits, RemoteFakeDiscord, interaction_token
 from tests.harness.limits import IS_COMPONENTS_V2
 
 
@@ -126,3 +129,15 @@ async def test_a_click_acknowledged_first_has_the_clicked_message_as_its_origina
         assert len(fake.messages) == 1
     finally:
         fake.stop()
+
+
+def test_the_fake_in_a_process_of_its_own_counts_requests_and_keeps_its_own_stall():
+    remote = RemoteFakeDiscord()
+    remote.start()
+    try:
+        with urllib.request.urlopen(f"{remote.base_url}/users/@me", timeout=10) as response:
+            assert json.loads(response.read())["bot"] is True
+        assert remote.mark() == 1  # counted there, without the log sent back
+        assert isinstance(remote.longest_stall_ms(reset=True), float)  # its own loop, watched there
+    finally:
+        remote.stop()
