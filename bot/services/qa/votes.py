@@ -6,7 +6,10 @@ the question's counters by the difference.
 The ``(question_id, user_id)`` primary key is the last line of defence: a second row for the same
 voter cannot exist. Votes are the hottest path in a burst, so the writes are single Core
 statements rather than a unit-of-work flush. The same update that moves the counters moves the
-question's trending key by the vote's term (``bot.services.qa.trending``).
+question's trending key by the vote's term (``bot.services.qa.trending``). On PostgreSQL a first
+vote, or a click taking back a vote this process cast, goes through the ballot box instead
+(``bot.services.qa.ballot_box``): with the other votes on its question that arrive meanwhile, in
+one statement; the unit of work here decides what that cannot.
 """
 
 import logging
