@@ -81,9 +81,11 @@ SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # down its connections (admin_shutdown is what pg_terminate_backend sends).
 POSTGRESQL_RETRYABLE = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 DEFAULT_RETRY_BUDGET_S = 10.0
-# PostgreSQL: connections kept for reads and one-statement writes (votes), in autocommit, beside
-# the pool for units of work that write.
+# PostgreSQL: connections kept for one-statement writes (votes), and for reads, each a pool of its
+# own in autocommit beside the pool for units of work that write, so that slow reads (a burst of
+# card redraws) never take the connections votes need.
 POSTGRESQL_STATEMENT_POOL = 5
+POSTGRESQL_READ_POOL = 5
 # PostgreSQL: the channel a commit that changes what a presenter screen shows notifies (the
 # triggers of migration 0013_speed_postgresql), and how long a lost listening connection waits before
 # connecting again (doubling to the longest).
@@ -545,12 +547,12 @@ class _AsyncRunner:
             url, echo=echo, pool_pre_ping=True, pool_timeout=retries.wait_s, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        # Reads and one-statement writes (``Database.write_statement``): autocommit, so no BEGIN
-        # and COMMIT (or ROLLBACK) of their own, and no ping at checkout, each a round trip. A read
-        # sees what each of its statements sees, as in a READ COMMITTED transaction (PostgreSQL's
-        # default, which Podium keeps), and a connection lost under it is retried like any read.
-        # For a statement, a connection known to have closed is replaced before anything is sent,
-        # and one lost in flight is the caller's.
+        # One-statement writes (``Database.write_statement``) and, from a pool of their own, reads:
+        # autocommit, so no BEGIN and COMMIT (or ROLLBACK) of their own, and no ping at checkout,
+        # each a round trip. A read sees what each of its statements sees, as in a READ COMMITTED
+        # transaction (PostgreSQL's default, which Podium keeps), and a connection lost under it is
+        # retried like any read. For a statement, a connection known to have closed is replaced
+        # before anything is sent, and one lost in flight is the caller's.
         self._statements = create_async_engine(
             url,
             echo=echo,
@@ -559,7 +561,15 @@ class _AsyncRunner:
             pool_timeout=retries.wait_s,
             connect_args={"timeout": retries.wait_s},
         )
-        self._reads = async_sessionmaker(self._statements, class_=AsyncSession, expire_on_commit=False)
+        self._readers = create_async_engine(
+            url,
+            echo=echo,
+            isolation_level="AUTOCOMMIT",
+            pool_size=POSTGRESQL_READ_POOL,
+            pool_timeout=retries.wait_s,
+            connect_args={"timeout": retries.wait_s},
+        )
+        self._reads = async_sessionmaker(self._readers, class_=AsyncSession, expire_on_commit=False)
 
     async def statement(self, statement: sa.Executable, params: dict[str, Any]) -> list[sa.Row[Any]]:
         return await self._on_own_loop(self._statement(statement, params))
@@ -614,6 +624,7 @@ class _AsyncRunner:
     async def dispose(self) -> None:
         try:
             await self._on_own_loop(self._statements.dispose())
+            await self._on_own_loop(self._readers.dispose())
             await self._on_own_loop(self.engine.dispose())
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)

@@ -36,6 +36,7 @@ from bot.discord.buttons import vote_buttons
 from bot.discord.render import fit_embed, quote
 from bot.domain.credit import credit_for
 from bot.domain.enums import QuestionStatus
+from bot.domain.errors import PodiumError
 from bot.domain.transitions import VOTABLE
 from bot.services.qa.questions import describe_status, set_card_message
 from bot.services.qa.votes import VoteTally, vote_counts
@@ -193,6 +194,16 @@ class CardBoard:
         finally:
             # Anything that happens from here on schedules a new edit, which will show it.
             del self._pending[question_id]
+        try:
+            await self._edit(question_id)
+        except PodiumError as error:
+            # The database is in trouble (a burst crowding its pool, a restart): the card keeps
+            # what it shows, and is looked at again an interval later.
+            log.warning("card of question %s: not redrawn (%s); looking again", question_id, type(error).__name__)
+            self._changed.add(question_id)
+            self.refresh(question_id)
+
+    async def _edit(self, question_id: int) -> None:
         if question_id in self._posting:
             return  # the post looks again once its card is up
         self._last_look[question_id] = time.monotonic()

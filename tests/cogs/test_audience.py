@@ -1,9 +1,13 @@
 """The audience in Discord: asking four ways, the cards, voting, and their own questions."""
 
+from bot.discord import cards as cards_module
 from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
+from bot.domain.errors import DatabaseUnavailable
 from bot.services.qa.questions import get_question
+from bot.services.qa.votes import cast_vote
 from bot.services.records.ledger import event_ledger
 from tests.cogs.steps import ask, open_event, set_up_server
+from tests.factories import member as actor
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text, review_requests
 from tests.harness.limits import IS_COMPONENTS_V2
 from tests.harness.payloads import (
@@ -199,3 +203,23 @@ def edits(sent):
 async def test_asking_when_no_event_runs_says_so(discord_bot):
     sent = await discord_bot.send(slash(HOST, "ask", text="Anyone there?"))
     assert "No event is taking questions" in reply_text(sent)
+
+
+async def test_a_card_the_database_fails_to_read_is_redrawn_at_the_next_look(discord_bot, monkeypatch, caplog):
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "How will the rent cap be funded by the government?")
+    failures, read = [DatabaseUnavailable()], cards_module.card_facts
+
+    async def failing_once(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return await read(*args, **kwargs)
+
+    monkeypatch.setattr(cards_module, "card_facts", failing_once)
+    # A vote from the web console, say: the card follows it.
+    await cast_vote(discord_bot.db, qid, actor(2))
+    discord_bot.bot.podium.publisher.question_changed(qid, votes_only=True)
+    await discord_bot.settle()
+    assert not failures, "a look met the failure"
+    assert "not redrawn (DatabaseUnavailable)" in caplog.text
+    assert up_label(discord_bot, qid) == "▲ 1"

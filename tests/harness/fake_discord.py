@@ -30,6 +30,7 @@ because discord.py reads the headers and waits before a bucket runs out. Every r
 """
 
 import asyncio
+import gc
 import hashlib
 import itertools
 import json
@@ -772,6 +773,10 @@ class RemoteFakeDiscord:
 
 
 def _serve_until_killed(ports: Any, rate_limits: RateLimits | None) -> None:
+    # The fake keeps every request it serves: a full collection over tens of thousands of them
+    # stalled it for hundreds of milliseconds (its ``_tick``), stamping the bot's requests late.
+    # A benchmark's fake lives for minutes and makes little cyclic garbage.
+    gc.disable()
     fake = FakeDiscord(rate_limits=rate_limits)
     fake.start()
     ports.put(fake.port)
