@@ -16,13 +16,14 @@ one, delete each vote taken back if it is exactly the vote this process saw cast
 time, so its term is known exactly); move the counters and the key by what happened; return the
 counts and the voters whose ballot happened. A ballot that did not happen changed nothing, and
 the unit of work (``votes._change_vote``) decides it alone, refusing with the reason where there
-is one. A member is answered only once the statement holding their vote has committed.
+is one. A member is answered only once the statement holding their vote has committed. A
+question's event, and the event's epoch, are read once and remembered.
 
 The epoch is checked by ``podium_trend_epoch_is`` (migration 0013_speed_postgresql), which reads
 the event with a snapshot of its own each time it is evaluated, and PostgreSQL evaluates the
-locking query's conditions again once a lock it waited for is granted: a rebase (which holds
-every question's lock until it commits) committed while this waited has moved the epoch, and
-the check then fails. The statement's own snapshot, or a KEY SHARE lock on the event (which a
+locking query's conditions again once a lock it waited for is granted on a row the holder
+updated: a rebase (which updates every question's row, and holds its lock until it commits)
+committed while this waited has moved the epoch, and the check then fails. The statement's own snapshot, or a KEY SHARE lock on the event (which a
 rebase's NO KEY UPDATE does not block), would still show the old one.
 """
 
@@ -204,7 +205,8 @@ class BallotBox:
         self._lanes: set[asyncio.Task[None]] = set()
 
     def learn(self, question_id: int, event_id: int) -> None:
-        """Remember a question's event (learnt from a vote through the unit of work)."""
+        """Remember a question's event (learnt from a vote through the unit of work; otherwise the
+        ballot box reads it once)."""
         self._events[question_id] = event_id
 
     def cast(self, question_id: int, voter_id: int, value: int, cast_at: datetime) -> None:
@@ -222,7 +224,7 @@ class BallotBox:
         """The voter's first vote on the question, or (a toggle, not ``repeatable``) taking back
         the vote this process saw them cast, with the other votes on it that arrive meanwhile;
         None when it did not happen (nothing was changed) and the unit of work must decide."""
-        if not ONE_STATEMENT_VOTES or value not in (-1, 1) or question_id not in self._events:
+        if not ONE_STATEMENT_VOTES or value not in (-1, 1):
             return None
         ballot = _Ballot(voter, value, now, repeatable, answer_due.get())
         waiting = self._waiting.get(question_id)
@@ -281,7 +283,12 @@ class BallotBox:
 
     async def _send(self, question_id: int, batch: list[_Ballot]) -> list[Counted | None]:
         """Send one statement for the batch; what each ballot became (None: not done)."""
-        event_id = self._events[question_id]
+        event_id = self._events.get(question_id)
+        if event_id is None:
+            event_id = await self._db.read(_event_of, question_id)
+            if event_id is None:
+                return [None] * len(batch)  # no such question: the unit of work says so
+            self._events[question_id] = event_id
         if event_id not in self._epochs:
             stored = await self._db.read(_epoch_of, event_id)
             if stored is None or stored[0] is None:
@@ -340,6 +347,13 @@ class BallotBox:
 _EPOCH_AND_HALF_LIFE = sa.select(_events.c.trend_epoch, _events.c.trending_half_life_s).where(
     _events.c.id == sa.bindparam("event")
 )
+
+
+_EVENT_OF = sa.select(_questions.c.event_id).where(_questions.c.id == sa.bindparam("question"))
+
+
+def _event_of(session: Session, question_id: int) -> int | None:
+    return session.connection().execute(_EVENT_OF, {"question": question_id}).scalar_one_or_none()
 
 
 def _epoch_of(session: Session, event_id: int) -> tuple[datetime | None, int] | None:

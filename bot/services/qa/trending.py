@@ -41,11 +41,10 @@ _EVENT_VOTES = sa.select(_votes.c.question_id, _votes.c.value, _votes.c.cast_at)
     _votes.c.event_id == sa.bindparam("event")
 )
 _QUESTION_VOTES = sa.select(_votes.c.value, _votes.c.cast_at).where(_votes.c.question_id == sa.bindparam("question"))
-_CLEAR_KEYS = (
-    _questions.update()
-    .where(_questions.c.event_id == sa.bindparam("event"), _questions.c.trend_key != 0)
-    .values(trend_key=0)
-)
+# Every question's row, keys at 0 too: a vote statement waiting for a question's lock checks the
+# epoch again once it is granted only if the row it waited for was updated (PostgreSQL re-checks
+# an updated row, not one merely locked), and a question without votes has a key of 0.
+_CLEAR_KEYS = _questions.update().where(_questions.c.event_id == sa.bindparam("event")).values(trend_key=0)
 _SET_KEY = _questions.update().where(_questions.c.id == sa.bindparam("question")).values(trend_key=sa.bindparam("key"))
 _SET_EPOCH = _events.update().where(_events.c.id == sa.bindparam("event")).values(trend_epoch=sa.bindparam("epoch"))
 

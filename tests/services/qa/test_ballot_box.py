@@ -104,3 +104,12 @@ async def test_a_statement_that_fails_tells_each_of_its_voters_and_the_next_one_
     assert all(isinstance(outcome, SaveUncertain) for outcome in first)
     again = await asyncio.gather(*(toggle_vote(db, question.id, member(200 + n)) for n in range(10)))
     assert [t.votes_up for t in again] == [11] * 10
+
+
+async def test_a_new_question_s_first_votes_go_together_too(db, question, asker, statements):
+    # The event has had a vote (``question``), so it has a trending epoch; this question none.
+    fresh = await submit_question(db, question.event_id, asker, "Who will build the homes?")
+    tallies = await asyncio.gather(*(toggle_vote(db, fresh.id, member(100 + n)) for n in range(30)))
+    assert sorted(t.votes_up for t in tallies)[-1] == 30
+    if not db.is_sqlite:
+        assert sum(statements) == 30  # none through the unit of work: the event is read once
