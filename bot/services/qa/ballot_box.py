@@ -23,8 +23,9 @@ The epoch is checked by ``podium_trend_epoch_is`` (migration 0013_speed_postgres
 the event with a snapshot of its own each time it is evaluated, and PostgreSQL evaluates the
 locking query's conditions again once a lock it waited for is granted on a row the holder
 updated: a rebase (which updates every question's row, and holds its lock until it commits)
-committed while this waited has moved the epoch, and the check then fails. The statement's own snapshot, or a KEY SHARE lock on the event (which a
-rebase's NO KEY UPDATE does not block), would still show the old one.
+committed while this waited has moved the epoch, and the check then fails. The statement's own
+snapshot, or a KEY SHARE lock on the event (which a rebase's NO KEY UPDATE does not block),
+would still show the old one.
 """
 
 import asyncio
