@@ -14,6 +14,7 @@ import discord
 from bot.discord import buttons, safe
 from bot.discord.actors import actor_from
 from bot.discord.buttons import Direction
+from bot.discord.clicks import answer_click
 from bot.discord.client import podium_of
 from bot.discord.errors import guarded
 from bot.discord.forms import PersistentForm
@@ -22,8 +23,10 @@ from bot.discord.render import MODAL_TITLE_MAX, TEXT_INPUT_MAX, check_custom_id,
 from bot.domain.actors import Actor
 from bot.domain.enums import QuestionStatus
 from bot.flows import audience
+from bot.flows.context import Podium
 from bot.services.qa.events import get_event
 from bot.services.qa.questions import Forwarded, describe_status
+from bot.services.qa.votes import VoteTally
 from cogs.audience.suggestions import offer_instead
 
 
@@ -44,7 +47,11 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.VOT
     async def callback(self, interaction: discord.Interaction) -> None:
         podium = podium_of(interaction)
         value = 1 if self.direction == "up" else -1
-        tally = await audience.vote(podium, self.question_id, actor_from(interaction), value)
+        vote = audience.vote(podium, self.question_id, actor_from(interaction), value)
+        # A late vote is acknowledged first; the card is then redrawn as the original response.
+        await answer_click(interaction, vote, lambda tally: self._answer(interaction, podium, tally))
+
+    async def _answer(self, interaction: discord.Interaction, podium: Podium, tally: VoteTally) -> None:
         if tally.my_vote:
             message = f"Your {self.direction}vote on #{tally.question_id} counts."
         else:

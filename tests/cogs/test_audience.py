@@ -1,14 +1,17 @@
 """The audience in Discord: asking four ways, the cards, voting, and their own questions."""
 
+import pytest
+
 from bot.discord import cards as cards_module
 from bot.domain.enums import LedgerAction, QuestionStatus, ReasonCode
 from bot.domain.errors import DatabaseUnavailable
 from bot.services.qa.questions import get_question
 from bot.services.qa.votes import cast_vote
 from bot.services.records.ledger import event_ledger
-from tests.cogs.steps import ask, open_event, set_up_server
+from tests.cogs.steps import ask, click_while_writes_wait, open_event, set_up_server
 from tests.factories import member as actor
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text, review_requests
+from tests.harness.fake_discord import APPLICATION_ID
 from tests.harness.limits import IS_COMPONENTS_V2
 from tests.harness.payloads import (
     HOST,
@@ -222,4 +225,22 @@ async def test_a_card_the_database_fails_to_read_is_redrawn_at_the_next_look(dis
     await discord_bot.settle()
     assert not failures, "a look met the failure"
     assert "not redrawn (DatabaseUnavailable)" in caplog.text
+    assert up_label(discord_bot, qid) == "▲ 1"
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the write lock held is SQLite's
+async def test_a_late_vote_on_a_card_is_acknowledged_at_once_then_redraws_the_card(discord_bot, late_clicks):
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "Will the report be costed?")
+    payload = click(audience(2), discord_bot.card(qid), f"podium:vote:{qid}:up")
+    sent = await click_while_writes_wait(discord_bot, payload)
+    answers = [r for r in sent if r.path.startswith(("/interactions/", "/webhooks/"))]
+    assert answers[0].route == f"POST /interactions/{payload['id']}/{payload['token']}/callback"
+    assert answers[0].json == {"type": 6}, "DEFERRED_UPDATE_MESSAGE: the card stays as it is meanwhile"
+    redraw = answers[1]
+    assert redraw.route == f"PATCH /webhooks/{APPLICATION_ID}/{payload['token']}/messages/@original"
+    assert redraw.json["components"][0]["components"][0]["label"] == "▲ 1"
+    [confirmation] = replies(sent)[1:]
+    assert is_ephemeral(confirmation)
+    assert confirmation["content"] == f"Your upvote on #{qid} counts."
     assert up_label(discord_bot, qid) == "▲ 1"

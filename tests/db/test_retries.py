@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import DatabaseUnavailable, SaveUncertain
-from db.engine import Database, Retries
+from db.engine import Database, Retries, answer_due
 from db.models import Event
 from tests.factories import GUILD_ID
 from tests.harness.db_faults import SQLiteWriteLock, backend_pid, on_first_retry, sqlite_path, terminate_backends
@@ -101,6 +101,24 @@ async def test_a_lock_held_past_the_budget_gives_the_clear_error_and_writes_noth
     assert retries, "each retry is logged"
     assert all("locked by another connection" in r.getMessage() for r in retries)
     assert SECRET not in caplog.text
+
+
+@ON_SQLITE
+async def test_work_for_someone_waiting_for_an_answer_gives_up_in_time_for_it(db, caplog):
+    # A click not yet answered must be within Discord's 3 s: its work gives up then, whatever
+    # the database's own budget (``answer_due``, set by the Discord layer for each interaction).
+    patient = Database(db.url.render_as_string(hide_password=False), retries=Retries(budget_s=60, wait_s=0.2))
+    lock = SQLiteWriteLock(sqlite_path(patient))
+    token = answer_due.set(lambda: 0.5)
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            await patient.write(add_event, "in time")
+    finally:
+        answer_due.reset(token)
+        lock.release()
+        await patient.dispose()
+    [gave_up] = [r for r in caplog.records if "giving up" in r.getMessage()]
+    assert gave_up.args[-1] == 0.5, "the answer's time left, not the database's 60 s"
 
 
 @ON_SQLITE
