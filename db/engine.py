@@ -547,28 +547,25 @@ class _AsyncRunner:
             url, echo=echo, pool_pre_ping=True, pool_timeout=retries.wait_s, connect_args={"timeout": retries.wait_s}
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+
         # One-statement writes (``Database.write_statement``) and, from a pool of their own, reads:
         # autocommit, so no BEGIN and COMMIT (or ROLLBACK) of their own, and no ping at checkout,
         # each a round trip. A read sees what each of its statements sees, as in a READ COMMITTED
         # transaction (PostgreSQL's default, which Podium keeps), and a connection lost under it is
         # retried like any read. For a statement, a connection known to have closed is replaced
         # before anything is sent, and one lost in flight is the caller's.
-        self._statements = create_async_engine(
-            url,
-            echo=echo,
-            isolation_level="AUTOCOMMIT",
-            pool_size=POSTGRESQL_STATEMENT_POOL,
-            pool_timeout=retries.wait_s,
-            connect_args={"timeout": retries.wait_s},
-        )
-        self._readers = create_async_engine(
-            url,
-            echo=echo,
-            isolation_level="AUTOCOMMIT",
-            pool_size=POSTGRESQL_READ_POOL,
-            pool_timeout=retries.wait_s,
-            connect_args={"timeout": retries.wait_s},
-        )
+        def autocommit_pool(size: int) -> AsyncEngine:
+            return create_async_engine(
+                url,
+                echo=echo,
+                isolation_level="AUTOCOMMIT",
+                pool_size=size,
+                pool_timeout=retries.wait_s,
+                connect_args={"timeout": retries.wait_s},
+            )
+
+        self._statements = autocommit_pool(POSTGRESQL_STATEMENT_POOL)
+        self._readers = autocommit_pool(POSTGRESQL_READ_POOL)
         self._reads = async_sessionmaker(self._readers, class_=AsyncSession, expire_on_commit=False)
 
     async def statement(self, statement: sa.Executable, params: dict[str, Any]) -> list[sa.Row[Any]]:
