@@ -25,12 +25,30 @@ from bot.domain.actors import Actor
 from bot.services.qa import ballot_box
 from bot.services.qa.questions import submit_question
 from bot.services.qa.votes import cast_vote
-from db.engine import SQLITE_PRAGMAS
+from db.engine import SQLITE_PRAGMAS, Database
 
 VOTES = 1_000
 TASKS = 100
 SEQUENTIAL_VOTES = 300
 QUESTIONS = 20
+
+
+async def votes_per_second(database: Database, questions: list[int], *, first_voter: int) -> float:
+    """``VOTES`` first votes, each its own ``cast_vote``, from ``TASKS`` concurrent tasks, spread
+    evenly over ``questions``: how many a second."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for i in range(VOTES):
+        voter = Actor(user_id=first_voter + i, display_name="Voter", guild_id=GUILD_ID)
+        queue.put_nowait((questions[i % len(questions)], voter))
+
+    async def vote_until_done() -> None:
+        while not queue.empty():
+            question_id, actor = queue.get_nowait()
+            await cast_vote(database, question_id, actor)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(vote_until_done() for _ in range(TASKS)))
+    return VOTES / (time.perf_counter() - started)
 
 
 async def podium_votes_per_second() -> float:
@@ -40,23 +58,7 @@ async def podium_votes_per_second() -> float:
         event_id = await open_bench_event(database, rate_limit_count=QUESTIONS)
         asker = Actor(user_id=2, display_name="Asker", guild_id=GUILD_ID)
         questions = [(await submit_question(database, event_id, asker, f"Question {i}")).id for i in range(QUESTIONS)]
-        ballots = [
-            (questions[i % QUESTIONS], Actor(user_id=10_000 + i, display_name="Voter", guild_id=GUILD_ID))
-            for i in range(VOTES)
-        ]
-        queue: asyncio.Queue = asyncio.Queue()
-        for ballot in ballots:
-            queue.put_nowait(ballot)
-
-        async def voter() -> None:
-            while not queue.empty():
-                question_id, actor = queue.get_nowait()
-                await cast_vote(database, question_id, actor)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(voter() for _ in range(TASKS)))
-        elapsed = time.perf_counter() - started
-        return VOTES / elapsed
+        return await votes_per_second(database, questions, first_voter=10_000)
     finally:
         await database.dispose()
         shutil.rmtree(folder)
@@ -72,23 +74,8 @@ async def postgresql_votes(url: str, through_ballot_box: bool) -> dict[str, floa
         for n, question_id in enumerate(questions):
             await cast_vote(database, question_id, Actor(user_id=5_000 + n, display_name="First", guild_id=GUILD_ID))
 
-        async def votes_per_second(on: list[int], first_voter: int) -> float:
-            queue: asyncio.Queue = asyncio.Queue()
-            for i in range(VOTES):
-                voter_actor = Actor(user_id=first_voter + i, display_name="V", guild_id=GUILD_ID)
-                queue.put_nowait((on[i % len(on)], voter_actor))
-
-            async def voter() -> None:
-                while not queue.empty():
-                    question_id, actor = queue.get_nowait()
-                    await cast_vote(database, question_id, actor)
-
-            started = time.perf_counter()
-            await asyncio.gather(*(voter() for _ in range(TASKS)))
-            return VOTES / (time.perf_counter() - started)
-
-        spread = await votes_per_second(questions, 10_000)
-        on_one = await votes_per_second(questions[:1], 20_000)
+        spread = await votes_per_second(database, questions, first_voter=10_000)
+        on_one = await votes_per_second(database, questions[:1], first_voter=20_000)
         latencies = []
         for i in range(SEQUENTIAL_VOTES):
             actor = Actor(user_id=50_000 + i, display_name="V", guild_id=GUILD_ID)
