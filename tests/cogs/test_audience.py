@@ -10,6 +10,7 @@ from bot.services.qa.votes import cast_vote
 from bot.services.records.ledger import event_ledger
 from tests.cogs.steps import ask, click_while_writes_wait, open_event, set_up_server
 from tests.factories import member as actor
+from tests.harness.db_faults import failing_once
 from tests.harness.driver import callback, custom_ids, is_ephemeral, posted, replies, reply_text, review_requests
 from tests.harness.fake_discord import APPLICATION_ID
 from tests.harness.limits import IS_COMPONENTS_V2
@@ -211,14 +212,8 @@ async def test_asking_when_no_event_runs_says_so(discord_bot):
 async def test_a_card_the_database_fails_to_read_is_redrawn_at_the_next_look(discord_bot, monkeypatch, caplog):
     await open_event(discord_bot)
     qid = await ask(discord_bot, audience(1), "How will the rent cap be funded by the government?")
-    failures, read = [DatabaseUnavailable()], cards_module.card_facts
-
-    async def failing_once(*args, **kwargs):
-        if failures:
-            raise failures.pop()
-        return await read(*args, **kwargs)
-
-    monkeypatch.setattr(cards_module, "card_facts", failing_once)
+    card_facts, failures = failing_once(cards_module.card_facts, DatabaseUnavailable())
+    monkeypatch.setattr(cards_module, "card_facts", card_facts)
     # A vote from the web console, say: the card follows it.
     await cast_vote(discord_bot.db, qid, actor(2))
     discord_bot.bot.podium.publisher.question_changed(qid, votes_only=True)

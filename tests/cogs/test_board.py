@@ -15,6 +15,7 @@ from bot.services.qa.questions import submit_question
 from bot.services.surfaces.board import BOARD_SIZE, read_board
 from db.models import Question
 from tests.cogs.steps import ask, click_while_writes_wait, open_event
+from tests.harness.db_faults import failing_once
 from tests.harness.driver import (
     button,
     callback,
@@ -212,14 +213,8 @@ def test_the_fake_refuses_what_discord_refuses_in_a_layout_message():
 
 async def test_a_board_the_database_fails_to_read_is_drawn_at_the_next_look(board_bot, monkeypatch, caplog):
     event_id = await open_event(board_bot)
-    failures, read = [DatabaseUnavailable()], board_module.read_board
-
-    async def failing_once(*args, **kwargs):
-        if failures:
-            raise failures.pop()
-        return await read(*args, **kwargs)
-
-    monkeypatch.setattr(board_module, "read_board", failing_once)
+    read_board, failures = failing_once(board_module.read_board, DatabaseUnavailable())
+    monkeypatch.setattr(board_module, "read_board", read_board)
     await ask(board_bot, audience(1), "Who pays for the new homes?")
     assert not failures, "a look met the failure"
     assert "not redrawn (DatabaseUnavailable)" in caplog.text

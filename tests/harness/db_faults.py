@@ -1,11 +1,13 @@
 """Database trouble on demand: another process's SQLite write lock, PostgreSQL backends terminated
-the way an administrator or a failover would, and a trigger that acts when Podium logs a retry."""
+the way an administrator or a failover would, a trigger that acts when Podium logs a retry, and
+a call that fails once."""
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa
@@ -76,3 +78,16 @@ def on_first_retry(action: Callable[[], None]) -> Iterator[_OnRetry]:
         yield handler
     finally:
         logger.removeHandler(handler)
+
+
+def failing_once(call: Callable[..., Awaitable[Any]], error: Exception) -> tuple[Callable[..., Awaitable[Any]], list]:
+    """``call`` wrapped to raise ``error`` the first time, then to call through; and the list of
+    failures still to come (empty once it has failed)."""
+    failures = [error]
+
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await call(*args, **kwargs)
+
+    return wrapped, failures

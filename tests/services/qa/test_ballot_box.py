@@ -14,6 +14,7 @@ from bot.services.qa.moderation import ban_asker
 from bot.services.qa.questions import get_question, submit_question
 from bot.services.qa.votes import toggle_vote
 from tests.factories import member
+from tests.harness.db_faults import failing_once
 
 
 @pytest.fixture
@@ -90,14 +91,7 @@ async def test_refused_votes_in_a_crowd_get_their_reasons_and_the_rest_count(db,
 async def test_a_statement_that_fails_tells_each_of_its_voters_and_the_next_one_goes_on(db, question):
     if db.is_sqlite:
         pytest.skip("the ballot box is PostgreSQL's")
-    write_statement, failures = db.write_statement, [SaveUncertain()]
-
-    async def failing_once(*args, **kwargs):
-        if failures:
-            raise failures.pop()
-        return await write_statement(*args, **kwargs)
-
-    db.write_statement = failing_once
+    db.write_statement, _ = failing_once(db.write_statement, SaveUncertain())
     first = await asyncio.gather(
         *(toggle_vote(db, question.id, member(100 + n)) for n in range(10)), return_exceptions=True
     )
