@@ -9,7 +9,9 @@ A service hands ``Database.write`` (or ``read``) a plain function that takes a S
   so a read can never fail halfway when it turns into a write. One thread hop per unit of work,
   not one per statement. The writer commits the writes waiting for it together (group commit):
   each in a savepoint of one transaction, one COMMIT (one wait for the disk) for all, and each
-  caller answered only once that COMMIT has returned (``_SQLiteRunner._commit_group``).
+  caller answered only once that COMMIT has returned (``_SQLiteRunner._commit_group``). A hot
+  write of a few Core statements (a vote) can skip the ORM session and its savepoint
+  (``Database.write_core``): it runs on sqlite3's own connection, its statements compiled once.
 - **PostgreSQL** runs the same function through SQLAlchemy's asyncio engine (asyncpg), with
   ``AsyncSession.run_sync``, on an event loop of its own in a thread of its own
   (``_AsyncRunner``): the caller's event loop is never blocked, and a transaction's round trips
@@ -28,8 +30,8 @@ import contextlib
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections import deque, namedtuple
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -205,6 +207,27 @@ class Database:
         finally:
             self._write_waiters.discard(waiter)
 
+    async def write_core(self, work: "CoreWork[P, T]", *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``work(connection, *args, **kwargs)``, which runs SQLAlchemy Core statements only
+        (``Statements``), in a transaction that commits if it returns: for a hot write of a few
+        statements (a vote), without the cost of an ORM session.
+
+        On SQLite it runs in the writer's group transaction on sqlite3's own connection, each
+        statement compiled once (sqlite3 keeps it prepared), with no savepoint of its own: an
+        error raised before it changed a row leaves nothing to undo, and the group goes on; one
+        raised after undoes the group's transaction, and the others are run again without it. On
+        PostgreSQL it is a unit of work like any other. As for ``write``, ``work`` may run more
+        than once.
+        """
+        if not self.is_sqlite:
+            return await self.write(_on_connection(work), *args, **kwargs)
+        runner = self._runner
+        assert isinstance(runner, _SQLiteRunner)
+        bound = _bind(work, *args, **kwargs)
+        result = await self._retrying_call(lambda deadline: runner.run_core(bound, deadline=deadline))
+        self._wrote()
+        return result
+
     async def write_statement(
         self, statement: sa.Executable, params: dict[str, Any], *, repeatable: bool
     ) -> list[sa.Row[Any]]:
@@ -346,8 +369,121 @@ class _Listener:
             await self._task
 
 
-def _bind(work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[Session], T]:
+def _bind(work: Callable[..., T], *args: Any, **kwargs: Any) -> Callable[[Any], T]:
     return lambda session: work(session, *args, **kwargs)
+
+
+class Result(Protocol):
+    """What a Core statement run through ``Statements`` gives back: the parts of SQLAlchemy's
+    ``CursorResult`` that a hot write uses."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def first(self) -> Any: ...
+
+    def scalar_one(self) -> Any: ...
+
+
+class Statements(Protocol):
+    """Where a ``Database.write_core`` work runs its statements: a SQLAlchemy ``Connection`` on
+    PostgreSQL, sqlite3's own connection on SQLite (``_CoreConnection``)."""
+
+    @property
+    def dialect(self) -> sa.Dialect: ...
+
+    def execute(self, statement: Any, parameters: Mapping[str, Any], /) -> Result: ...
+
+
+CoreWork = Callable[Concatenate[Statements, P], T]
+
+
+def _on_connection(work: Callable[..., T]) -> Callable[..., T]:
+    return lambda session, *args, **kwargs: work(session.connection(), *args, **kwargs)
+
+
+_REQUIRED = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A Core statement compiled once for SQLite: its SQL, and how each parameter and column is
+    converted (the columns' types, as SQLAlchemy would convert them)."""
+
+    statement: Any  # kept alive while its id is the cache's key
+    sql: str
+    # Each positional parameter's name, converter, and value if the caller gives none (a literal).
+    binds: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
+    row: type | None
+    columns: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def of(cls, statement: Any, keys: Sequence[str], dialect: sa.Dialect) -> "_Compiled":
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            raise TypeError("write_core runs no column defaults: give every value")
+        binds = tuple(
+            (name, bind.type.dialect_impl(dialect).bind_processor(dialect), _REQUIRED if bind.required else bind.value)
+            for name in compiled.positiontup or ()
+            for bind in (compiled.binds[name],)
+        )
+        selected = getattr(statement, "selected_columns", None)
+        if selected is None:
+            return cls(statement, str(compiled), binds, None, ())
+        row = namedtuple("Row", [column.key for column in selected])
+        columns = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected)
+        return cls(statement, str(compiled), binds, row, columns)
+
+
+class _CoreResult:
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def scalar_one(self) -> Any:
+        (row,) = self.rows
+        return row[0]
+
+
+class _CoreConnection:
+    """sqlite3's own connection inside the writer's transaction, running Core statements through
+    their ``_Compiled`` form (``Statements``)."""
+
+    def __init__(
+        self, dbapi_connection: Any, dialect: sa.Dialect, compiled: dict[tuple[int, tuple[str, ...]], _Compiled]
+    ) -> None:
+        self.dialect = dialect
+        self._dbapi = dbapi_connection
+        self._compiled = compiled
+
+    @property
+    def total_changes(self) -> int:
+        """Rows changed through this connection since it opened (sqlite3's own count)."""
+        return self._dbapi.total_changes
+
+    def execute(self, statement: Any, parameters: Mapping[str, Any], /) -> _CoreResult:
+        key = (id(statement), tuple(parameters))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _Compiled.of(statement, tuple(parameters), self.dialect)
+        values = []
+        for name, convert, literal in compiled.binds:
+            value = parameters[name] if literal is _REQUIRED else parameters.get(name, literal)
+            values.append(value if convert is None else convert(value))
+        cursor = self._dbapi.execute(compiled.sql, values)
+        if compiled.row is None:
+            return _CoreResult([], cursor.rowcount)
+        make, columns = compiled.row._make, compiled.columns
+        rows = [
+            make([value if convert is None else convert(value) for value, convert in zip(raw, columns, strict=True)])
+            for raw in cursor.fetchall()
+        ]
+        return _CoreResult(rows, cursor.rowcount)
 
 
 def _transient(error: BaseException) -> str | None:
@@ -404,10 +540,12 @@ class _Runner(Protocol):
 class _Write:
     """A unit of work waiting for the writer thread, and where to send what became of it."""
 
-    work: Callable[[Session], Any]
+    work: Callable[[Any], Any]
     deadline: float
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
+    # Runs on a _CoreConnection with no savepoint (Database.write_core), not in a Session.
+    core: bool = False
 
     def settle(self, result: Any = None, error: BaseException | None = None) -> None:
         self.loop.call_soon_threadsafe(self._settle, result, error)
@@ -419,6 +557,15 @@ class _Write:
             self.future.set_result(result)
         else:
             self.future.set_exception(error)
+
+
+class _Undone(Exception):
+    """A core write failed after it had changed rows: the group's transaction is rolled back."""
+
+    def __init__(self, pending: _Write, error: BaseException) -> None:
+        super().__init__()
+        self.pending = pending
+        self.error = error
 
 
 class _SQLiteRunner:
@@ -437,12 +584,20 @@ class _SQLiteRunner:
         self._readers = ThreadPoolExecutor(SQLITE_READER_THREADS, thread_name_prefix="podium-sqlite-reader")
         # Writes waiting for the writer thread; deque's append and popleft are thread-safe.
         self._pending: deque[_Write] = deque()
+        # The statements of core writes, compiled once (used on the writer thread only).
+        self._compiled: dict[tuple[int, tuple[str, ...]], _Compiled] = {}
 
     async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
         loop = asyncio.get_running_loop()
         if not write:
             return await loop.run_in_executor(self._readers, self._read, work, deadline)
-        pending = _Write(work, deadline, loop, loop.create_future())
+        return await self._queue(_Write(work, deadline, loop, loop.create_future()))
+
+    async def run_core(self, work: Callable[[_CoreConnection], T], *, deadline: float) -> T:
+        loop = asyncio.get_running_loop()
+        return await self._queue(_Write(work, deadline, loop, loop.create_future(), core=True))
+
+    async def _queue(self, pending: _Write) -> Any:
         self._pending.append(pending)
         # Each write asks for a group; a group takes every write waiting, so later asks may find none.
         self._writer.submit(self._commit_group)
@@ -460,46 +615,69 @@ class _SQLiteRunner:
             return work(session)
 
     def _commit_group(self) -> None:
-        """Run every write waiting, each in a savepoint of one transaction, and commit them together.
+        """Run every write waiting in one transaction, and commit them together.
 
         SQLite writes one transaction at a time, and with ``synchronous = FULL`` each commit waits
         for the disk; writes that arrived together share that wait instead of queueing for one
-        each. A write that fails is rolled back to its savepoint alone and gets its own error; the
-        others are told nothing until the one COMMIT holding them has returned, so nothing
-        acknowledged can be lost. If the transaction fails (another process holds the lock past
-        the wait, the disk is full), every write in it gets that error, and retries as it would
-        have alone.
+        each. A write that fails is undone alone and gets its own error: a unit of work is rolled
+        back to its savepoint; a core write (``Database.write_core``) has none, so one that fails
+        before changing a row has nothing to undo, and one that fails after undoes the group's
+        transaction, gets its error, and the others run again without it. The others are told
+        nothing until the one COMMIT holding them has returned, so nothing acknowledged can be
+        lost. If the transaction fails (another process holds the lock past the wait, the disk is
+        full), every write in it gets that error, and retries as it would have alone.
         """
         group: list[_Write] = []
         while self._pending and len(group) < SQLITE_GROUP_MAX:
             group.append(self._pending.popleft())
-        if not group:
+        while group:
+            try:
+                outcomes = self._run_group(group)
+            except _Undone as undone:
+                undone.pending.settle(error=undone.error)
+                group.remove(undone.pending)
+                continue
+            except Exception as error:
+                for pending in group:
+                    pending.settle(error=error)
+                return
+            for pending, result, error in outcomes:
+                pending.settle(result, error)
             return
+
+    def _run_group(self, group: list[_Write]) -> list[tuple[_Write, Any, BaseException | None]]:
+        """Run the group's writes in one transaction and commit it; what became of each."""
         outcomes: list[tuple[_Write, Any, BaseException | None]] = []
-        try:
-            # The most urgent write decides how long the group waits for another process's lock.
-            wait_ms = min(self._wait_ms(pending.deadline) for pending in group)
-            with self.engine.connect() as connection:
-                connection = connection.execution_options(podium_write=True, podium_lock_wait_ms=wait_ms)
-                with connection.begin():
-                    for pending in group:
-                        with Session(
-                            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-                        ) as session:
-                            try:
-                                result = pending.work(session)
-                                session.commit()
-                            except Exception as error:
-                                session.rollback()
-                                outcomes.append((pending, None, error))
-                            else:
-                                outcomes.append((pending, result, None))
-        except Exception as error:
-            for pending in group:
-                pending.settle(error=error)
-            return
-        for pending, result, error in outcomes:
-            pending.settle(result, error)
+        # The most urgent write decides how long the group waits for another process's lock.
+        wait_ms = min(self._wait_ms(pending.deadline) for pending in group)
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(podium_write=True, podium_lock_wait_ms=wait_ms)
+            with connection.begin():
+                core = _CoreConnection(connection.connection.dbapi_connection, connection.dialect, self._compiled)
+                for pending in group:
+                    if pending.core:
+                        changed = core.total_changes
+                        try:
+                            result = pending.work(core)
+                        except Exception as error:
+                            if core.total_changes != changed:
+                                raise _Undone(pending, error) from error
+                            outcomes.append((pending, None, error))
+                        else:
+                            outcomes.append((pending, result, None))
+                        continue
+                    with Session(
+                        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+                    ) as session:
+                        try:
+                            result = pending.work(session)
+                            session.commit()
+                        except Exception as error:
+                            session.rollback()
+                            outcomes.append((pending, None, error))
+                        else:
+                            outcomes.append((pending, result, None))
+        return outcomes
 
     async def run_with_connection(self, work: Callable[[sa.Connection], T]) -> T:
         def in_transaction() -> T:
