@@ -30,7 +30,7 @@ from bot.domain.trending import needs_rebase, rebase_due, vote_term
 from bot.services.qa.ballot_box import Counted, ballot_box
 from bot.services.qa.questions import describe_status
 from bot.services.qa.trending import rebase_if_due
-from db.engine import Database
+from db.engine import Database, Statements
 from db.models import Event, EventBan, Question, Vote
 
 log = logging.getLogger(__name__)
@@ -126,12 +126,12 @@ async def cast_ballots(db: Database, ballots: Sequence[Ballot]) -> list[VoteTall
             try:
                 try:
                     tally, event_id, due = _apply_vote(
-                        session, ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
+                        session.connection(), ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
                     )
                 except _RebaseFirst as first:
                     rebase_if_due(session, first.event_id, ballot.now)
                     tally, event_id, due = _apply_vote(
-                        session, ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
+                        session.connection(), ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
                     )
                 if due:
                     rebase_if_due(session, event_id, ballot.now)
@@ -161,11 +161,11 @@ async def _change_vote(
         raise InvalidInput("A vote is +1 (up) or -1 (down).")
     now = now or utcnow()
     try:
-        tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
+        tally, event_id, due = await db.write_core(_apply_vote, question_id, voter, value, decide, now)
     except _RebaseFirst as first:
         # Its own unit of work, holding no question's lock while it waits for the event's.
         await db.write(rebase_if_due, first.event_id, now)
-        tally, event_id, due = await db.write(_apply_vote, question_id, voter, value, decide, now)
+        tally, event_id, due = await db.write_core(_apply_vote, question_id, voter, value, decide, now)
     if not db.is_sqlite:
         ballot_box(db).learn(question_id, event_id)
     if due:
@@ -259,13 +259,13 @@ async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
 
 
 def _apply_vote(
-    session: Session, question_id: int, voter: Actor, value: int, decide: Callable[[int], int], now: datetime
+    connection: Statements, question_id: int, voter: Actor, value: int, decide: Callable[[int], int], now: datetime
 ) -> tuple[VoteTally, int, bool]:
     """The vote's change, its event, and whether the event is due a rebase now.
 
     Every refusal is raised before anything is written: ``cast_ballots`` relies on it to go on
-    after one without a savepoint per ballot."""
-    connection = session.connection()
+    after one without a savepoint per ballot, and SQLite's writer (``Database.write_core``) to
+    go on with the other writes of its group."""
     question = connection.execute(_LOCK_QUESTION, {"question_id": question_id, "voter": voter.user_id}).first()
     if question is None or not voter.acts_in(question.guild_id):
         raise NotFound(f"There is no question #{question_id}.")
@@ -306,7 +306,7 @@ def _apply_vote(
     return tally, question.event_id, new != current and rebase_due(now, epoch, half_life_s)
 
 
-def _insert_first_vote(connection: sa.Connection, question: sa.Row, voter: Actor, value: int, now: datetime) -> bool:
+def _insert_first_vote(connection: Statements, question: sa.Row, voter: Actor, value: int, now: datetime) -> bool:
     """Insert the voter's vote if they have none yet; say whether it was inserted."""
     inserted = connection.execute(
         _INSERT_FIRST_VOTE[connection.dialect.name],
