@@ -547,16 +547,34 @@ class _Write:
     # Runs on a _CoreConnection with no savepoint (Database.write_core), not in a Session.
     core: bool = False
 
-    def settle(self, result: Any = None, error: BaseException | None = None) -> None:
-        self.loop.call_soon_threadsafe(self._settle, result, error)
-
-    def _settle(self, result: Any, error: BaseException | None) -> None:
+    def settle(self, result: Any, error: BaseException | None) -> None:
+        """Answer the caller (on its loop)."""
         if self.future.cancelled():
             return
         if error is None:
             self.future.set_result(result)
         else:
             self.future.set_exception(error)
+
+
+_Outcome = tuple[_Write, Any, BaseException | None]
+
+
+def _answer(outcomes: list[_Outcome]) -> None:
+    """Answer each write on its own loop: one wake-up of each loop for the whole group, not one
+    per write (each costs a write to the loop's self-pipe)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].loop, []).append(outcome)
+    for loop, answers in by_loop.items():
+        # A loop already closed has no one waiting; the other loops are still answered.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle_all, answers)
+
+
+def _settle_all(outcomes: list[_Outcome]) -> None:
+    for pending, result, error in outcomes:
+        pending.settle(result, error)
 
 
 class _Undone(Exception):
@@ -586,6 +604,9 @@ class _SQLiteRunner:
         self._pending: deque[_Write] = deque()
         # The statements of core writes, compiled once (used on the writer thread only).
         self._compiled: dict[tuple[int, tuple[str, ...]], _Compiled] = {}
+        # Whether the writer thread has been asked to commit the writes waiting and has not yet
+        # begun to take them: a write arriving meanwhile needs no ask of its own.
+        self._asked = False
 
     async def run(self, work: Callable[[Session], T], *, write: bool, deadline: float) -> T:
         loop = asyncio.get_running_loop()
@@ -599,8 +620,11 @@ class _SQLiteRunner:
 
     async def _queue(self, pending: _Write) -> Any:
         self._pending.append(pending)
-        # Each write asks for a group; a group takes every write waiting, so later asks may find none.
-        self._writer.submit(self._commit_group)
+        # One ask for all the writes that arrive before the writer begins to take them: an ask per
+        # write cost the event loop a thread wake-up each (half its time in a burst of votes).
+        if not self._asked:
+            self._asked = True
+            self._writer.submit(self._commit_waiting)
         return await pending.future
 
     def _wait_ms(self, deadline: float) -> int:
@@ -614,8 +638,16 @@ class _SQLiteRunner:
             session.connection(execution_options={"podium_lock_wait_ms": self._wait_ms(deadline)})
             return work(session)
 
+    def _commit_waiting(self) -> None:
+        """Commit the writes waiting, in groups, until none waits."""
+        # Cleared before taking any: a write appended after this asks again, one before is taken.
+        self._asked = False
+        while self._pending:
+            self._commit_group()
+
     def _commit_group(self) -> None:
-        """Run every write waiting in one transaction, and commit them together.
+        """Run the writes waiting (up to ``SQLITE_GROUP_MAX``) in one transaction, and commit them
+        together.
 
         SQLite writes one transaction at a time, and with ``synchronous = FULL`` each commit waits
         for the disk; writes that arrived together share that wait instead of queueing for one
@@ -634,20 +666,18 @@ class _SQLiteRunner:
             try:
                 outcomes = self._run_group(group)
             except _Undone as undone:
-                undone.pending.settle(error=undone.error)
+                _answer([(undone.pending, None, undone.error)])
                 group.remove(undone.pending)
                 continue
             except Exception as error:
-                for pending in group:
-                    pending.settle(error=error)
+                _answer([(pending, None, error) for pending in group])
                 return
-            for pending, result, error in outcomes:
-                pending.settle(result, error)
+            _answer(outcomes)
             return
 
-    def _run_group(self, group: list[_Write]) -> list[tuple[_Write, Any, BaseException | None]]:
+    def _run_group(self, group: list[_Write]) -> list[_Outcome]:
         """Run the group's writes in one transaction and commit it; what became of each."""
-        outcomes: list[tuple[_Write, Any, BaseException | None]] = []
+        outcomes: list[_Outcome] = []
         # The most urgent write decides how long the group waits for another process's lock.
         wait_ms = min(self._wait_ms(pending.deadline) for pending in group)
         with self.engine.connect() as connection:
