@@ -475,13 +475,20 @@ class _CoreConnection:
         for name, convert, literal in compiled.binds:
             value = parameters[name] if literal is _REQUIRED else parameters.get(name, literal)
             values.append(value if convert is None else convert(value))
-        cursor = self._dbapi.execute(compiled.sql, values)
+        try:
+            cursor = self._dbapi.execute(compiled.sql, values)
+            raws = cursor.fetchall() if compiled.row is not None else []
+        except self.dialect.loaded_dbapi.Error as error:
+            # Wrapped as SQLAlchemy would, so that callers and retries see the same errors.
+            raise sa.exc.DBAPIError.instance(
+                compiled.sql, values, error, self.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=self.dialect
+            ) from error
         if compiled.row is None:
             return _CoreResult([], cursor.rowcount)
         make, columns = compiled.row._make, compiled.columns
         rows = [
             make([value if convert is None else convert(value) for value, convert in zip(raw, columns, strict=True)])
-            for raw in cursor.fetchall()
+            for raw in raws
         ]
         return _CoreResult(rows, cursor.rowcount)
 
