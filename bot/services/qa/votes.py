@@ -5,8 +5,11 @@ SQLite has one writer at a time), reads the voter's current vote, then writes th
 the question's counters by the difference.
 The ``(question_id, user_id)`` primary key is the last line of defence: a second row for the same
 voter cannot exist. Votes are the hottest path in a burst, so the writes are single Core
-statements rather than a unit-of-work flush. The same update that moves the counters moves the
-question's trending key by the vote's term (``bot.services.qa.trending``). On PostgreSQL a first
+statements rather than a unit-of-work flush, run as a core write (``Database.write_core``: on
+SQLite, on sqlite3's own connection in the writer's group transaction, with no session and no
+savepoint; a refusal comes before any write, so it costs the group nothing). The same update
+that moves the counters moves the question's trending key by the vote's term
+(``bot.services.qa.trending``). On PostgreSQL a first
 vote, or a click taking back a vote this process cast, goes through the ballot box instead
 (``bot.services.qa.ballot_box``): with the other votes on its question that arrive meanwhile, in
 one statement; the unit of work here decides what that cannot.
