@@ -13,7 +13,8 @@ a moderator's change. The board remembers what each card last showed, and only w
 redraw of it was in flight. After each change it looks at the card, at most once per card per
 ``interval_s`` (2 s by default): one read of the question as it is then, and an edit only if the
 card may show something else. So the last vote is always shown, and a burst costs a bounded
-number of reads and API calls.
+number of reads and API calls. The counts of the cards due a look at once are one read
+(``_CountReader``): a burst's looks at a thousand cards cost a few reads a second, not hundreds.
 
 A channel's card posts go out one at a time, and so do its card edits. discord.py spaces requests
 by the rate-limit headers, but when a bucket's window renews it takes the first answer's
@@ -96,6 +97,43 @@ def _drawing(question: Question | VoteTally, embed: discord.Embed, view: discord
     return (question.votes_up, question.votes_down), fit_embed(embed).to_dict(), view.to_components()
 
 
+class _CountReader:
+    """The vote counts of the cards looked at, read together: the looks that want counts while a
+    read is in flight wait for the next one, which reads them all."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._wanted: dict[int, list[asyncio.Future[tuple[int, int] | None]]] = {}
+        self._reading: asyncio.Task[None] | None = None
+
+    async def counts(self, question_id: int) -> tuple[int, int] | None:
+        """The question's (upvotes, downvotes) now, or None if it no longer exists."""
+        wanted: asyncio.Future[tuple[int, int] | None] = asyncio.get_running_loop().create_future()
+        self._wanted.setdefault(question_id, []).append(wanted)
+        if self._reading is None:
+            self._reading = asyncio.create_task(self._read_all())
+        return await wanted
+
+    async def _read_all(self) -> None:
+        try:
+            while self._wanted:
+                wanted, self._wanted = self._wanted, {}
+                try:
+                    counts = await vote_counts(self.db, wanted)
+                except Exception as error:
+                    for futures in wanted.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(error)
+                    continue
+                for question_id, futures in wanted.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(counts.get(question_id))
+        finally:
+            self._reading = None
+
+
 class CardBoard:
     """Posts question cards in the event's channel and keeps them current."""
 
@@ -111,6 +149,7 @@ class CardBoard:
         self._lanes: dict[tuple[str, int], asyncio.Lock] = {}
         # Cards whose question changed in more than its counts since the board last looked.
         self._changed: set[int] = set()
+        self._counts = _CountReader(db)
 
     async def post(self, question: Question) -> None:
         """Post the card of a newly published question and remember its message."""
@@ -210,7 +249,7 @@ class CardBoard:
         shown = self._shown.get(question_id)
         if question_id in self._changed:
             self._changed.discard(question_id)
-        elif shown is not None and shown[0] == await vote_counts(self.db, question_id):
+        elif shown is not None and shown[0] == await self._counts.counts(question_id):
             return
         facts = await card_facts(self.db, question_id)
         question, event = facts.question, facts.event

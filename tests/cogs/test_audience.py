@@ -223,6 +223,31 @@ async def test_a_card_the_database_fails_to_read_is_redrawn_at_the_next_look(dis
     assert up_label(discord_bot, qid) == "▲ 1"
 
 
+async def test_cards_looked_at_together_read_their_counts_in_one_read(discord_bot, monkeypatch):
+    await open_event(discord_bot)
+    topics = ("rent caps", "social housing", "planning reform", "land value tax", "first-time buyers")
+    qids = [
+        await ask(discord_bot, audience(10 + n), f"What does the report say on {topic}?")
+        for n, topic in enumerate(topics)
+    ]
+    reads = []
+
+    async def vote_counts(db, question_ids):
+        reads.append(sorted(question_ids))
+        return await counts_of(db, question_ids)
+
+    counts_of = cards_module.vote_counts
+    monkeypatch.setattr(cards_module, "vote_counts", vote_counts)
+    # Votes from the web console, say: every card follows them.
+    for qid in qids:
+        await cast_vote(discord_bot.db, qid, actor(2))
+    for qid in qids:
+        discord_bot.bot.podium.publisher.question_changed(qid, votes_only=True)
+    await discord_bot.settle()
+    assert reads == [sorted(qids)]
+    assert [up_label(discord_bot, qid) for qid in qids] == ["▲ 1"] * 5
+
+
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the write lock held is SQLite's
 async def test_a_late_vote_on_a_card_is_acknowledged_at_once_then_redraws_the_card(discord_bot, late_clicks):
     await open_event(discord_bot)

@@ -16,7 +16,7 @@ one statement; the unit of work here decides what that cannot.
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -247,16 +247,19 @@ _MOVE_COUNTS = (
         trend_key=_questions.c.trend_key + sa.bindparam("trend"),
     )
 )
-_COUNTS = sa.select(_questions.c.votes_up, _questions.c.votes_down).where(_questions.c.id == sa.bindparam("question"))
+_COUNTS = sa.select(_questions.c.id, _questions.c.votes_up, _questions.c.votes_down).where(
+    _questions.c.id.in_(sa.bindparam("questions", expanding=True))
+)
 
 
-async def vote_counts(db: Database, question_id: int) -> tuple[int, int]:
-    """A question's upvotes and downvotes as they are now: one row of one table, for checking a
-    card often without reading all it shows."""
+async def vote_counts(db: Database, question_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """Each question's upvotes and downvotes as they are now, by id (a question that does not
+    exist is left out): one read of one table, for checking many cards often without reading all
+    they show."""
 
-    def read(session: Session) -> tuple[int, int]:
-        up, down = session.connection().execute(_COUNTS, {"question": question_id}).one()
-        return up, down
+    def read(session: Session) -> dict[int, tuple[int, int]]:
+        rows = session.connection().execute(_COUNTS, {"questions": list(question_ids)})
+        return {question_id: (up, down) for question_id, up, down in rows}
 
     return await db.read(read)
 
