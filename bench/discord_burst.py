@@ -11,7 +11,9 @@ response or in an edit of it), and how long after a question's publication (its 
 confirmation) the board counted it (and listed it, when it made the top ten; Browse reads the
 database whenever it is opened, turned or voted in). ``python -m bench.discord_burst board`` (or
 ``cards``) runs one mode on SQLite alone; ``--database URL`` on PostgreSQL instead, ``--load-cpu``
-with a process spinning on one CPU beside it.
+with a process spinning on one CPU beside it, ``--members N`` with N members casting ten votes each.
+The board's burst is also run with 5,000 members (50,000 votes in the same minute), to show how it
+grows.
 
 Every interaction is a raw Discord payload fed into discord.py's own dispatch (the harness in
 tests/harness), answered over real HTTP by the fake Discord in a process of its own, with the
@@ -55,7 +57,10 @@ from tests.harness.payloads import HOST, QA_CHANNEL_ID, audience, click, slash
 
 MEMBERS = 1_000
 QUESTIONS = 1_000
-VOTES = 10_000
+VOTES_PER_MEMBER = 10
+VOTES = MEMBERS * VOTES_PER_MEMBER
+# The board's burst again with five times the members (and their votes), to show how it grows.
+LARGER_AUDIENCE = 5_000
 SPREAD_S = 60.0  # the burst's "minute"
 ASK_SHARE = 0.3
 ASK_SPAN_S = SPREAD_S * ASK_SHARE  # the asks' part of the minute; the votes take the rest
@@ -69,14 +74,14 @@ async def _loop_lag(stop: asyncio.Event, worst: list[float]) -> None:
         worst[0] = max(worst[0], time.monotonic() - started - 0.01)
 
 
-def _answered(mode: str, latency: dict[str, list[float]], stall_s: float) -> dict[str, Any]:
+def _answered(mode: str, latency: dict[str, list[float]], stall_s: float, *, members: int = MEMBERS) -> dict[str, Any]:
     """What both modes report first: the burst's shape, each kind of click's first response
     (p50, p99, max, in ms) and the event loop's longest stall."""
     return {
         "mode": mode,
-        "members": MEMBERS,
+        "members": members,
         "questions": QUESTIONS,
-        "votes": VOTES,
+        "votes": members * VOTES_PER_MEMBER,
         "spread_s": SPREAD_S,
         "answered": sum(len(v) for v in latency.values()),
         **{
@@ -293,10 +298,12 @@ async def _watch_board(fake: RemoteFakeDiscord, stop: asyncio.Event, seen: list[
         await asyncio.sleep(CONVERGENCE_POLL_S)
 
 
-async def board_burst(url: str) -> dict[str, Any]:
+async def board_burst(url: str, *, members: int = MEMBERS) -> dict[str, Any]:
     """The same burst with the board (the default): votes clicked on the board as members see it
-    at that moment, a fifth of them in Browse by fifty members who opened it."""
+    at that moment, a fifth of them in Browse by fifty members who opened it; ``members`` cast
+    ``VOTES_PER_MEMBER`` votes each."""
     rng = random.Random(7)
+    votes = members * VOTES_PER_MEMBER
     database = await fresh_database(url)
     fake = RemoteFakeDiscord(rate_limits=RateLimits())
     wall_started = time.monotonic()
@@ -330,7 +337,7 @@ async def board_burst(url: str) -> dict[str, Any]:
         # Fifty members open Browse (Popular); their page is the message they vote on.
         pages = []
         for n in range(BROWSING_MEMBERS):
-            member = audience(MEMBERS - 1 - n)
+            member = audience(members - 1 - n)
             opened = bot.fake.mark()
             bot.deliver(click(member, _board(fake), "podium:browse:1"))
             await bot.settle(ignoring=(ticker, watcher))
@@ -340,8 +347,8 @@ async def board_burst(url: str) -> dict[str, Any]:
             pages.append((member, message))
         fake.longest_stall_ms(reset=True)
         votes_start = time.monotonic()
-        for n in range(VOTES):
-            await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ASK_SPAN_S) * n / VOTES - time.monotonic()))
+        for n in range(votes):
+            await asyncio.sleep(max(0.0, votes_start + (SPREAD_S - ASK_SPAN_S) * n / votes - time.monotonic()))
             if rng.random() < BROWSE_VOTE_SHARE:
                 member, page = rng.choice(pages)
                 ids = [c for c in custom_ids(page) if ":vote" in c]
@@ -351,7 +358,7 @@ async def board_burst(url: str) -> dict[str, Any]:
                 ids = [c for c in custom_ids(board) if c.startswith("podium:board:")]
                 weights = [1 / (rank + 1) for rank in range(len(ids))]
                 choice = rng.choices(ids, weights)[0]
-                deliver(click(audience(rng.randrange(MEMBERS - BROWSING_MEMBERS)), board, choice), "board vote")
+                deliver(click(audience(rng.randrange(members - BROWSING_MEMBERS)), board, choice), "board vote")
         last_vote = time.monotonic()
         await bot.settle(ignoring=(ticker, watcher))
         fake_stall_ms = fake.longest_stall_ms()
@@ -392,7 +399,7 @@ async def board_burst(url: str) -> dict[str, Any]:
         for qid, _ in _board_shows(board):
             on_board.setdefault(qid, at)
     return {
-        **_answered("the board", latency, worst[0]),
+        **_answered("the board", latency, worst[0], members=members),
         **{
             f"{kind.replace(' ', '_')}_seen_counted_ms": _spread(samples)
             for kind, samples in seen_counted.items()
@@ -454,8 +461,8 @@ def _board_convergence(seen: list[tuple[float, dict[str, Any]]], truth: list[tup
     return None if converged_at is None else round(max(0.0, converged_at - last_vote), 2)
 
 
-def _burst_in_child(url: str, results: Any, mode: str) -> None:
-    results.put(asyncio.run(board_burst(url) if mode == "board" else burst(url)))
+def _burst_in_child(url: str, results: Any, mode: str, members: int) -> None:
+    results.put(asyncio.run(board_burst(url, members=members) if mode == "board" else burst(url)))
 
 
 def _spin() -> None:
@@ -463,16 +470,18 @@ def _spin() -> None:
         pass
 
 
-def _fresh_process_burst(url: str, mode: str = "board", *, load_cpu: bool = False) -> dict[str, Any]:
+def _fresh_process_burst(
+    url: str, mode: str = "board", *, load_cpu: bool = False, members: int = MEMBERS
+) -> dict[str, Any]:
     """One burst in a process of its own, so its peak RSS is the bot's through that burst only;
     with ``load_cpu``, a process spinning on one CPU beside it all along (another program on the
-    same machine)."""
+    same machine); the board's with ``members`` members."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     spinner = context.Process(target=_spin, daemon=True) if load_cpu else None
     if spinner is not None:
         spinner.start()
-    child = context.Process(target=_burst_in_child, args=(url, results, mode))
+    child = context.Process(target=_burst_in_child, args=(url, results, mode, members))
     child.start()
     try:
         figures = results.get()
@@ -486,37 +495,49 @@ def _fresh_process_burst(url: str, mode: str = "board", *, load_cpu: bool = Fals
 
 def run(postgresql: str | None = None) -> dict[str, Any]:
     """The burst on a fresh SQLite file, then on the PostgreSQL database named (its schema is
-    reset), in both modes; then the board on PostgreSQL again with a CPU-bound process beside it."""
+    reset), in both modes; then the board on PostgreSQL again with a CPU-bound process beside it,
+    and the board with ``LARGER_AUDIENCE`` members on each backend."""
     figures: dict[str, Any] = {}
     for mode in ("board", "cards"):
-        url, folder = scratch_sqlite_url("burst.db")
-        try:
-            figures[f"sqlite, {mode}"] = _fresh_process_burst(url, mode)
-        finally:
-            shutil.rmtree(folder)
+        figures[f"sqlite, {mode}"] = _sqlite_burst(mode)
         figures[f"postgresql, {mode}"] = (
             _fresh_process_burst(postgresql, mode) if postgresql else "not measured: set PODIUM_BENCH_DATABASE_URL"
         )
     if postgresql:
         figures["postgresql, board, CPU loaded"] = _fresh_process_burst(postgresql, "board", load_cpu=True)
+    larger = f"board, {LARGER_AUDIENCE:,} members"
+    figures[f"sqlite, {larger}"] = _sqlite_burst("board", members=LARGER_AUDIENCE)
+    if postgresql:
+        figures[f"postgresql, {larger}"] = _fresh_process_burst(postgresql, "board", members=LARGER_AUDIENCE)
     return figures
+
+
+def _sqlite_burst(mode: str, *, members: int = MEMBERS, load_cpu: bool = False) -> dict[str, Any]:
+    """One burst on a fresh SQLite file of its own, removed afterwards."""
+    url, folder = scratch_sqlite_url("burst.db")
+    try:
+        return _fresh_process_burst(url, mode, members=members, load_cpu=load_cpu)
+    finally:
+        shutil.rmtree(folder)
 
 
 if __name__ == "__main__":
     import json
 
-    # ``board`` or ``cards``, then optionally ``--database URL`` (PostgreSQL) and ``--load-cpu``.
+    # ``board`` or ``cards``, then optionally ``--database URL`` (PostgreSQL), ``--load-cpu`` and
+    # (the board) ``--members N``.
     args = sys.argv[1:]
     if args[:1] in (["board"], ["cards"]):
         mode, load_cpu = args[0], "--load-cpu" in args
         database = args[args.index("--database") + 1] if "--database" in args else None
-        url, folder = (database, None) if database else scratch_sqlite_url("burst.db")
-        try:
-            backend = "postgresql" if database else "sqlite"
-            figures = _fresh_process_burst(url, mode, load_cpu=load_cpu)
-            print(json.dumps({f"{backend}, {mode}{', CPU loaded' if load_cpu else ''}": figures}, indent=2))
-        finally:
-            if folder is not None:
-                shutil.rmtree(folder)
+        members = int(args[args.index("--members") + 1]) if "--members" in args else MEMBERS
+        backend = "postgresql" if database else "sqlite"
+        figures = (
+            _fresh_process_burst(database, mode, load_cpu=load_cpu, members=members)
+            if database
+            else _sqlite_burst(mode, members=members, load_cpu=load_cpu)
+        )
+        name = f"{backend}, {mode}{', CPU loaded' if load_cpu else ''}, {members:,} members"
+        print(json.dumps({name: figures}, indent=2))
     else:
         print(json.dumps(run(os.environ.get("PODIUM_BENCH_DATABASE_URL")), indent=2))

@@ -50,6 +50,8 @@ SECTIONS = {
 
 
 BURST_FIGURES = [
+    ("members (each voting about ten times)", "members"),
+    ("votes", "votes"),
     ("ask: first response p50 / p99 / max, ms", "ask_first_response_ms"),
     ("vote on a card: first response p50 / p99 / max, ms", "vote_first_response_ms"),
     ("vote on the board: first response p50 / p99 / max, ms", "board_vote_first_response_ms"),
