@@ -117,13 +117,13 @@ class LexicalBackend:
 class LexicalStore:
     def __init__(self, analyzers: int, stop_words: frozenset[int]) -> None:
         empty = sp.csr_matrix((0, HASHED_FEATURES), dtype=np.float32)
-        # Per analyzer: the main block and the tail, each with its squares (for the norms, which
-        # move with the IDF). A row added goes to the tail (a copy of the tail, not of the event),
-        # which is folded into the main block once it holds ``TAIL_ROWS``.
+        # Per analyzer: the main block with its squares (for the norms, which move with the IDF),
+        # and the tail. A row added goes to the tail (a copy of the tail, not of the event), which
+        # is folded into the main block once it holds ``TAIL_ROWS``. The tail's squares are worked
+        # out when they are read: keeping them cost each added question two more copies.
         self._main = [empty] * analyzers
         self._squares = [empty] * analyzers
         self._tail = [empty] * analyzers
-        self._tail_squares = [empty] * analyzers
         self._document_counts = [np.zeros(HASHED_FEATURES, dtype=np.int32) for _ in range(analyzers)]
         self._size = 0
         self._stop_words = stop_words
@@ -139,11 +139,11 @@ class LexicalStore:
             # Every row that has a word counts (``+=`` on a fancy index would count it once).
             np.add.at(self._document_counts[k], rows.indices, 1)
             self._tail[k] = sp.vstack([self._tail[k], rows], format="csr")
-            self._tail_squares[k] = sp.vstack([self._tail_squares[k], rows.multiply(rows)], format="csr")
             if self._tail[k].shape[0] >= TAIL_ROWS:
-                self._main[k] = sp.vstack([self._main[k], self._tail[k]], format="csr")
-                self._squares[k] = sp.vstack([self._squares[k], self._tail_squares[k]], format="csr")
-                self._tail[k] = self._tail_squares[k] = self._tail[k][:0]
+                tail = self._tail[k]
+                self._main[k] = sp.vstack([self._main[k], tail], format="csr")
+                self._squares[k] = sp.vstack([self._squares[k], tail.multiply(tail)], format="csr")
+                self._tail[k] = tail[:0]
         self._size += vectors[0].shape[0]
 
     def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
@@ -177,18 +177,19 @@ class LexicalStore:
             # entries are read from the blocks' arrays as they are (no matrix is cut out of them),
             # and summed by row as scipy's product and row sum would, to the last bit.
             first = 0
-            for block, squares in self._blocks(k):
+            for block in (self._main[k], self._tail[k]):
                 chosen = rows[(rows >= first) & (rows < first + block.shape[0])] - first
                 first += block.shape[0]
                 if not chosen.size:
                     continue
                 at, lengths = _entries(block, chosen)
-                products = block.data[at] * weighted[block.indices[at]]
+                features, counted = block.indices[at], block.data[at]
+                products = counted * weighted[features]
                 dots.append(np.bincount(np.repeat(np.arange(len(chosen)), lengths), products, len(chosen)))
                 # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
-                at, lengths = _entries(squares, chosen)
-                idf = np.log((1.0 + self._size) / (1.0 + counts[squares.indices[at]])) + 1.0
-                norms.append(np.sqrt(_row_sums(squares.data[at] * idf**2, lengths)))
+                # (Rows are sorted and without repeats, so these are the entries of its squares.)
+                idf = np.log((1.0 + self._size) / (1.0 + counts[features])) + 1.0
+                norms.append(np.sqrt(_row_sums(counted * counted * idf**2, lengths)))
             norm = np.concatenate(norms)
             norm[norm == 0] = 1.0
             total += np.concatenate(dots) / (norm * probe_norm)
@@ -212,7 +213,8 @@ class LexicalStore:
 
     def _blocks(self, k: int) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
         """Analyzer ``k``'s main block and its tail, each with its squares, in row order."""
-        return [(self._main[k], self._squares[k]), (self._tail[k], self._tail_squares[k])]
+        tail = self._tail[k]
+        return [(self._main[k], self._squares[k]), (tail, tail.multiply(tail))]
 
 
 def _entries(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
