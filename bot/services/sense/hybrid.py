@@ -222,6 +222,12 @@ class HybridBackend:
             np.array([hash(tuple(words(text))) for text in texts], dtype=np.int64),
         )
 
+    def encode_each(self, texts: Sequence[str]) -> list[HybridVectors]:
+        # The embedding pools each text's own tokens (padding is masked out) and the rest is per
+        # text, so a batch's rows are what each text gets alone.
+        vectors = self.encode(texts)
+        return [vectors[n] for n in range(len(texts))]
+
     def store(self) -> "HybridStore":
         return HybridStore(self._embedding.dimensions, self._lexical.store(), self._words)
 

@@ -87,6 +87,11 @@ class Backend(Protocol):
         """Vectors for ``texts``, one row each, in the form this backend's stores take."""
         ...
 
+    def encode_each(self, texts: Sequence[str]) -> list[Any]:
+        """Each text's vector as ``encode([text])`` gives it, bit for bit: batched where a batch
+        gives each text what it would get alone."""
+        ...
+
     def store(self) -> Store: ...
 
 
@@ -108,6 +113,11 @@ class LexicalBackend:
             counts.data = 1 + np.log(counts.data)  # sublinear tf: a word said twice is not twice the topic
             vectors.append(counts)
         return vectors
+
+    def encode_each(self, texts: Sequence[str]) -> list[list[sp.csr_matrix]]:
+        # A text's counts are its own: a batch's rows are what each text gets alone.
+        vectors = self.encode(texts)
+        return [[analyzed[n] for analyzed in vectors] for n in range(len(texts))]
 
     def store(self) -> "LexicalStore":
         stop_words = hashed_counts([" ".join(ENGLISH_STOP_WORDS)], words, features=HASHED_FEATURES).indices
@@ -337,14 +347,31 @@ class SimilarityIndex:
         """Encode ``text`` for look-ups in the event, loading the event first if needed. A text
         looked up lately in the event is not encoded again (``PROBES_KEPT``): its probe is reused."""
         await self.load(db, event_id)
-        key = (event_id, text)
-        probe = self._probes.get(key)
+        probe = self._probes.get((event_id, text))
         if probe is None:
-            vector = await asyncio.to_thread(self.backend.encode, [text])
-            probe = self._probes[key] = Probe(event_id, text, vector)
-            if len(self._probes) > PROBES_KEPT:
-                self._probes.popitem(last=False)
-        self._probes.move_to_end(key)
+            return self._keep(Probe(event_id, text, await asyncio.to_thread(self.backend.encode, [text])))
+        self._probes.move_to_end((event_id, text))
+        return probe
+
+    async def probe_ahead(self, db: Database, event_id: int, texts: Sequence[str]) -> None:
+        """Encode texts about to be looked up in the event in one batch (the backend encodes a batch
+        for less a text than one at a time, and a text's vector depends on the text alone), so that
+        ``probe`` finds them encoded. At most ``PROBES_KEPT // 2`` texts: room is left for the
+        texts looked up meanwhile. What a rehearsal does with its script's next questions."""
+        await self.load(db, event_id)
+        fresh = list(dict.fromkeys(text for text in texts if (event_id, text) not in self._probes))
+        fresh = fresh[: PROBES_KEPT // 2]
+        if not fresh:
+            return
+        vectors = await asyncio.to_thread(self.backend.encode_each, fresh)
+        for text, vector in zip(fresh, vectors, strict=True):
+            self._keep(Probe(event_id, text, vector))
+
+    def _keep(self, probe: Probe) -> Probe:
+        """Keep ``probe`` as the latest of the texts looked up, forgetting the oldest past ``PROBES_KEPT``."""
+        self._probes[(probe.event_id, probe.text)] = probe
+        if len(self._probes) > PROBES_KEPT:
+            self._probes.popitem(last=False)
         return probe
 
     async def matches(self, probe: Probe, *, threshold: float, limit: int) -> list[Match]:
