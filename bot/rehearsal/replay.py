@@ -44,7 +44,7 @@ from bot.services.reports.report import add_report
 from bot.services.sense.dedup import suggest_similar
 from bot.services.sense.merges import merge_questions
 from bot.services.sense.screening import score_ahead
-from bot.services.sense.similarity import SimilarityIndex
+from bot.services.sense.similarity import PROBES_KEPT, SimilarityIndex
 from bot.services.sense.themes import refresh_themes
 from db.engine import Database
 from db.models import Draft
@@ -56,6 +56,8 @@ THEME_REFRESH_S = 60.0
 # Consecutive votes replayed in one unit of work at most (the bot's writer groups as many).
 VOTE_RUN = 256
 VOTES = frozenset({"vote", "unvote"})
+# Questions encoded ahead in one batch (the similarity index keeps as many for their look-ups).
+ASKS_AHEAD = PROBES_KEPT // 2
 
 
 def person_id(name: str) -> int:
@@ -134,11 +136,13 @@ async def rehearse(
     await open_event(db, event_id, HOST, now=plan.starts_at)
     last_t = script[-1].t if script else 0.0
     ends_at = max(plan.starts_at + timedelta(seconds=last_t), plan.ends_at or plan.starts_at)
-    replay = _Replay(db, event_id, plan.starts_at, similar, model)
+    # The script's questions, normalised as the services normalise them, in order.
+    asks = [normalise(line.text) for line in script if line.action == "ask"]
+    replay = _Replay(db, event_id, plan.starts_at, similar, model, asks)
 
     started = time.perf_counter()
     # The classifier scores the script's questions in one batch, as it would score one.
-    await asyncio.to_thread(score_ahead, [normalise(line.text) for line in script if line.action == "ask"])
+    await asyncio.to_thread(score_ahead, asks)
     await replay.run(script, on_line or (lambda _line: None))
     await replay.refresh_themes()
     replay_s = time.perf_counter() - started
@@ -171,7 +175,13 @@ class _Replay:
     """The state a replay carries from line to line: refs to question ids, refusals, the theme clock."""
 
     def __init__(
-        self, db: Database, event_id: int, start: datetime, similar: SimilarityIndex, model: ModelClient | None
+        self,
+        db: Database,
+        event_id: int,
+        start: datetime,
+        similar: SimilarityIndex,
+        model: ModelClient | None,
+        asks: Sequence[str],
     ) -> None:
         self.db, self.event_id, self.start, self.similar = db, event_id, start, similar
         self.model = model  # names new themes, if given
@@ -185,6 +195,8 @@ class _Replay:
         self.next_refresh_t = THEME_REFRESH_S
         self.themes_stale = False
         self.action_s: Counter[str] = Counter()
+        self.asks = asks  # the script's questions, normalised, in order
+        self.asked = 0  # of them, so far
 
     async def run(self, script: Sequence[Line], on_line: Callable[[Line], None]) -> None:
         """Replay every line in order; a run of consecutive votes between two theme refreshes goes
@@ -302,6 +314,11 @@ class _Replay:
         return self.questions[ref]
 
     async def ask(self, line: Line, now: datetime) -> None:
+        # The next questions are encoded together, ahead of their look-ups, as the classifier
+        # scored them all: a text's vector depends on the text alone.
+        if self.asked % ASKS_AHEAD == 0:
+            await self.similar.probe_ahead(self.db, self.event_id, self.asks[self.asked : self.asked + ASKS_AHEAD])
+        self.asked += 1
         # What the bot does when a member types a question: offer what was asked already, then,
         # since the script's member sends theirs anyway, submit it linked to the closest one.
         if await suggest_similar(self.db, self.similar, self.event_id, line.text):

@@ -43,7 +43,7 @@ and ``link`` (moderators' ``similar_to``: the best F1 of a rehearsed event, mean
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -187,14 +187,17 @@ class WordVectors:
                 self._vectors.clear()
             self._vectors.update(zip(new, rows, strict=True))
 
-    def matrix(self, chosen: Sequence[str]) -> np.ndarray:
+    def vectors(self, chosen: Iterable[str]) -> dict[str, np.ndarray]:
+        """Each word's vector (zeros for a word the embedding does not know), read at once for
+        every word a look-up compares, not row by row."""
+        chosen = set(chosen)
         with self._lock:
-            missing = [word for word in chosen if word not in self._vectors]
+            missing = chosen - self._vectors.keys()
         if missing:
             self.learn([frozenset(missing)])
         unknown = np.zeros(self._embedding.dimensions)  # one for all: not one made for every word
         with self._lock:
-            return np.array([self._vectors.get(word, unknown) for word in chosen])
+            return {word: self._vectors.get(word, unknown) for word in chosen}
 
 
 class HybridBackend:
@@ -221,6 +224,12 @@ class HybridBackend:
             [marks(text) for text in texts],
             np.array([hash(tuple(words(text))) for text in texts], dtype=np.int64),
         )
+
+    def encode_each(self, texts: Sequence[str]) -> list[HybridVectors]:
+        # The embedding pools each text's own tokens (padding is masked out) and the rest is per
+        # text, so a batch's rows are what each text gets alone.
+        vectors = self.encode(texts)
+        return [vectors[n] for n in range(len(texts))]
 
     def store(self) -> "HybridStore":
         return HybridStore(self._embedding.dimensions, self._lexical.store(), self._words)
@@ -309,20 +318,37 @@ class HybridStore:
         # Rarity is the word's IDF in the event, scaled to 0 (every question has it) .. about 1 (none has).
         scale = np.log(2.0 + self._size)
         rarest = np.zeros(len(rows))
+        # Every word compared, once: the spellings of all pairs in one table (a pair's ratio is its
+        # own), and the words' vectors; the meanings are compared row by row, as products of the
+        # row's own words (a larger product may round a cosine otherwise).
+        ours = sorted(said)
+        others = sorted(set().union(*(self._words[i] for i in rows)) - said)
+        spelled = (
+            process.cdist(ours, others, scorer=fuzz.ratio) >= SPELLED_ALIKE
+            if ours and others
+            else np.zeros((len(ours), len(others)), dtype=bool)
+        )
+        ours_at, others_at = {word: n for n, word in enumerate(ours)}, {word: n for n, word in enumerate(others)}
+        vectors = self._word_vectors.vectors([*ours, *others])
         for k, i in enumerate(rows):
             mine, theirs = sorted(said - self._words[i]), sorted(self._words[i] - said)
             if not mine and not theirs:
                 continue
             alone = set(mine) | set(theirs)
             if mine and theirs:
-                alike = process.cdist(mine, theirs, scorer=fuzz.ratio) >= SPELLED_ALIKE
-                alike |= self._word_vectors.matrix(mine) @ self._word_vectors.matrix(theirs).T >= MEANS_ALIKE
+                alike = spelled[np.ix_([ours_at[word] for word in mine], [others_at[word] for word in theirs])]
+                alike |= _matrix(vectors, mine) @ _matrix(vectors, theirs).T >= MEANS_ALIKE
                 alone -= {mine[a] for a in np.flatnonzero(alike.any(axis=1))}
                 alone -= {theirs[b] for b in np.flatnonzero(alike.any(axis=0))}
             if alone:
                 fewest = min(self._document_counts[word] for word in alone)
                 rarest[k] = np.log((1.0 + self._size) / (1.0 + fewest)) / scale
         return rarest
+
+
+def _matrix(vectors: dict[str, np.ndarray], chosen: Sequence[str]) -> np.ndarray:
+    """The vectors of ``chosen``, one row each, in order."""
+    return np.array([vectors[word] for word in chosen])
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:

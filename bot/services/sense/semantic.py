@@ -49,6 +49,10 @@ class SemanticBackend:
             list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         ).astype(np.float32)
 
+    def encode_each(self, texts: Sequence[str]) -> list[np.ndarray]:
+        # One at a time: a transformer's padded batch is not shown to give a text the last bits it gets alone.
+        return [self.encode([text]) for text in texts]
+
     def store(self) -> "SemanticStore":
         return SemanticStore(self._dimensions)
 

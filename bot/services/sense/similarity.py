@@ -87,6 +87,11 @@ class Backend(Protocol):
         """Vectors for ``texts``, one row each, in the form this backend's stores take."""
         ...
 
+    def encode_each(self, texts: Sequence[str]) -> list[Any]:
+        """Each text's vector as ``encode([text])`` gives it, bit for bit: batched where a batch
+        gives each text what it would get alone."""
+        ...
+
     def store(self) -> Store: ...
 
 
@@ -109,6 +114,11 @@ class LexicalBackend:
             vectors.append(counts)
         return vectors
 
+    def encode_each(self, texts: Sequence[str]) -> list[list[sp.csr_matrix]]:
+        # A text's counts are its own: a batch's rows are what each text gets alone.
+        vectors = self.encode(texts)
+        return [[analyzed[n] for analyzed in vectors] for n in range(len(texts))]
+
     def store(self) -> "LexicalStore":
         stop_words = hashed_counts([" ".join(ENGLISH_STOP_WORDS)], words, features=HASHED_FEATURES).indices
         return LexicalStore(len(self._analyzers), frozenset(stop_words.tolist()))
@@ -117,13 +127,13 @@ class LexicalBackend:
 class LexicalStore:
     def __init__(self, analyzers: int, stop_words: frozenset[int]) -> None:
         empty = sp.csr_matrix((0, HASHED_FEATURES), dtype=np.float32)
-        # Per analyzer: the main block and the tail, each with its squares (for the norms, which
-        # move with the IDF). A row added goes to the tail (a copy of the tail, not of the event),
-        # which is folded into the main block once it holds ``TAIL_ROWS``.
+        # Per analyzer: the main block with its squares (for the norms, which move with the IDF),
+        # and the tail. A row added goes to the tail (a copy of the tail, not of the event), which
+        # is folded into the main block once it holds ``TAIL_ROWS``. The tail's squares are worked
+        # out when they are read: keeping them cost each added question two more copies.
         self._main = [empty] * analyzers
         self._squares = [empty] * analyzers
         self._tail = [empty] * analyzers
-        self._tail_squares = [empty] * analyzers
         self._document_counts = [np.zeros(HASHED_FEATURES, dtype=np.int32) for _ in range(analyzers)]
         self._size = 0
         self._stop_words = stop_words
@@ -139,11 +149,11 @@ class LexicalStore:
             # Every row that has a word counts (``+=`` on a fancy index would count it once).
             np.add.at(self._document_counts[k], rows.indices, 1)
             self._tail[k] = sp.vstack([self._tail[k], rows], format="csr")
-            self._tail_squares[k] = sp.vstack([self._tail_squares[k], rows.multiply(rows)], format="csr")
             if self._tail[k].shape[0] >= TAIL_ROWS:
-                self._main[k] = sp.vstack([self._main[k], self._tail[k]], format="csr")
-                self._squares[k] = sp.vstack([self._squares[k], self._tail_squares[k]], format="csr")
-                self._tail[k] = self._tail_squares[k] = self._tail[k][:0]
+                tail = self._tail[k]
+                self._main[k] = sp.vstack([self._main[k], tail], format="csr")
+                self._squares[k] = sp.vstack([self._squares[k], tail.multiply(tail)], format="csr")
+                self._tail[k] = tail[:0]
         self._size += vectors[0].shape[0]
 
     def scores(self, vector: list[sp.csr_matrix], *, floor: float) -> np.ndarray:
@@ -177,18 +187,19 @@ class LexicalStore:
             # entries are read from the blocks' arrays as they are (no matrix is cut out of them),
             # and summed by row as scipy's product and row sum would, to the last bit.
             first = 0
-            for block, squares in self._blocks(k):
+            for block in (self._main[k], self._tail[k]):
                 chosen = rows[(rows >= first) & (rows < first + block.shape[0])] - first
                 first += block.shape[0]
                 if not chosen.size:
                     continue
                 at, lengths = _entries(block, chosen)
-                products = block.data[at] * weighted[block.indices[at]]
+                features, counted = block.indices[at], block.data[at]
+                products = counted * weighted[features]
                 dots.append(np.bincount(np.repeat(np.arange(len(chosen)), lengths), products, len(chosen)))
                 # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
-                at, lengths = _entries(squares, chosen)
-                idf = np.log((1.0 + self._size) / (1.0 + counts[squares.indices[at]])) + 1.0
-                norms.append(np.sqrt(_row_sums(squares.data[at] * idf**2, lengths)))
+                # (Rows are sorted and without repeats, so these are the entries of its squares.)
+                idf = np.log((1.0 + self._size) / (1.0 + counts[features])) + 1.0
+                norms.append(np.sqrt(_row_sums(counted * counted * idf**2, lengths)))
             norm = np.concatenate(norms)
             norm[norm == 0] = 1.0
             total += np.concatenate(dots) / (norm * probe_norm)
@@ -212,7 +223,8 @@ class LexicalStore:
 
     def _blocks(self, k: int) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
         """Analyzer ``k``'s main block and its tail, each with its squares, in row order."""
-        return [(self._main[k], self._squares[k]), (self._tail[k], self._tail_squares[k])]
+        tail = self._tail[k]
+        return [(self._main[k], self._squares[k]), (tail, tail.multiply(tail))]
 
 
 def _entries(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,14 +347,31 @@ class SimilarityIndex:
         """Encode ``text`` for look-ups in the event, loading the event first if needed. A text
         looked up lately in the event is not encoded again (``PROBES_KEPT``): its probe is reused."""
         await self.load(db, event_id)
-        key = (event_id, text)
-        probe = self._probes.get(key)
+        probe = self._probes.get((event_id, text))
         if probe is None:
-            vector = await asyncio.to_thread(self.backend.encode, [text])
-            probe = self._probes[key] = Probe(event_id, text, vector)
-            if len(self._probes) > PROBES_KEPT:
-                self._probes.popitem(last=False)
-        self._probes.move_to_end(key)
+            return self._keep(Probe(event_id, text, await asyncio.to_thread(self.backend.encode, [text])))
+        self._probes.move_to_end((event_id, text))
+        return probe
+
+    async def probe_ahead(self, db: Database, event_id: int, texts: Sequence[str]) -> None:
+        """Encode texts about to be looked up in the event in one batch (the backend encodes a batch
+        for less a text than one at a time, and a text's vector depends on the text alone), so that
+        ``probe`` finds them encoded. At most ``PROBES_KEPT // 2`` texts: room is left for the
+        texts looked up meanwhile. What a rehearsal does with its script's next questions."""
+        await self.load(db, event_id)
+        fresh = list(dict.fromkeys(text for text in texts if (event_id, text) not in self._probes))
+        fresh = fresh[: PROBES_KEPT // 2]
+        if not fresh:
+            return
+        vectors = await asyncio.to_thread(self.backend.encode_each, fresh)
+        for text, vector in zip(fresh, vectors, strict=True):
+            self._keep(Probe(event_id, text, vector))
+
+    def _keep(self, probe: Probe) -> Probe:
+        """Keep ``probe`` as the latest of the texts looked up, forgetting the oldest past ``PROBES_KEPT``."""
+        self._probes[(probe.event_id, probe.text)] = probe
+        if len(self._probes) > PROBES_KEPT:
+            self._probes.popitem(last=False)
         return probe
 
     async def matches(self, probe: Probe, *, threshold: float, limit: int) -> list[Match]:

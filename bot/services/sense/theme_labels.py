@@ -325,9 +325,12 @@ def supported(label: str, questions_words: Sequence[frozenset[str]], least: floa
     if not wanted or not questions_words:
         return False
     said = set().union(*questions_words)
-    if not all(any(_same_word(word, other) for other in said) for word in wanted):
+    # Each word said that is one of the label's, compared once, not once for every question saying it.
+    alike = {word: {other for other in said if _same_word(word, other)} for word in wanted}
+    if not all(alike.values()):
         return False
-    saying = sum(1 for words in questions_words if any(_same_word(w, o) for w in wanted for o in words))
+    echoing = set().union(*alike.values())
+    saying = sum(1 for words in questions_words if not echoing.isdisjoint(words))
     return saying >= least * len(questions_words)
 
 

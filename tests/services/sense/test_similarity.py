@@ -1,11 +1,14 @@
 """Similar questions on submit: the link moderators see, and the index that remembers each event."""
 
+import numpy as np
+import pytest
+
 from bot.domain.enums import ReasonCode
 from bot.flows.context import similarity_index
 from bot.services.qa.moderation import set_aside_question
 from bot.services.qa.questions import get_question, submit_question
 from bot.services.sense.hybrid import HybridBackend
-from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
+from bot.services.sense.similarity import TAIL_ROWS, LexicalBackend, SimilarityIndex
 from bot.settings import Settings
 from tests.factories import RENT_CAP, make_event, member
 from tests.factories import ask_similar as ask
@@ -92,3 +95,45 @@ def test_thresholds_come_from_the_settings_or_the_backend():
     assert (lexical.backend.name, lexical.suggest_threshold) == ("lexical", LexicalBackend.suggest_threshold)
     tuned = similarity_index(Settings(_env_file=None, similarity_suggest_threshold=0.95, similarity_link_threshold=0.6))
     assert (tuned.suggest_threshold, tuned.link_threshold) == (0.95, 0.6)
+
+
+@pytest.mark.parametrize("backend", [LexicalBackend, HybridBackend], ids=["lexical", "hybrid"])
+async def test_texts_encoded_ahead_are_linked_and_scored_as_texts_encoded_one_by_one(db, moderator, backend):
+    texts = [
+        RENT_CAP,
+        "Who pays for the rent cap?",
+        "When will the new homes be built?",
+        "Who pays for the rent cap, really?",
+    ]
+    one_by_one, ahead = SimilarityIndex(backend()), SimilarityIndex(backend())
+    events = [await make_event(db, moderator), await make_event(db, moderator)]
+    await ahead.probe_ahead(db, events[1].id, texts)
+    encoded_after = []
+    encode = ahead.backend.encode
+    ahead.backend.encode = lambda batch: encoded_after.append(list(batch)) or encode(batch)
+    linked = []
+    for index, event in zip([one_by_one, ahead], events, strict=True):
+        asked = [await ask(db, event, voter, text, index) for voter, text in enumerate(texts)]
+        probe = await index.probe(db, event.id, "Will the rent cap cover the new homes?")
+        best = await index.matches(probe, threshold=0.0, limit=4)
+        ids = {question.id: n for n, question in enumerate(asked)}
+        linked.append(
+            (
+                [(ids.get(q.similar_to), q.similarity) for q in asked],
+                [(ids[match.question_id], match.score) for match in best],
+            )
+        )
+    assert linked[0] == linked[1]
+    assert encoded_after == [["Will the rent cap cover the new homes?"]]  # the asks were not encoded again
+
+
+def test_a_rows_lexical_cosine_is_the_same_read_alone_or_with_the_whole_event():
+    # Rows past TAIL_ROWS are folded into the main block; the tail's squares are worked out when read.
+    backend = LexicalBackend()
+    store = backend.store()
+    texts = [f"Question {n} on the rent cap and {n % 7} new homes in ward {n % 13}" for n in range(TAIL_ROWS + 40)]
+    for text in texts:
+        store.add(backend.encode([text]))
+    probe = backend.encode(["How will the rent cap help new homes in ward 5?"])
+    rows = np.array([0, 3, TAIL_ROWS - 1, TAIL_ROWS, TAIL_ROWS + 39])
+    assert store.cosines(probe, rows).tolist() == store.cosines(probe)[rows].tolist()
