@@ -200,7 +200,7 @@ class _Replay:
 
     async def run(self, script: Sequence[Line], on_line: Callable[[Line], None]) -> None:
         """Replay every line in order; a run of consecutive votes between two theme refreshes goes
-        through ``cast_ballots`` in one unit of work, as the bot's writer commits votes arriving
+        through ``cast_ballots`` in one write, as the bot's writer commits votes arriving
         together, with the same outcome line by line as one call each."""
         run: list[Line] = []
         for line in script:

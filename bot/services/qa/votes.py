@@ -105,46 +105,52 @@ class Ballot:
 
 async def cast_ballots(db: Database, ballots: Sequence[Ballot]) -> list[VoteTally | PodiumError]:
     """Apply each ballot in turn, exactly as ``cast_vote`` or ``remove_vote`` would one after
-    another, in one unit of work: what each ballot became (its tally, or the refusal the single
-    call would have raised).
+    another: what each ballot became (its tally, or the refusal the single call would have raised).
 
     What a rehearsal replays a run of votes with: the bot's writer commits votes that arrive
     together in one transaction (group commit), and a script's run of votes is such an arrival,
-    known in advance. A refusal is raised before its ballot writes anything (``_apply_vote``), so
-    it leaves nothing to undo and the run goes on; any other error undoes the whole run. A rebase
-    one needs (``bot.services.qa.trending``) runs in the same unit of work at that
-    point, where the single call would run it in one of its own. Nothing is committed before all
-    are applied, so on PostgreSQL the run holds its questions' locks until the end: for a
-    single-process replay, not for members' votes.
+    known in advance. The run is one core write (``Database.write_core``) up to the first ballot
+    that needs a rebase of its event (``bot.services.qa.trending``), which runs in a unit of work
+    of its own, as the single call would run it, before the rest of the run goes on. A refusal is
+    raised before its ballot writes anything (``_apply_vote``), so it leaves nothing to undo and the
+    run goes on; any other error undoes the part of the run not yet committed. On PostgreSQL each
+    part holds its questions' locks until it commits: for a single-process replay, not for
+    members' votes.
     """
     for ballot in ballots:
         if ballot.value not in (-1, 0, 1):
             raise InvalidInput("A vote is +1 (up) or -1 (down).")
+    outcomes: list[VoteTally | PodiumError] = []
+    while len(outcomes) < len(ballots):
+        applied, rebase = await db.write_core(_apply_run, ballots[len(outcomes) :])
+        outcomes += applied
+        if rebase is not None:
+            await db.write(rebase_if_due, *rebase)
+    return outcomes
 
-    def apply_all(session: Session) -> list[VoteTally | PodiumError]:
-        outcomes: list[VoteTally | PodiumError] = []
-        for ballot in ballots:
+
+def _apply_run(
+    connection: Statements, ballots: Sequence[Ballot]
+) -> tuple[list[VoteTally | PodiumError], tuple[int, datetime] | None]:
+    """Apply ballots in turn until one needs its event rebased: what each applied became, and the
+    rebase (event, moment) due before the next, if one is. A ballot that must wait for the rebase
+    is not applied: it comes first in the rest of the run."""
+    outcomes: list[VoteTally | PodiumError] = []
+    for ballot in ballots:
+        try:
             # A cast sets the vote to its value and a removal to 0, whatever the vote was.
-            decide = _always(ballot.value)
-            try:
-                try:
-                    tally, event_id, due = _apply_vote(
-                        session.connection(), ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
-                    )
-                except _RebaseFirst as first:
-                    rebase_if_due(session, first.event_id, ballot.now)
-                    tally, event_id, due = _apply_vote(
-                        session.connection(), ballot.question_id, ballot.voter, ballot.value, decide, ballot.now
-                    )
-                if due:
-                    rebase_if_due(session, event_id, ballot.now)
-            except PodiumError as refusal:
-                outcomes.append(refusal)
-            else:
-                outcomes.append(tally)
-        return outcomes
-
-    return await db.write(apply_all) if ballots else []
+            tally, event_id, due = _apply_vote(
+                connection, ballot.question_id, ballot.voter, ballot.value, _always(ballot.value), ballot.now
+            )
+        except _RebaseFirst as first:
+            return outcomes, (first.event_id, ballot.now)
+        except PodiumError as refusal:
+            outcomes.append(refusal)
+            continue
+        outcomes.append(tally)
+        if due:
+            return outcomes, (event_id, ballot.now)
+    return outcomes, None
 
 
 def _always(value: int) -> Callable[[int], int]:
