@@ -292,9 +292,14 @@ def _true_top(session: Session) -> list[tuple[int, int]]:
 
 
 async def _watch_board(fake: RemoteFakeDiscord, stop: asyncio.Event, seen: list[tuple[float, dict[str, Any]]]) -> None:
-    """Poll the board as a member's client would see it (off the loop) until stopped."""
+    """Poll the board as a member's client would see it (off the loop) until stopped, keeping each
+    drawing from the first look that showed it: a look like the last adds nothing any figure
+    reads, and keeping hundreds of copies would leave the bot's process, which this shares, a
+    heap of them for its garbage collector to walk."""
     while not stop.is_set():
-        seen.append((time.monotonic(), await asyncio.to_thread(_board, fake)))
+        board = await asyncio.to_thread(_board, fake)
+        if not seen or seen[-1][1] != board:
+            seen.append((time.monotonic(), board))
         await asyncio.sleep(CONVERGENCE_POLL_S)
 
 
