@@ -291,8 +291,8 @@ def render(results: dict[str, Any]) -> str:
         *_ranking_rows(ranking),
         *_growth_rows(ranking),
         "",
-        f"**Votes**: {votes['votes']:,} votes, one transaction each, from {votes['concurrent_tasks']} concurrent "
-        "tasks through `cast_vote` on a SQLite file.",
+        f"**Votes**: {votes['votes']:,} votes, each its own `cast_vote` call, from {votes['concurrent_tasks']} "
+        "concurrent tasks on a SQLite file (the writer commits the votes waiting together).",
         "",
         "| measure | per second |",
         "|---|---|",

@@ -1,6 +1,7 @@
 """Vote throughput on a SQLite file, against the physical ceiling of the same disk.
 
-1,000 votes, each its own transaction through ``cast_vote``, from 100 concurrent tasks; then
+1,000 votes, each its own ``cast_vote`` call (SQLite's writer commits the ones waiting together,
+as it would members' votes), from 100 concurrent tasks; then
 plain ``sqlite3`` single-row INSERT transactions on a file in the same directory, with the same
 journal mode and synchronous setting that Podium uses. The ratio is Podium's share of that ceiling.
 For context, the same inserts with sqlite3's defaults (rollback journal) are measured too.
