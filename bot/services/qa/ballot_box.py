@@ -170,16 +170,17 @@ _BALLOTS = sa.select(_counts.c.votes_up, _counts.c.votes_down, _counts.c.score, 
 
 
 @dataclass(frozen=True, slots=True)
-class Counted:
-    """A question's counts once a ballot's statement committed, and the voter's vote now."""
+class VoteTally:
+    """A question's counts after a vote, and the voter's own vote now (+1, -1 or 0 for none)."""
 
+    question_id: int
     votes_up: int
     votes_down: int
     score: int
     my_vote: int
 
 
-def _future() -> "asyncio.Future[Counted | None]":
+def _future() -> "asyncio.Future[VoteTally | None]":
     return asyncio.get_running_loop().create_future()
 
 
@@ -190,7 +191,7 @@ class _Ballot:
     now: datetime
     repeatable: bool  # casting again changes nothing (``cast_vote``); a toggle is not
     due: Callable[[], float] | None  # when the voter must be answered (``db.engine.answer_due``)
-    counted: "asyncio.Future[Counted | None]" = field(default_factory=_future)
+    counted: "asyncio.Future[VoteTally | None]" = field(default_factory=_future)
 
 
 class BallotBox:
@@ -221,7 +222,7 @@ class BallotBox:
 
     async def vote(
         self, question_id: int, voter: Actor, value: int, now: datetime, *, repeatable: bool
-    ) -> Counted | None:
+    ) -> VoteTally | None:
         """The voter's first vote on the question, or (a toggle, not ``repeatable``) taking back
         the vote this process saw them cast, with the other votes on it that arrive meanwhile;
         None when it did not happen (nothing was changed) and the unit of work must decide."""
@@ -282,7 +283,7 @@ class BallotBox:
                 self._waiting[question_id] = []
         return batch
 
-    async def _send(self, question_id: int, batch: list[_Ballot]) -> list[Counted | None]:
+    async def _send(self, question_id: int, batch: list[_Ballot]) -> list[VoteTally | None]:
         """Send one statement for the batch; what each ballot became (None: not done)."""
         event_id = self._events.get(question_id)
         if event_id is None:
@@ -335,13 +336,13 @@ class BallotBox:
             except PodiumError:
                 log.warning("trending: rebase of event %s after a vote failed; a later vote will retry", event_id)
             self._epochs.pop(event_id, None)
-        counted: dict[int, Counted] = {}
+        counted: dict[int, VoteTally] = {}
         for ballot, taken_back, _ in rows_by_ballot:
             if ballot.voter.user_id in happened:
                 my_vote = 0 if taken_back else ballot.value
                 if not ballot.repeatable:
                     self.cast(question_id, ballot.voter.user_id, my_vote, ballot.now)
-                counted[id(ballot)] = Counted(votes_up, votes_down, score, my_vote)
+                counted[id(ballot)] = VoteTally(question_id, votes_up, votes_down, score, my_vote)
         return [counted.get(id(b)) for b in batch]
 
 

@@ -30,24 +30,13 @@ from bot.domain.enums import EventState
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, PodiumError
 from bot.domain.transitions import VOTABLE, VOTING_STATES
 from bot.domain.trending import needs_rebase, rebase_due, vote_term
-from bot.services.qa.ballot_box import Counted, ballot_box
+from bot.services.qa.ballot_box import VoteTally, ballot_box
 from bot.services.qa.questions import describe_status
 from bot.services.qa.trending import rebase_if_due
 from db.engine import Database, Statements
 from db.models import Event, EventBan, Question, Vote
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class VoteTally:
-    """A question's counts after a vote, and the voter's own vote now (+1, -1 or 0 for none)."""
-
-    question_id: int
-    votes_up: int
-    votes_down: int
-    score: int
-    my_vote: int
 
 
 async def cast_vote(
@@ -81,10 +70,7 @@ async def _in_one_statement(
     go there; None when the unit of work must decide it."""
     if db.is_sqlite:
         return None
-    counted: Counted | None = await ballot_box(db).vote(question_id, voter, value, now, repeatable=repeatable)
-    if counted is None:
-        return None
-    return VoteTally(question_id, counted.votes_up, counted.votes_down, counted.score, counted.my_vote)
+    return await ballot_box(db).vote(question_id, voter, value, now, repeatable=repeatable)
 
 
 async def remove_vote(db: Database, question_id: int, voter: Actor, *, now: datetime | None = None) -> VoteTally:
