@@ -2,11 +2,26 @@
 
 import pytest
 
+from bot.domain.actors import Actor
+from bot.domain.enums import ReasonCode
+from bot.services.qa.moderation import set_aside_question
 from db.engine import Database
+from db.models import Question
 from tests.cogs.steps import ask, click_while_writes_wait, open_event
-from tests.harness.driver import DiscordHarness, button, callback, custom_ids, is_ephemeral, replies, texts
+from tests.harness.driver import (
+    DiscordHarness,
+    button,
+    callback,
+    components,
+    custom_ids,
+    is_ephemeral,
+    replies,
+    texts,
+)
 from tests.harness.limits import IS_COMPONENTS_V2
-from tests.harness.payloads import audience, click, modal_submit
+from tests.harness.payloads import GUILD_ID, HOST, audience, click, modal_submit
+
+HOST_ACTOR = Actor(user_id=HOST.user_id, display_name=HOST.name, guild_id=GUILD_ID, manages_guild=True)
 
 
 async def browse(bot: DiscordHarness, member, event_id: int) -> dict:
@@ -70,6 +85,31 @@ async def test_browse_sorts_searches_and_turns_pages(board_bot):
     sent = await board_bot.send(modal_submit(audience(20), form, {"Words in the question": "CITIES"}))
     found = replies(sent)[0]
     assert [c for c in custom_ids(found) if ":vote" in c] == [f"podium:br:{event_id}:r:0:vote8:q=CITIES"]
+
+
+async def test_browse_offers_the_open_questions_themes_and_pages_through_one(board_bot):
+    event_id = await open_event(board_bot)
+    asked = [await ask(board_bot, audience(n), f"What does the report say about rents in town {n}?") for n in range(12)]
+    set_aside = await ask(board_bot, audience(12), "What about the football?")
+    themes = {**dict.fromkeys(asked[:9], "Rents"), **dict.fromkeys(asked[9:11], "Transport"), set_aside: "Football"}
+
+    def theme(session) -> None:
+        for question_id, label in themes.items():
+            session.get(Question, question_id).theme = label
+
+    await board_bot.db.write(theme)
+    await set_aside_question(board_bot.db, set_aside, HOST_ACTOR, ReasonCode.OFF_TOPIC)
+    page = await browse(board_bot, audience(20), event_id)
+    assert "page 1 of 2" in texts(page), "12 open questions, 8 a page"
+    menu = next(c for c in components(page) if c.get("custom_id") == f"podium:br:{event_id}:p:0:theme")
+    # Only themes that still have an open question are offered.
+    assert [option["label"] for option in menu["options"]] == ["All themes", "Rents", "Transport"]
+    sent = await board_bot.send(click(audience(20), page, f"podium:br:{event_id}:p:0:theme", values=["Transport"]))
+    narrowed = callback(sent)["data"]
+    assert "theme “Transport…” · page 1 of 1" in texts(narrowed)
+    assert [c for c in custom_ids(narrowed) if ":vote" in c] == [
+        f"podium:br:{event_id}:p:0:vote{question_id}:t=Transport" for question_id in asked[9:11]
+    ]
 
 
 async def test_a_browse_page_opened_before_a_restart_still_votes(db):

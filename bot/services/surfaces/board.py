@@ -211,16 +211,19 @@ async def browse_page(
         return query
 
     # One unit of work: a vote in Browse is answered with this page, and in a burst every hop
-    # to a reader thread is a wait in the member's click.
+    # to a reader thread is a wait in the member's click. Its counts and votes are read as plain
+    # rows (SQLAlchemy Core): only the page's questions are loaded as objects.
     def read(session: Session) -> BrowsePage:
         event = load_event(session, event_id)
         if not member.acts_in(event.guild_id):
             raise NotFound(f"There is no event #{event_id}.")
-        visible = sa.and_(Question.event_id == event_id, col(Question.status).in_(VISIBLE))
-        total = session.exec(narrowed(select(sa.func.count()).where(visible))).one()
-        themes = session.exec(
-            select(Question.theme).where(visible, col(Question.theme).is_not(None)).distinct().order_by(Question.theme)
-        ).all()
+        connection = session.connection()
+        by_theme = connection.execute(_VISIBLE_BY_THEME, {"event": event_id}).all()
+        themes = [theme for theme, _ in by_theme if theme]
+        if theme or search:
+            total = connection.execute(narrowed(_VISIBLE_COUNT), {"event": event_id}).scalar_one()
+        else:
+            total = sum(count for _, count in by_theme)
         pages = max(1, -(-total // BROWSE_PAGE_SIZE))
         at = min(max(0, page), pages - 1)
         questions = list(
@@ -234,21 +237,22 @@ async def browse_page(
             )
         )
         ids = [q.id for q in questions]
-        my_votes = (
-            dict(
-                session.exec(
-                    select(Vote.question_id, Vote.value).where(
-                        Vote.user_id == member.user_id, col(Vote.question_id).in_(ids)
-                    )
-                ).all()
-            )
-            if ids
-            else {}
-        )
-        return BrowsePage(event, questions, my_votes, at, pages, [t for t in themes if t], lifecycle(event))
+        my_votes = dict(connection.execute(_MY_VOTES, {"voter": member.user_id, "questions": ids}).all()) if ids else {}
+        return BrowsePage(event, questions, my_votes, at, pages, themes, lifecycle(event))
 
     return await db.read(read)
 
+
+_VISIBLE = sa.and_(Question.event_id == sa.bindparam("event"), col(Question.status).in_(VISIBLE))
+# The event's open questions by theme (no theme: None), themes in order: the themes Browse offers,
+# and how many questions it pages through when it is not narrowed.
+_VISIBLE_BY_THEME = (
+    sa.select(Question.theme, sa.func.count()).where(_VISIBLE).group_by(Question.theme).order_by(Question.theme)
+)
+_VISIBLE_COUNT = sa.select(sa.func.count()).select_from(Question).where(_VISIBLE)
+_MY_VOTES = sa.select(Vote.question_id, Vote.value).where(
+    Vote.user_id == sa.bindparam("voter"), col(Vote.question_id).in_(sa.bindparam("questions", expanding=True))
+)
 
 _REASONS = {
     ReasonCode.OFF_TOPIC: "off-topic for this event",
