@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import lru_cache
 
 from bot.domain.actors import Actor
 from bot.domain.errors import NotFound, PodiumError
@@ -57,20 +57,21 @@ THEME_REFRESH_S = 60.0
 # Consecutive votes replayed in one unit of work at most (the bot's writer groups as many).
 VOTE_RUN = 256
 VOTES = frozenset({"vote", "unvote"})
+# Members whose Actor is kept for their next lines (a few MB).
+MEMBERS_KEPT = 1 << 15
 # Questions encoded ahead in one batch (the similarity index keeps as many for their look-ups).
 ASKS_AHEAD = PROBES_KEPT // 2
 
 
-@cache
 def person_id(name: str) -> int:
     """A stable id for a script's name ("u17"), the same in every run and every script."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=7).digest(), "big") + 1_000
 
 
-@cache
+@lru_cache(maxsize=MEMBERS_KEPT)
 def member(name: str) -> Actor:
-    """An audience member of the rehearsal's server (one ``Actor`` a name: a script names the
-    same members on thousands of lines)."""
+    """An audience member of the rehearsal's server (the same ``Actor`` again for a name seen
+    lately: a script names the same members on thousands of lines)."""
     return Actor(user_id=person_id(name), display_name=name, guild_id=REHEARSAL_GUILD_ID)
 
 
