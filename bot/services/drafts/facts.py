@@ -29,6 +29,8 @@ OTHER_THEME = "Other questions"
 PASSAGES_PER_THEME = 2
 QUOTE_MAX = 180
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+# The closest passages a question's pointer may come from (the best with a sentence to quote).
+POINTER_CANDIDATES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,23 +305,29 @@ def changes_since(
     )
 
 
-def excerpt(hit: PassageHit, question: str) -> str:
-    """The passage's sentence sharing most words with the question, fit to quote."""
+def excerpt(hit: PassageHit, question: str) -> str | None:
+    """The passage's sentence sharing most words with the question, fit to quote; None if no
+    sentence holds two of the question's words (or its only one): the passage then matched
+    through its heading, and any sentence of it quoted would be the report's answer to nothing
+    the question asks (a report's byline, under a title naming the question's subject)."""
     wanted = set(terms(question))
     sentences = _SENTENCES.split(hit.text) or [hit.text]
-    best = max(sentences, key=lambda sentence: len(wanted & set(terms(sentence))))
-    return quote(best)
+    shared, best = max(((len(wanted & set(terms(sentence))), sentence) for sentence in sentences), key=lambda s: s[0])
+    return quote(best) if shared and shared >= min(2, len(wanted)) else None
 
 
 def pointers(index: PassageIndex | None, questions: Sequence[QuestionFact]) -> dict[int, Pointer]:
-    """For each question, the passage that bears on it most, if the report covers it (the brief's
-    reading: the passage holds most of the question's words); a nearest passage that does not
-    would be quoted as the report's answer to a question it never takes up."""
+    """For each question, the passage that bears on it most and has a sentence to quote, among
+    the closest few, if the report covers it (the brief's reading: the passage holds most of the
+    question's words); a nearest passage that does not would be quoted as the report's answer to
+    a question it never takes up."""
     found = {}
     for question in questions if index else []:
-        hits = index.search(question.text, 1)  # type: ignore[union-attr]
-        if report_covers(hits):
-            found[question.id] = Pointer(hits[0].citation, hits[0].heading, excerpt(hits[0], question.text))
+        for hit in index.search(question.text, POINTER_CANDIDATES):  # type: ignore[union-attr]
+            said = excerpt(hit, question.text) if report_covers([hit]) else None
+            if said is not None:
+                found[question.id] = Pointer(hit.citation, hit.heading, said)
+                break
     return found
 
 

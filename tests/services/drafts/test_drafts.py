@@ -188,6 +188,28 @@ async def test_a_recap_says_what_was_answered_and_what_was_left_open(db, asked, 
     assert recap.status is DraftStatus.DRAFT
 
 
+BYLINE_UNDER_THE_SUBJECT = """# Rent caps and the housing market
+
+A policy report by the Example Institute, published in June.
+
+## 1 Findings
+
+Rent caps help tenants stay put, and they slow the housing market: evidence from several cities.
+"""
+
+
+async def test_the_report_is_quoted_on_a_question_by_a_sentence_that_takes_it_up(db, event, moderator):
+    # The title names the question's subject; the byline beneath it says nothing about it.
+    await add_report(db, event.id, moderator, "caps.md", BYLINE_UNDER_THE_SUBJECT.encode())
+    questions = await ask_questions(db, event, ["Do rent caps help the housing market?", "When was it published?"])
+    recap = await recap_of(db, event, moderator, questions)  # the second is answered, the first left open
+    assert "The report: “Rent caps help tenants stay put, and they slow the housing market" in recap.text
+    assert "A policy report by the Example Institute" not in recap.text
+    brief = await drafting.brief_question(db, questions[0].id, moderator)
+    assert "A policy report by the Example Institute" not in brief.text
+    assert "Rent caps help tenants stay put" in brief.text
+
+
 async def test_approving_a_recap_returns_messages_that_fit_discord_with_the_ledger(db, event, moderator):
     await add_report(db, event.id, moderator, "housing.md", HOUSING_MD.encode())
     questions = await ask_questions(
