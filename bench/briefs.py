@@ -24,9 +24,8 @@ import shutil
 from collections import Counter
 from typing import Any
 
-from bench.common import HOST, fresh_database, open_bench_event, scratch_sqlite_url
+from bench.common import HOST, fresh_database, member, open_bench_event, scratch_sqlite_url
 from bench.drafts import CRS, DATASETS, _markdown, _reports
-from bot.domain.actors import Actor
 from bot.services.drafts import drafting
 from bot.services.drafts.drafting import BRIEF_PASSAGES
 from bot.services.qa.questions import submit_question
@@ -102,7 +101,7 @@ async def _measure(reports: list[dict[str, Any]], cases: list[dict[str, Any]]) -
         total = Counter(case["covered"] for case in cases)
         found = 0
         for n, case in enumerate(cases):
-            asker = Actor(user_id=50_000 + n, display_name=f"Asker {n}")
+            asker = member(50_000 + n, f"Asker {n}")
             question = await submit_question(database, events[case["report"]], asker, case["text"])
             brief = await drafting.brief_question(database, question.id or 0, HOST)
             verdict = brief.output["verdict"]

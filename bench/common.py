@@ -16,6 +16,11 @@ GUILD_ID = 4242
 HOST = Actor(user_id=1, display_name="Bench host", manages_guild=True, guild_id=GUILD_ID)
 
 
+def member(user_id: int, name: str) -> Actor:
+    """An audience member of the benchmarks' server (the server every bench event is in)."""
+    return Actor(user_id=user_id, display_name=name, guild_id=GUILD_ID)
+
+
 def scratch_sqlite_url(name: str) -> tuple[str, Path]:
     """A SQLite file in a fresh temporary directory on the project's disk."""
     folder = Path(tempfile.mkdtemp(prefix="podium-bench-", dir=Path.cwd()))

@@ -29,8 +29,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bench.common import HOST, Timings, fresh_database, open_bench_event, scratch_sqlite_url
-from bot.domain.actors import Actor
+from bench.common import HOST, Timings, fresh_database, member, open_bench_event, scratch_sqlite_url
 from bot.llm.client import ModelClient
 from bot.llm.outputs import RecapOutput
 from bot.llm.validate import LINK, MENTION, held_back, output_lines
@@ -148,7 +147,7 @@ async def _digest(reports: list[dict[str, Any]]) -> dict[str, Any]:
         event_id = await open_bench_event(database)
         await add_report(database, event_id, HOST, "crs.md", _markdown(reports[0]).encode())
         for n, text in enumerate(_questions()):
-            asker = Actor(user_id=10_000 + n, display_name=f"Asker {n}")
+            asker = member(10_000 + n, f"Asker {n}")
             await submit_question(database, event_id, asker, text[:500])
         await _assign_themes(database, event_id)
         with ScriptedServer(answer(diligent)).running() as server:
@@ -218,9 +217,9 @@ async def _posted_recap(database: Database, model: ModelClient | None) -> dict[s
     await add_report(database, event_id, HOST, "housing.md", HOUSING_MD.encode())
     asked = []
     for n, text in enumerate(LEGIT + ATTACKS):
-        asked.append(await submit_question(database, event_id, Actor(user_id=20_000 + n, display_name=f"A{n}"), text))
+        asked.append(await submit_question(database, event_id, member(20_000 + n, f"A{n}"), text))
     for n, question in enumerate(asked[len(LEGIT) :]):
-        await cast_vote(database, question.id or 0, Actor(user_id=30_000 + n, display_name=f"V{n}"))
+        await cast_vote(database, question.id or 0, member(30_000 + n, f"V{n}"))
     await mark_answered(database, asked[0].id or 0, HOST)
     await close_event(database, event_id, HOST)
     recap = await drafting.draft_recap(database, event_id, HOST, model=model)
