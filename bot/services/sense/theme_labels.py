@@ -34,7 +34,8 @@ def _listed(words: str) -> frozenset[str]:
 
 
 # Words that carry no subject: auxiliaries and the verbs questions are phrased with, and the
-# question's own furniture. A phrase may not start or end with one, and none is a label alone.
+# question's own furniture, the Q&A's own (every question at a launch is about the report). A
+# phrase may not start or end with one, and none is a label alone.
 VERBISH = _listed(
     """
     ask asked asking be been being believe can could define defined did do does doing done ensure
@@ -54,6 +55,7 @@ GENERIC = _listed(
     right wrong good bad better best new old big small great sure able likely possible many much
     percent per long short high low real true important different free full whole own same
     more less most least first last next lots yeah people person everyone someone
+    report reports panel panels panelist panelists speaker speakers
     """
 )
 RESERVED = ("other", "others", "other questions", "miscellaneous", "misc", "general")

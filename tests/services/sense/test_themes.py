@@ -271,6 +271,22 @@ def test_labels_are_noun_phrases_and_names_never_stop_words_or_verbs():
     assert Labeller(apart).label([0, 1, 2], set()) == "Hong Kong"
 
 
+def test_the_report_and_the_panel_name_no_theme_at_a_report_launch():
+    # Every question at a launch is about the report: it is the Q&A's furniture, not a subject.
+    texts = [
+        "Does the IGF achieve anything if it takes no decisions?",
+        "What does the report recommend for cable repair ships?",
+        "Will the WSIS+20 review renew the IGF mandate?",
+        "What is the single most important recommendation in the report?",
+        "Are shutdowns during exams ever justified?",
+        "What should my country's government do first after this report?",
+        "Do national IGFs make a difference?",
+        "Why does the report leave out spectrum economics?",
+        "Will the slides and the report be shared after the event?",
+    ]
+    assert Labeller(texts).label(list(range(len(texts))), set()) == "IGF"
+
+
 def test_a_plan_needs_no_database_and_is_deterministic():
     first, _ = plan_themes(QUESTIONS, [None] * len(QUESTIONS), {})
     again, _ = plan_themes(QUESTIONS, [None] * len(QUESTIONS), {})
