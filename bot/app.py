@@ -1,6 +1,7 @@
 """The Discord client: Podium's Bot, built from settings and a database."""
 
 import asyncio
+import ctypes
 import gc
 import logging
 import sys
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # How long a thread may hold the interpreter while another waits for it (Python's default: 5 ms).
 THREAD_SWITCH_INTERVAL_S = 0.001
+# How many malloc arenas the process's threads share (glibc's default: eight per CPU).
+MALLOC_ARENAS = 2
+M_ARENA_MAX = -8  # glibc's malloc.h
 MESSAGE_COMPONENT = 3  # the interaction type of a click on a button or a menu
 
 # Each cog registers its own persistent buttons (dynamic items) when it loads.
@@ -68,6 +72,11 @@ class PodiumMixin:
         # interpreter to hand it over, by default every 5 ms. In a burst that wait, after every
         # statement, was most of a vote's time (py-spy: 45% of the database thread's samples).
         sys.setswitchinterval(THREAD_SWITCH_INTERVAL_S)
+        # Each thread that allocates takes a malloc arena of its own while there are fewer than
+        # the cap, and keeps its freed memory there: the bot's threads (database, similarity,
+        # the executor's) each held one, mostly empty. Two shared arenas hold the same work in
+        # about 20 MB less (peak RSS through the burst benchmark's board, 241 and 221 MB).
+        _limit_malloc_arenas(MALLOC_ARENAS)
         self.clicks = Clicks()
         # Given when the command line has loaded the similarity model already (to say in one line
         # what to install if it is missing, before connecting); otherwise built in setup_hook.
@@ -157,6 +166,14 @@ class ShardedPodiumBot(PodiumMixin, commands.AutoShardedBot):
             shard_ids=settings.shard_ids,
         )
         self._init_podium(settings, db, similar)
+
+
+def _limit_malloc_arenas(arenas: int) -> None:
+    """Cap the malloc arenas of threads started from now on (glibc's ``mallopt``); where the C
+    library has no ``mallopt`` (macOS), leave it as it is."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(M_ARENA_MAX, arenas)
 
 
 def _repair_interaction_text(state: ConnectionState, clicks: Clicks) -> None:
