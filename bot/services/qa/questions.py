@@ -241,14 +241,32 @@ def describe_status(question: _HasStatus) -> str:
     return _STATUS_WORDS[question.status]
 
 
+# An ask's checks run in the asker's unit of work, on the writer, with their statements built
+# once: building a statement, or loading ORM objects, cost more than running these.
+_STATUSES = sa.select(Question.id, Question.status).where(col(Question.id).in_(sa.bindparam("ids", expanding=True)))
+_BANNED = sa.select(EventBan.user_id).where(
+    EventBan.event_id == sa.bindparam("event"), EventBan.user_id == sa.bindparam("asker")
+)
+_RECENT_ASKS = (
+    sa.select(Question.created_at)
+    .where(
+        Question.event_id == sa.bindparam("event"),
+        # The member's own asks and the messages they forwarded; not others' forwards of theirs.
+        sa.or_(
+            sa.and_(Question.author_id == sa.bindparam("asker"), col(Question.forwarded_by).is_(None)),
+            Question.forwarded_by == sa.bindparam("asker"),
+        ),
+        col(Question.created_at) > sa.bindparam("since"),
+    )
+    .order_by(col(Question.created_at).desc())
+    .limit(sa.bindparam("most"))
+)
+
+
 def _first_linkable(session: Session, closest: list[Match]) -> Match | None:
     if not closest:
         return None
-    statuses = dict(
-        session.exec(
-            select(Question.id, Question.status).where(col(Question.id).in_([m.question_id for m in closest]))
-        ).all()
-    )
+    statuses = dict(session.connection().execute(_STATUSES, {"ids": [m.question_id for m in closest]}).all())
     return next((m for m in closest if statuses.get(m.question_id) in LINKABLE), None)
 
 
@@ -263,28 +281,21 @@ def _check_open_for_questions(event: Event) -> None:
 
 
 def _check_not_banned(session: Session, event: Event, author: Actor) -> None:
-    if session.get(EventBan, (event.id, author.user_id)) is not None:
+    if session.connection().execute(_BANNED, {"event": event.id, "asker": author.user_id}).first() is not None:
         raise NotAllowed("A moderator has stopped you from asking questions in this event.")
 
 
 def _check_rate_limit(session: Session, event: Event, author: Actor, now: datetime) -> None:
     window = timedelta(seconds=event.rate_limit_window_s)
     recent = (
-        session.exec(
-            select(Question.created_at)
-            .where(
-                Question.event_id == event.id,
-                # The member's own asks and the messages they forwarded; not others' forwards of theirs.
-                sa.or_(
-                    sa.and_(Question.author_id == author.user_id, col(Question.forwarded_by).is_(None)),
-                    Question.forwarded_by == author.user_id,
-                ),
-                col(Question.created_at) > now - window,
-            )
-            .order_by(col(Question.created_at).desc())
-            .limit(event.rate_limit_count)
+        session.connection()
+        .execute(
+            _RECENT_ASKS,
+            {"event": event.id, "asker": author.user_id, "since": now - window, "most": event.rate_limit_count},
         )
-    ).all()
+        .scalars()
+        .all()
+    )
     if len(recent) < event.rate_limit_count:
         return
     retry_at = recent[-1] + window
