@@ -7,7 +7,8 @@ which links it to the closest one for moderators).
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from bot.domain.enums import QuestionStatus
 from bot.services.qa.text import normalise
@@ -75,13 +76,24 @@ async def suggest_similar(
     return await db.read(read)
 
 
-def _with_merge_targets(session: Session, question_ids: list[int]) -> dict[int, Question]:
-    """The questions, and the questions they were merged into, all the way down, by id."""
-    questions: dict[int, Question] = {}
+_SUGGESTED = sa.select(
+    Question.id,
+    Question.text,
+    Question.status,
+    Question.merged_into,
+    Question.votes_up,
+    Question.votes_down,
+    Question.score,
+).where(col(Question.id).in_(sa.bindparam("ids", expanding=True)))
+
+
+def _with_merge_targets(session: Session, question_ids: list[int]) -> dict[int, sa.Row]:
+    """The questions, and the questions they were merged into, all the way down, by id (as plain
+    rows: the look-up runs while the member types)."""
+    questions: dict[int, sa.Row] = {}
     wanted = set(question_ids)
     while wanted:
-        for question in session.exec(select(Question).where(col(Question.id).in_(wanted))).all():
-            if question.id is not None:
-                questions[question.id] = question
+        for question in session.connection().execute(_SUGGESTED, {"ids": list(wanted)}):
+            questions[question.id] = question
         wanted = {q.merged_into for q in questions.values() if q.merged_into is not None} - set(questions)
     return questions
