@@ -173,4 +173,4 @@ def is_profane(text: str) -> bool:
     """Whether the profanity filter (better-profanity's word list) flags the text, as written or
     with lookalike letters (fullwidth, ligatures, superscripts) folded to plain ones."""
     folded = unicodedata.normalize("NFKC", normalise(text))
-    return profanity.contains_profanity(text) or profanity.contains_profanity(folded)
+    return profanity.contains_profanity(text) or (folded != text and profanity.contains_profanity(folded))
