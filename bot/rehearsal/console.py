@@ -2,6 +2,7 @@
 scripts, write the outputs, and print a short summary with the replay rate."""
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ def run_rehearsal(request: RehearsalRequest, settings: Settings, console: Consol
                 await model.close()
             await database.dispose()
 
+    # The rehearsal's database is new: each migration bringing it up to date is no news here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     rehearsal, export = asyncio.run(run())
     show_summary(console, rehearsal, export, request.out, scratch=scratch)
     return rehearsal
