@@ -31,6 +31,8 @@ QUOTE_MAX = 180
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 # The closest passages a question's pointer may come from (the best with a sentence to quote).
 POINTER_CANDIDATES = 3
+# A quoted sentence shorter than this brings the next one along.
+SHORT_SENTENCE = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,14 +308,21 @@ def changes_since(
 
 
 def excerpt(hit: PassageHit, question: str) -> str | None:
-    """The passage's sentence sharing most words with the question, fit to quote; None if no
-    sentence holds two of the question's words (or its only one): the passage then matched
-    through its heading, and any sentence of it quoted would be the report's answer to nothing
-    the question asks (a report's byline, under a title naming the question's subject)."""
+    """The passage's sentence sharing most words with the question, fit to quote (with the next
+    one if it is too short to say much alone: "It takes no decisions."); None if no sentence holds
+    two of the question's words (or its only one): the passage then matched through its heading,
+    and any sentence of it quoted would be the report's answer to nothing the question asks (a
+    report's byline, under a title naming the question's subject)."""
     wanted = set(terms(question))
     sentences = _SENTENCES.split(hit.text) or [hit.text]
-    shared, best = max(((len(wanted & set(terms(sentence))), sentence) for sentence in sentences), key=lambda s: s[0])
-    return quote(best) if shared and shared >= min(2, len(wanted)) else None
+    shared = [len(wanted & set(terms(sentence))) for sentence in sentences]
+    best = max(range(len(sentences)), key=shared.__getitem__)
+    if not shared[best] or shared[best] < min(2, len(wanted)):
+        return None
+    said = sentences[best]
+    if len(said) < SHORT_SENTENCE and best + 1 < len(sentences):
+        said = f"{said} {sentences[best + 1]}"
+    return quote(said)
 
 
 def pointers(index: PassageIndex | None, questions: Sequence[QuestionFact]) -> dict[int, Pointer]:

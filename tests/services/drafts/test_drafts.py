@@ -195,6 +195,10 @@ A policy report by the Example Institute, published in June.
 ## 1 Findings
 
 Rent caps help tenants stay put, and they slow the housing market: evidence from several cities.
+
+## 2 The forum
+
+The forum takes no decisions. Its value is that every kind of stakeholder meets there on equal terms.
 """
 
 
@@ -208,6 +212,14 @@ async def test_the_report_is_quoted_on_a_question_by_a_sentence_that_takes_it_up
     brief = await drafting.brief_question(db, questions[0].id, moderator)
     assert "A policy report by the Example Institute" not in brief.text
     assert "Rent caps help tenants stay put" in brief.text
+
+
+async def test_a_sentence_too_short_to_say_much_is_quoted_with_the_next(db, event, moderator):
+    await add_report(db, event.id, moderator, "caps.md", BYLINE_UNDER_THE_SUBJECT.encode())
+    questions = await ask_questions(db, event, ["Does the forum achieve anything if it takes no decisions?", "Hi?"])
+    recap = await recap_of(db, event, moderator, questions)  # the second is answered, the first left open
+    assert "The report: “The forum takes no decisions. Its value is that every kind of stakeholder meets" in recap.text
+    assert resolves(recap)
 
 
 async def test_approving_a_recap_returns_messages_that_fit_discord_with_the_ledger(db, event, moderator):
