@@ -12,13 +12,13 @@ moderator's change, redraws that crossed (Discord applies requests in flight at 
 the bot does not know). The board remembers what each card last showed, and only while no other
 redraw of it was in flight. So the votes clicked on a card answer it one at a time (a late vote,
 acknowledged already, leaves its redraw to a newer one waiting behind it, which shows it too),
-and the card is not looked at while votes clicked on it are being counted (their answers will
-show newer counts than a look could read; on PostgreSQL a burst's hot cards always had some, and
-every look there was an edit, queued at the channel's pace behind the others). After each change
-it looks at the card, at most once per card per ``interval_s`` (2 s by default): one read of the
-question as it is then, and an edit only if the card may show something else. So the last vote
-is always shown, and a burst costs a bounded number of reads and API calls. The counts of the
-cards due a look at once are one read (``_CountReader``): a burst's looks at a thousand cards
+and the card is not looked at for its counts while votes clicked on it are being counted (their
+answers will show newer counts than a look could read; on PostgreSQL a burst's hot cards always
+had some, and were edited again and again, each edit queued at the channel's pace). After each
+change it looks at the card, at most once per card per ``interval_s`` (2 s by default): one read
+of the question as it is then, and an edit only if the card may show something else. So the last
+vote is always shown, and a burst costs a bounded number of reads and API calls. The counts of
+the cards due a look at once are one read (``_CountReader``): a burst's looks at a thousand cards
 cost a few reads a second, not hundreds.
 
 A channel's card posts go out one at a time, and so do its card edits. discord.py spaces requests
