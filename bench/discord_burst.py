@@ -218,10 +218,14 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
 
 def _convergence(seen: list[tuple[float, dict[int, int]]], truth: dict[int, int], last_vote: float) -> float | None:
     """Seconds from the last vote's delivery to the first look from which every card showed its
-    true count for good; None if the last look still differed."""
+    true count for good; None if the last look still differed. The cards are those ``truth`` holds
+    (their message ids stored): a card posted while the database failed to store its id is not
+    among them, and comparing the whole channel held it against every look (None, in runs whose
+    asks met database trouble)."""
     converged_at = None
     for at, shown in seen:
-        converged_at = (converged_at or at) if shown == truth else None
+        true = all(shown.get(qid) == count for qid, count in truth.items())
+        converged_at = (converged_at or at) if true else None
     return None if converged_at is None else round(max(0.0, converged_at - last_vote), 2)
 
 
