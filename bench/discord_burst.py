@@ -218,10 +218,14 @@ async def burst(url: str, *, card_edit_interval_s: float = 2.0) -> dict[str, Any
 
 def _convergence(seen: list[tuple[float, dict[int, int]]], truth: dict[int, int], last_vote: float) -> float | None:
     """Seconds from the last vote's delivery to the first look from which every card showed its
-    true count for good; None if the last look still differed."""
+    true count for good; None if the last look still differed. The cards are those ``truth`` holds
+    (their message ids stored): a card posted while the database failed to store its id is not
+    among them, and comparing the whole channel held it against every look (None, in runs whose
+    asks met database trouble)."""
     converged_at = None
     for at, shown in seen:
-        converged_at = (converged_at or at) if shown == truth else None
+        true = all(shown.get(qid) == count for qid, count in truth.items())
+        converged_at = (converged_at or at) if true else None
     return None if converged_at is None else round(max(0.0, converged_at - last_vote), 2)
 
 
@@ -266,11 +270,21 @@ def _board_waiting(board: dict[str, Any]) -> int:
     return int(found[1]) if found else 0
 
 
-def _publication_to_board(seen: list[tuple[float, dict[str, Any]]], published: list[float]) -> dict[str, float] | None:
+# A look at the board: when, the questions it showed with their counts, how many it said wait.
+Look = tuple[float, tuple[tuple[int, int], ...], int]
+
+
+def _look_at_board(fake: RemoteFakeDiscord) -> tuple[dict[str, Any], tuple[tuple[int, int], ...], int]:
+    """The board as a member's client sees it now, and what the figures read of it."""
+    board = _board(fake)
+    return board, tuple(_board_shows(board)), _board_waiting(board)
+
+
+def _publication_to_board(seen: list[Look], published: list[float]) -> dict[str, float] | None:
     """Seconds from each publication (the k-th confirmation an asker got) until the board counted
     k questions waiting (listing it too, if it made the top ten): p50 / p95 / max."""
     delays, at = [], 0
-    counted = [(when, _board_waiting(board)) for when, board in seen]
+    counted = [(when, waiting) for when, _, waiting in seen]
     for k, confirmed in enumerate(sorted(published), start=1):
         while at < len(counted) and counted[at][1] < k:
             at += 1
@@ -291,15 +305,19 @@ def _true_top(session: Session) -> list[tuple[int, int]]:
     return [tuple(row) for row in session.connection().execute(query.limit(BOARD_SIZE)).all()]
 
 
-async def _watch_board(fake: RemoteFakeDiscord, stop: asyncio.Event, seen: list[tuple[float, dict[str, Any]]]) -> None:
-    """Poll the board as a member's client would see it (off the loop) until stopped, keeping each
-    drawing from the first look that showed it: a look like the last adds nothing any figure
-    reads, and keeping hundreds of copies would leave the bot's process, which this shares, a
-    heap of them for its garbage collector to walk."""
+async def _watch_board(
+    fake: RemoteFakeDiscord, stop: asyncio.Event, seen: list[Look], latest: list[dict[str, Any]]
+) -> None:
+    """Poll the board as a member's client would see it (off the loop) until stopped: ``latest``
+    holds the board as the last look saw it (the message members click), and ``seen`` what the
+    figures read of each drawing, from the first look that showed it. The drawings themselves
+    are not kept: the bot's process, which this shares, would have a heap of them (a few hundred
+    objects each) for its garbage collector to walk in every full collection."""
     while not stop.is_set():
-        board = await asyncio.to_thread(_board, fake)
-        if not seen or seen[-1][1] != board:
-            seen.append((time.monotonic(), board))
+        board, shows, waiting = await asyncio.to_thread(_look_at_board, fake)
+        if not latest or latest[0] != board:
+            latest[:] = [board]
+            seen.append((time.monotonic(), shows, waiting))
         await asyncio.sleep(CONVERGENCE_POLL_S)
 
 
@@ -320,8 +338,8 @@ async def board_burst(url: str, *, members: int = MEMBERS) -> dict[str, Any]:
         sent_at: dict[str, tuple[str, float]] = {}
         stop, worst = asyncio.Event(), [0.0]
         ticker = asyncio.create_task(_loop_lag(stop, worst))
-        watch_stop, seen = asyncio.Event(), []
-        watcher = asyncio.create_task(_watch_board(fake, watch_stop, seen))
+        watch_stop, seen, latest = asyncio.Event(), [], []
+        watcher = asyncio.create_task(_watch_board(fake, watch_stop, seen, latest))
 
         tokens: dict[str, str] = {}  # an interaction's token -> its id
 
@@ -359,7 +377,7 @@ async def board_burst(url: str, *, members: int = MEMBERS) -> dict[str, Any]:
                 ids = [c for c in custom_ids(page) if ":vote" in c]
                 deliver(click(member, page, rng.choice(ids)), "browse vote")
             else:
-                board = seen[-1][1]  # the board as it was drawn at the last look, as a member sees it
+                board = latest[0]  # the board as it was drawn at the last look, as a member sees it
                 ids = [c for c in custom_ids(board) if c.startswith("podium:board:")]
                 weights = [1 / (rank + 1) for rank in range(len(ids))]
                 choice = rng.choices(ids, weights)[0]
@@ -372,7 +390,8 @@ async def board_burst(url: str, *, members: int = MEMBERS) -> dict[str, Any]:
         watch_stop.set()
         stop.set()
         await asyncio.gather(ticker, watcher)
-        seen.append((time.monotonic(), await asyncio.to_thread(_board, fake)))
+        _, shows, waiting = await asyncio.to_thread(_look_at_board, fake)
+        seen.append((time.monotonic(), shows, waiting))
         wall_s = time.monotonic() - wall_started
         peak_rss_mb = _peak_rss_mb()
         requests = bot.fake.since(mark, bodies=False)
@@ -400,8 +419,8 @@ async def board_burst(url: str, *, members: int = MEMBERS) -> dict[str, Any]:
         and sent_at.get(tokens.get(r.path.split("/")[3], ""), ("",))[0] == "ask"
     ]
     on_board: dict[int, float] = {}
-    for at, board in seen:
-        for qid, _ in _board_shows(board):
+    for at, shows, _ in seen:
+        for qid, _ in shows:
             on_board.setdefault(qid, at)
     return {
         **_answered("the board", latency, worst[0], members=members),
@@ -457,12 +476,12 @@ def _votes_seen_counted(
     return counted, deferred
 
 
-def _board_convergence(seen: list[tuple[float, dict[str, Any]]], truth: list[tuple[int, int]], last_vote: float):
+def _board_convergence(seen: list[Look], truth: list[tuple[int, int]], last_vote: float):
     """Seconds from the last vote to the first look from which the board showed the true top ten
     (order and counts) for good; None if the last look still differed."""
     converged_at = None
-    for at, board in seen:
-        converged_at = (converged_at or at) if _board_shows(board) == truth else None
+    for at, shows, _ in seen:
+        converged_at = (converged_at or at) if list(shows) == truth else None
     return None if converged_at is None else round(max(0.0, converged_at - last_vote), 2)
 
 

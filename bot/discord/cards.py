@@ -7,14 +7,19 @@ response), which Discord does not count against the channel's rate limit or the 
 one; so under a burst most cards are kept current by the votes themselves, at no cost.
 
 What a vote's response cannot cover, the board edits (PATCH, which the channel's bucket limits
-to a few a second): votes whose responses were in flight at once (Discord applies them in an
-order the bot does not know), a vote whose response failed, votes from elsewhere than the card,
-a moderator's change. The board remembers what each card last showed, and only while no other
-redraw of it was in flight. After each change it looks at the card, at most once per card per
-``interval_s`` (2 s by default): one read of the question as it is then, and an edit only if the
-card may show something else. So the last vote is always shown, and a burst costs a bounded
-number of reads and API calls. The counts of the cards due a look at once are one read
-(``_CountReader``): a burst's looks at a thousand cards cost a few reads a second, not hundreds.
+to a few a second): a vote whose response failed, votes from elsewhere than the card, a
+moderator's change, redraws that crossed (Discord applies requests in flight at once in an order
+the bot does not know). The board remembers what each card last showed, and only while no other
+redraw of it was in flight. So the votes clicked on a card answer it one at a time (a late vote,
+acknowledged already, leaves its redraw to a newer one waiting behind it, which shows it too),
+and the card is not looked at for its counts while votes clicked on it are being counted (their
+answers will show newer counts than a look could read; on PostgreSQL a burst's hot cards always
+had some, and were edited again and again, each edit queued at the channel's pace). After each
+change it looks at the card, at most once per card per ``interval_s`` (2 s by default): one read
+of the question as it is then, and an edit only if the card may show something else. So the last
+vote is always shown, and a burst costs a bounded number of reads and API calls. The counts of
+the cards due a look at once are one read (``_CountReader``): a burst's looks at a thousand cards
+cost a few reads a second, not hundreds.
 
 A channel's card posts go out one at a time, and so do its card edits. discord.py spaces requests
 by the rate-limit headers, but when a bucket's window renews it takes the first answer's
@@ -26,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -134,6 +139,16 @@ class _CountReader:
             self._reading = None
 
 
+class _Answers:
+    """The votes of one card waiting to redraw it, taking turns: ``asked`` counts them all, so a
+    redraw knows whether a newer one waits behind it."""
+
+    def __init__(self) -> None:
+        self.turn = asyncio.Lock()
+        self.asked = 0
+        self.waiting = 0
+
+
 class CardBoard:
     """Posts question cards in the event's channel and keeps them current."""
 
@@ -145,6 +160,11 @@ class CardBoard:
         self._shown: dict[int, Drawing] = {}
         self._drawing_now: dict[int, int] = {}
         self._overlapped: set[int] = set()
+        # Each card's votes being answered: one redraw of a card in flight at a time.
+        self._answers: dict[int, _Answers] = {}
+        # Votes clicked on each card and not yet answered; the cards whose look waits for them.
+        self._counting: dict[int, int] = {}
+        self._put_off: set[int] = set()
         self._posting: set[int] = set()
         self._lanes: dict[tuple[str, int], asyncio.Lock] = {}
         # Cards whose question changed in more than its counts since the board last looked.
@@ -194,12 +214,42 @@ class CardBoard:
         downvotes = any(c.custom_id.endswith(":down") for c in _buttons(clicked))
         view = vote_buttons(tally.question_id, tally.votes_up, tally.votes_down if downvotes else None)
         embed = clicked.embeds[0]
-        async with self._drawing_of(tally.question_id) as shows:
-            drawing = _drawing(tally, embed, view)
-            if await safe.update_message(interaction, embed=embed, view=view):
-                shows(drawing)
+        drawing = _drawing(tally, embed, view)
+        answers = self._answers.setdefault(tally.question_id, _Answers())
+        answers.asked += 1
+        ticket = answers.asked
+        answers.waiting += 1
+        try:
+            async with answers.turn:
+                # A click acknowledged already (a late vote) needs no redraw of its own when a
+                # newer one of the same card waits behind it: that one, counted after, shows
+                # this vote too. A click not yet answered is answered, with its own counts.
+                if ticket == answers.asked or not interaction.response.is_done():
+                    async with self._drawing_of(tally.question_id) as shows:
+                        if await safe.update_message(interaction, embed=embed, view=view):
+                            shows(drawing)
+        finally:
+            answers.waiting -= 1
+            if not answers.waiting:
+                del self._answers[tally.question_id]
         self.refresh(tally.question_id, votes_only=True)
         return True
+
+    @contextlib.contextmanager
+    def counting(self, question_id: int) -> Iterator[None]:
+        """Around a vote clicked on the question's card, from the click to its answer. Meanwhile
+        the card's looks leave its counts to the votes' answers, and the look put off comes once
+        the last of them is done."""
+        self._counting[question_id] = self._counting.get(question_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._counting[question_id] -= 1
+            if not self._counting[question_id]:
+                del self._counting[question_id]
+                if question_id in self._put_off:
+                    self._put_off.discard(question_id)
+                    self.refresh(question_id, votes_only=True)
 
     async def post_missing(self, guilds: list[int], *, asked_before: datetime) -> int:
         """Post the cards a stopped bot left unposted in these servers; returns how many."""
@@ -245,11 +295,13 @@ class CardBoard:
     async def _edit(self, question_id: int) -> None:
         if question_id in self._posting:
             return  # the post looks again once its card is up
+        changed = question_id in self._changed
+        if self._put_off_for_votes(question_id, changed):
+            return
         self._last_look[question_id] = time.monotonic()
         shown = self._shown.get(question_id)
-        if question_id in self._changed:
-            self._changed.discard(question_id)
-        elif shown is not None and shown[0] == await self._counts.counts(question_id):
+        self._changed.discard(question_id)
+        if not changed and shown is not None and shown[0] == await self._counts.counts(question_id):
             return
         facts = await card_facts(self.db, question_id)
         question, event = facts.question, facts.event
@@ -260,9 +312,22 @@ class CardBoard:
         if self._shown.get(question_id) == _drawing(question, *render_card(question, event, askers=facts.askers)):
             return
         async with self._lane("edit", event.channel_id):
+            # The edit may have waited its turn behind others while votes came.
+            if self._put_off_for_votes(question_id, changed):
+                return
             await self._redraw(question_id)
         if question_id not in self._shown:
             self.refresh(question_id)  # another redraw crossed this one: look again
+
+    def _put_off_for_votes(self, question_id: int, changed: bool) -> bool:
+        """Whether to leave the card's counts to the votes clicked on it that are being counted:
+        their answers will redraw it with counts newer than a look could read, and an edit now
+        would only cross them (and, crossed, leave the card unknown, to be edited again). The
+        look comes once the last of them is done. A change besides the counts is shown now."""
+        if changed or question_id not in self._counting:
+            return False
+        self._put_off.add(question_id)
+        return True
 
     async def _redraw(self, question_id: int) -> None:
         """Edit the card to show its question as it is now, unless it shows that already."""

@@ -49,7 +49,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=buttons.VOT
         value = 1 if self.direction == "up" else -1
         vote = audience.vote(podium, self.question_id, actor_from(interaction), value)
         # A late vote is acknowledged first; the card is then redrawn as the original response.
-        await answer_click(interaction, vote, lambda tally: self._answer(interaction, podium, tally))
+        with cast(DiscordPublisher, podium.publisher).cards.counting(self.question_id):
+            await answer_click(interaction, vote, lambda tally: self._answer(interaction, podium, tally))
 
     async def _answer(self, interaction: discord.Interaction, podium: Podium, tally: VoteTally) -> None:
         if tally.my_vote:

@@ -111,6 +111,23 @@ async def test_votes_clicked_at_once_leave_the_card_showing_every_one(discord_bo
     assert up_label(discord_bot, qid) == "▲ 10"
 
 
+async def test_votes_clicked_at_once_are_shown_by_their_answers_without_an_edit(discord_bot):
+    # Each click's answer redraws the card in turn, so the board knows what it shows, and its
+    # looks wait for the answers to come: no edit (a PATCH, which the channel's limit rations)
+    # is spent on a card the votes' own answers keep current.
+    await open_event(discord_bot)
+    qid = await ask(discord_bot, audience(1), "Will the report be costed?")
+    card = discord_bot.card(qid)
+    mark = discord_bot.fake.mark()
+    for member in range(2, 12):
+        discord_bot.deliver(click(audience(member), card, f"podium:vote:{qid}:up"))
+    await discord_bot.settle()
+    sent = discord_bot.fake.since(mark)
+    assert len([r for r in sent if r.path.endswith("/callback")]) == 10
+    assert edits(sent) == []
+    assert up_label(discord_bot, qid) == "▲ 10"
+
+
 async def test_a_vote_from_a_suggestion_says_the_count_and_the_card_is_edited(discord_bot):
     await open_event(discord_bot)
     qid = await ask(discord_bot, audience(1), "How will the rent cap be funded by the government?")
