@@ -31,12 +31,16 @@ def write_brief(facts: BriefFacts) -> BriefOutput:
         )
     if not facts.hits:
         return BriefOutput(verdict="silent", lines=[f"No passage of the report matches this question {_cite(ref)}."])
-    quoted = [
-        (hit, said)
-        for hit in [facts.hits[0], *(h for h in facts.hits[1:2] if h.coverage >= 0.5)]
-        if (said := excerpt(hit, facts.question.text)) is not None
-    ]
-    if report_covers(facts.hits) and quoted:
+    quoted = (
+        [
+            (hit, said)
+            for hit in [facts.hits[0], *(h for h in facts.hits[1:2] if h.coverage >= 0.5)]
+            if (said := excerpt(hit, facts.question.text)) is not None
+        ]
+        if report_covers(facts.hits)
+        else []
+    )
+    if quoted:
         lines = [
             f"The report takes this up under “{quote(hit.heading) or 'its text'}”: “{said}” {_cite(hit.citation, ref)}"
             for hit, said in quoted
