@@ -17,15 +17,14 @@ import bm25s
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from bot.domain.wording import QA_WORDS
 from bot.services.reports.report import load_passages, load_report
 from db.engine import Database
 from db.models import Passage
 
 INDEXES_KEPT = 64
 _WORD = re.compile(r"\b\w\w+\b")
-# Words about the Q&A itself ("what does the report say...") say nothing about a question's topic.
-_QA_WORDS = {"report", "reports", "say", "says", "panel", "panelist", "question", "ask", "think", "please", "explain"}
-_STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _QA_WORDS
+_STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | QA_WORDS
 # bm25s sets its own logger to DEBUG when imported, which would print every index it builds.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 

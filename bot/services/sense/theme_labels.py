@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.domain.wording import QA_WORDS
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
 
 LABEL_MAX = 100
@@ -33,9 +34,9 @@ def _listed(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# Words that carry no subject: auxiliaries and the verbs questions are phrased with, and the
-# question's own furniture, the Q&A's own (every question at a launch is about the report). A
-# phrase may not start or end with one, and none is a label alone.
+# Words that carry no subject: auxiliaries and the verbs questions are phrased with, the
+# question's own furniture, and the Q&A's own words (every question at a launch is about the
+# report). A phrase may not start or end with one, and none is a label alone.
 VERBISH = _listed(
     """
     ask asked asking be been being believe can could define defined did do does doing done ensure
@@ -48,15 +49,17 @@ VERBISH = _listed(
     allowed affect affects agree
     """
 )
-GENERIC = _listed(
-    """
-    question questions thing things way ways lot lots kind sort yes ok okay please thanks thank hi
+GENERIC = (
+    _listed(
+        """
+    thing things way ways lot lots kind sort yes ok okay please thanks thank hi
     hello dear guys anybody somebody really just also actually example today currently maybe
     right wrong good bad better best new old big small great sure able likely possible many much
     percent per long short high low real true important different free full whole own same
     more less most least first last next lots yeah people person everyone someone
-    report reports panel panels panelist panelists speaker speakers
     """
+    )
+    | QA_WORDS
 )
 RESERVED = ("other", "others", "other questions", "miscellaneous", "misc", "general")
 
