@@ -194,6 +194,14 @@ class CardBoard:
             await set_card_message(self.db, question_id, message.id)
             self._shown[question_id] = drawing
             self._last_look[question_id] = time.monotonic()
+        except PodiumError as error:
+            # The database is in trouble (a burst crowding its pool, a restart): the look an
+            # interval later posts the card, or remembers the one posted (its nonce returns it).
+            log.warning("card of question %s: not posted (%s); trying again", question_id, type(error).__name__)
+            self._last_look[question_id] = time.monotonic()
+            self._changed.add(question_id)
+            self.refresh(question_id)
+            return
         finally:
             self._posting.discard(question_id)
         self.refresh(question_id)

@@ -240,6 +240,36 @@ async def test_a_card_the_database_fails_to_read_is_redrawn_at_the_next_look(dis
     assert up_label(discord_bot, qid) == "▲ 1"
 
 
+async def test_a_card_the_database_fails_to_read_when_published_is_posted_at_the_next_look(
+    discord_bot, monkeypatch, caplog
+):
+    await open_event(discord_bot)
+    card_facts, failures = failing_once(cards_module.card_facts, DatabaseUnavailable())
+    monkeypatch.setattr(cards_module, "card_facts", card_facts)
+    sent = await discord_bot.send(slash(audience(1), "ask", text="How will the rent cap be funded?"))
+    assert "Question #1 is in the queue" in reply_text(sent)
+    await discord_bot.settle()
+    assert not failures, "the post met the failure"
+    card = discord_bot.card(1)
+    assert card["embeds"][0]["description"] == "How will the rent cap be funded?"
+    assert (await get_question(discord_bot.db, 1)).card_message_id == int(card["id"])
+    assert "card of question 1: not posted (DatabaseUnavailable)" in caplog.text
+
+
+async def test_a_card_posted_but_not_remembered_is_remembered_at_the_next_look_not_posted_twice(
+    discord_bot, monkeypatch, caplog
+):
+    await open_event(discord_bot)
+    set_card_message, failures = failing_once(cards_module.set_card_message, DatabaseUnavailable())
+    monkeypatch.setattr(cards_module, "set_card_message", set_card_message)
+    await discord_bot.send(slash(audience(1), "ask", text="How will the rent cap be funded?"))
+    await discord_bot.settle()
+    assert not failures, "remembering the card met the failure"
+    # Posted again with the same nonce, Discord returns the card the first post made.
+    assert (await get_question(discord_bot.db, 1)).card_message_id == int(discord_bot.card(1)["id"])
+    assert "card of question 1: not posted (DatabaseUnavailable)" in caplog.text
+
+
 async def test_cards_looked_at_together_read_their_counts_in_one_read(discord_bot, monkeypatch):
     await open_event(discord_bot)
     topics = ("rent caps", "social housing", "planning reform", "land value tax", "first-time buyers")
