@@ -83,11 +83,16 @@ SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 # down its connections (admin_shutdown is what pg_terminate_backend sends).
 POSTGRESQL_RETRYABLE = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 DEFAULT_RETRY_BUDGET_S = 10.0
-# PostgreSQL: connections kept for one-statement writes (votes), and for reads, each a pool of its
-# own in autocommit beside the pool for units of work that write, so that slow reads (a burst of
-# card redraws) never take the connections votes need.
-POSTGRESQL_STATEMENT_POOL = 5
-POSTGRESQL_READ_POOL = 5
+# PostgreSQL: connections kept for units of work that write, for one-statement writes (votes), and
+# for reads, each a pool of its own (the last two in autocommit), so that slow reads (a burst of
+# card redraws) never take the connections votes need. Each pool keeps every connection it opens
+# and opens no more than its size: a connection beyond it (SQLAlchemy's "overflow") is closed when
+# it is returned, so in a burst the pools opened and closed 447 connections in 60 s, each a new
+# server process and several round trips on the runner's loop, while every query waited behind
+# them. A burst's work waits for a connection to come free instead, for a millisecond or two.
+POSTGRESQL_WRITE_POOL = 10
+POSTGRESQL_STATEMENT_POOL = 8
+POSTGRESQL_READ_POOL = 8
 # PostgreSQL: the channel a commit that changes what a presenter screen shows notifies (the
 # triggers of migration 0013_speed_postgresql), and how long a lost listening connection waits before
 # connecting again (doubling to the longest).
@@ -759,7 +764,13 @@ class _AsyncRunner:
         # and so does a wait for a pooled connection to come free, not the pool's 30 s: either is
         # then tried again within the budget, and the member told in time.
         self.engine: AsyncEngine = create_async_engine(
-            url, echo=echo, pool_pre_ping=True, pool_timeout=retries.wait_s, connect_args={"timeout": retries.wait_s}
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=POSTGRESQL_WRITE_POOL,
+            max_overflow=0,
+            pool_timeout=retries.wait_s,
+            connect_args={"timeout": retries.wait_s},
         )
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
@@ -775,6 +786,7 @@ class _AsyncRunner:
                 echo=echo,
                 isolation_level="AUTOCOMMIT",
                 pool_size=size,
+                max_overflow=0,
                 pool_timeout=retries.wait_s,
                 connect_args={"timeout": retries.wait_s},
             )

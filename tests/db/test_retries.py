@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import DatabaseUnavailable, SaveUncertain
-from db.engine import Database, Retries, answer_due
+from db.engine import POSTGRESQL_READ_POOL, POSTGRESQL_WRITE_POOL, Database, Retries, answer_due
 from db.models import Event
 from tests.factories import GUILD_ID
 from tests.harness.db_faults import SQLiteWriteLock, backend_pid, on_first_retry, sqlite_path, terminate_backends
@@ -295,10 +295,27 @@ async def test_a_write_that_finds_every_pooled_connection_busy_gives_the_clear_e
     def held(session: Session) -> None:
         session.execute(sa.select(sa.func.pg_sleep(1.5)))
 
-    holders = [asyncio.create_task(quick_db.write(held)) for _ in range(15)]  # the pool's 5 and 10 more
+    holders = [asyncio.create_task(quick_db.write(held)) for _ in range(POSTGRESQL_WRITE_POOL)]
     await asyncio.sleep(0.3)
     with pytest.raises(DatabaseUnavailable, match="nothing was saved"):
         await quick_db.write(add_event, "crowded out")
     assert not any(h.done() for h in holders)  # told within its budget, not once a connection came free
     await asyncio.gather(*holders)
     assert "crowded out" not in await titles(quick_db)
+
+
+@ON_POSTGRESQL
+async def test_bursts_of_work_share_the_connections_the_pools_keep_and_open_no_others(db):
+    def backend(session: Session) -> int:
+        session.execute(sa.select(sa.func.pg_sleep(0.05)))
+        return backend_pid(session)
+
+    seen: dict[str, set[int]] = {"read": set(), "write": set()}
+    for _ in range(3):  # three bursts, each of more work than either pool has connections
+        reads = [db.read(backend) for _ in range(3 * POSTGRESQL_READ_POOL)]
+        writes = [db.write(backend) for _ in range(3 * POSTGRESQL_WRITE_POOL)]
+        seen["read"].update(await asyncio.gather(*reads))
+        seen["write"].update(await asyncio.gather(*writes))
+    # A connection opened for a burst and closed after it would leave a new backend each time.
+    assert len(seen["read"]) <= POSTGRESQL_READ_POOL
+    assert len(seen["write"]) <= POSTGRESQL_WRITE_POOL
