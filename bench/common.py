@@ -2,6 +2,7 @@
 
 import statistics
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,30 @@ async def open_bench_event(database: Database, **settings: object) -> int:
 
         await update_event(database, event.id, HOST, **settings)
     return (await open_event(database, event.id, HOST)).id
+
+
+def cpu_stolen() -> Callable[[], float | None]:
+    """Start counting the machine's CPU time that its host gave to other machines (a virtual
+    machine's "steal", /proc/stat on Linux); the function returned gives its share of all CPU
+    time since, in percent, or None where the system does not say. Latency figures from a run
+    with much stolen are slower than the same code on a machine of its own."""
+
+    def read() -> tuple[int, int] | None:
+        try:
+            fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except (OSError, ValueError):
+            return None
+        return (fields[7], sum(fields[:8])) if len(fields) >= 8 else None
+
+    start = read()
+
+    def share() -> float | None:
+        end = read()
+        if start is None or end is None or end[1] == start[1]:
+            return None
+        return round(100 * (end[0] - start[0]) / (end[1] - start[1]), 1)
+
+    return share
 
 
 @dataclass

@@ -46,7 +46,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bench.common import fresh_database, scratch_sqlite_url
+from bench.common import cpu_stolen, fresh_database, scratch_sqlite_url
 from bot.domain.enums import QuestionStatus
 from bot.services.qa.ranking import queue_order
 from bot.services.surfaces.board import BOARD_SIZE
@@ -506,6 +506,7 @@ def _fresh_process_burst(
     if spinner is not None:
         spinner.start()
     child = context.Process(target=_burst_in_child, args=(url, results, mode, members))
+    stolen = cpu_stolen()
     child.start()
     try:
         figures = results.get()
@@ -514,7 +515,7 @@ def _fresh_process_burst(
         if spinner is not None:
             spinner.kill()
             spinner.join()
-    return figures | ({"cpu_loaded_beside": True} if load_cpu else {})
+    return figures | {"cpu_stolen_pct": stolen()} | ({"cpu_loaded_beside": True} if load_cpu else {})
 
 
 def run(postgresql: str | None = None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import fresh_database, scratch_sqlite_url
+from bench.common import cpu_stolen, fresh_database, scratch_sqlite_url
 from bot.flows.context import similarity_index
 from bot.rehearsal.outputs import write_outputs
 from bot.rehearsal.replay import rehearse
@@ -169,6 +169,7 @@ async def measure(lines: int) -> dict[str, Any]:
     # As `podium rehearse` opens its own database: scratch, commits not waiting for the disk.
     database = await fresh_database(url, scratch=True)
     settings = Settings(_env_file=None)
+    stolen = cpu_stolen()
     try:
         started = time.perf_counter()
         script = read_script(script_path)
@@ -199,6 +200,7 @@ async def measure(lines: int) -> dict[str, Any]:
             "accepted": dict(sorted(result.done.items())),
             "questions": export.ledger.received,
             "answered": export.ledger.answered,
+            "cpu_stolen_pct": stolen(),
         }
     finally:
         await database.dispose()
@@ -216,6 +218,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
             "us_per_line": round(figures["replay_s"] / lines * 1e6, 1),
             "themes_s": figures["themes_s"],
             "us_per_line_besides_themes": round((figures["replay_s"] - figures["themes_s"]) / lines * 1e6, 1),
+            "cpu_stolen_pct": figures["cpu_stolen_pct"],
         }
         for lines, figures in by_size.items()
     }
