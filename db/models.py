@@ -40,8 +40,7 @@ def _enum(enum: type[StrEnum]) -> sa.Enum:
 # Default factories are functions of ours, not the builtins ``list`` and ``dict``: for every row
 # it constructs, SQLModel asks pydantic whether the factory takes the validated data, and
 # ``inspect.signature`` of a builtin parses its text signature anew each time, copying
-# ``sys.modules`` into a reference cycle (about 100 µs a row, and garbage for the collector that
-# paused the bot's event loop in a burst of asks).
+# ``sys.modules`` into a reference cycle (about 100 µs a row, and garbage for the collector).
 def _empty_list() -> list[Any]:
     return []
 
