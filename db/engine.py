@@ -89,10 +89,12 @@ DEFAULT_RETRY_BUDGET_S = 10.0
 # and opens no more than its size: a connection beyond it (SQLAlchemy's "overflow") is closed when
 # it is returned, so in a burst the pools opened and closed 447 connections in 60 s, each a new
 # server process and several round trips on the runner's loop, while every query waited behind
-# them. A burst's work waits for a connection to come free instead, for a millisecond or two.
-POSTGRESQL_WRITE_POOL = 10
-POSTGRESQL_STATEMENT_POOL = 8
-POSTGRESQL_READ_POOL = 8
+# them. Connections are opened as work needs them, up to the size, which is what the pools could
+# reach before with their overflow: at 8 connections a burst of 5,000 members' votes (800 a
+# second) waited past the 2.5 s a try may wait for one, and over a thousand were given up.
+POSTGRESQL_WRITE_POOL = 15
+POSTGRESQL_STATEMENT_POOL = 15
+POSTGRESQL_READ_POOL = 15
 # PostgreSQL: the channel a commit that changes what a presenter screen shows notifies (the
 # triggers of migration 0013_speed_postgresql), and how long a lost listening connection waits before
 # connecting again (doubling to the longest).
