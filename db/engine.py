@@ -761,19 +761,24 @@ class _AsyncRunner:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="podium-postgresql", daemon=True)
         self._thread.start()
-        # Pre-ping replaces a pooled connection the server dropped while it sat idle, before any
-        # work starts on it; a connection attempt gives up after ``wait_s``, not asyncpg's minute,
-        # and so does a wait for a pooled connection to come free, not the pool's 30 s: either is
-        # then tried again within the budget, and the member told in time.
-        self.engine: AsyncEngine = create_async_engine(
-            url,
-            echo=echo,
-            pool_pre_ping=True,
-            pool_size=POSTGRESQL_WRITE_POOL,
-            max_overflow=0,
-            pool_timeout=retries.wait_s,
-            connect_args={"timeout": retries.wait_s},
-        )
+
+        # Every pool: a connection attempt gives up after ``wait_s``, not asyncpg's minute, and so
+        # does a wait for a pooled connection to come free, not the pool's 30 s: either is then
+        # tried again within the budget, and the member told in time.
+        def pool(size: int, **options: Any) -> AsyncEngine:
+            return create_async_engine(
+                url,
+                echo=echo,
+                pool_size=size,
+                max_overflow=0,
+                pool_timeout=retries.wait_s,
+                connect_args={"timeout": retries.wait_s},
+                **options,
+            )
+
+        # Units of work: pre-ping replaces a pooled connection the server dropped while it sat
+        # idle, before any work starts on it.
+        self.engine: AsyncEngine = pool(POSTGRESQL_WRITE_POOL, pool_pre_ping=True)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
         # One-statement writes (``Database.write_statement``) and, from a pool of their own, reads:
@@ -782,19 +787,8 @@ class _AsyncRunner:
         # transaction (PostgreSQL's default, which Podium keeps), and a connection lost under it is
         # retried like any read. For a statement, a connection known to have closed is replaced
         # before anything is sent, and one lost in flight is the caller's.
-        def autocommit_pool(size: int) -> AsyncEngine:
-            return create_async_engine(
-                url,
-                echo=echo,
-                isolation_level="AUTOCOMMIT",
-                pool_size=size,
-                max_overflow=0,
-                pool_timeout=retries.wait_s,
-                connect_args={"timeout": retries.wait_s},
-            )
-
-        self._statements = autocommit_pool(POSTGRESQL_STATEMENT_POOL)
-        self._readers = autocommit_pool(POSTGRESQL_READ_POOL)
+        self._statements = pool(POSTGRESQL_STATEMENT_POOL, isolation_level="AUTOCOMMIT")
+        self._readers = pool(POSTGRESQL_READ_POOL, isolation_level="AUTOCOMMIT")
         self._reads = async_sessionmaker(self._readers, class_=AsyncSession, expire_on_commit=False)
 
     async def statement(self, statement: sa.Executable, params: dict[str, Any]) -> list[sa.Row[Any]]:

@@ -195,12 +195,10 @@ class CardBoard:
             self._shown[question_id] = drawing
             self._last_look[question_id] = time.monotonic()
         except PodiumError as error:
-            # The database is in trouble (a burst crowding its pool, a restart): the look an
-            # interval later posts the card, or remembers the one posted (its nonce returns it).
-            log.warning("card of question %s: not posted (%s); trying again", question_id, type(error).__name__)
+            # The look an interval later posts the card, or remembers the one posted (its nonce
+            # returns it).
             self._last_look[question_id] = time.monotonic()
-            self._changed.add(question_id)
-            self.refresh(question_id)
+            self._look_again(question_id, error, "not posted")
             return
         finally:
             self._posting.discard(question_id)
@@ -294,11 +292,15 @@ class CardBoard:
         try:
             await self._edit(question_id)
         except PodiumError as error:
-            # The database is in trouble (a burst crowding its pool, a restart): the card keeps
-            # what it shows, and is looked at again an interval later.
-            log.warning("card of question %s: not redrawn (%s); looking again", question_id, type(error).__name__)
-            self._changed.add(question_id)
-            self.refresh(question_id)
+            # The card keeps what it shows.
+            self._look_again(question_id, error, "not redrawn")
+
+    def _look_again(self, question_id: int, error: PodiumError, outcome: str) -> None:
+        """The database is in trouble (a burst crowding its pool, a restart): look at the card
+        again an interval after its last look, as if it had changed."""
+        log.warning("card of question %s: %s (%s); looking again", question_id, outcome, type(error).__name__)
+        self._changed.add(question_id)
+        self.refresh(question_id)
 
     async def _edit(self, question_id: int) -> None:
         if question_id in self._posting:
