@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.errors import DatabaseUnavailable, SaveUncertain
 from db.engine import POSTGRESQL_READ_POOL, POSTGRESQL_WRITE_POOL, Database, Retries, answer_due
-from db.models import Event
+from db.models import Event, GuildSettings
 from tests.factories import GUILD_ID
 from tests.harness.db_faults import SQLiteWriteLock, backend_pid, on_first_retry, sqlite_path, terminate_backends
 
@@ -255,6 +255,38 @@ SLOW_INSERT_EVENT = sa.insert(Event.__table__).from_select(
         sa.bindparam("at", type_=Event.__table__.c.created_at.type),
     ),
 )
+
+
+@ON_POSTGRESQL
+async def test_a_statement_keeps_its_columns_constant_defaults_and_returns_named_rows(db):
+    rows = await db.write_statement(INSERT_EVENT, {"title": "Town hall"}, repeatable=False)
+    assert [row.title for row in rows] == ["Town hall"]
+    stored = await db.read(lambda session: session.exec(select(Event)).one())
+    assert (stored.title, stored.state, stored.allow_downvotes) == ("Town hall", Event().state, Event().allow_downvotes)
+
+
+@ON_POSTGRESQL
+async def test_a_statement_the_database_refuses_raises_sqlalchemys_error_and_saves_nothing(db):
+    await db.write_statement(INSERT_EVENT, {"title": "first"}, repeatable=False)
+    taken_id = sa.select(sa.func.max(Event.__table__.c.id)).scalar_subquery()
+    title = sa.bindparam("title", type_=sa.String)
+    duplicate = sa.insert(Event.__table__).from_select(
+        ["id", "guild_id", "title", "created_by", "created_at"],
+        sa.select(taken_id, sa.literal(GUILD_ID), title, sa.literal(1), sa.literal(AT)),
+    )
+    with pytest.raises(sa.exc.IntegrityError):
+        await db.write_statement(duplicate, {"title": "again"}, repeatable=False)
+    assert await titles(db) == ["first"]
+    # The connection it failed on is still good for the next statement.
+    await db.write_statement(INSERT_EVENT, {"title": "second"}, repeatable=False)
+    assert await titles(db) == ["first", "second"]
+
+
+@ON_POSTGRESQL
+async def test_a_statement_whose_column_default_is_a_function_is_refused_before_sending(db):
+    insert = sa.insert(GuildSettings.__table__).values(timezone="UTC")  # its lists default to new ones
+    with pytest.raises(TypeError, match="give moderator_role_ids"):
+        await db.write_statement(insert, {"guild_id": GUILD_ID}, repeatable=False)
 
 
 @ON_POSTGRESQL
