@@ -7,6 +7,8 @@ any size: eight questions a page (3 components each), three rows of controls, 35
 under 4,000 characters of text in all.
 """
 
+from typing import Any
+
 import discord
 
 from bot.discord.buttons import browse_custom_id
@@ -85,19 +87,52 @@ def render_browse(page: BrowsePage, order: BrowseOrder, filter_: str | None) -> 
 
 
 def _question(question: Question, mine: int, custom_id: str, *, votable: bool) -> discord.ui.Section:
-    marks = {1: " · ✅ you upvoted", -1: " · you downvoted"}
     live = " · 🎙️ being answered now" if question.status is QuestionStatus.LIVE else ""
-    text = (
-        f"**#{question.id}** · {quote(asked_by(question))}{live}{marks.get(mine, '')}\n"
-        f"{clip(quote(question.text), QUESTION_TEXT_MAX)}"
-    )
-    button = discord.ui.Button(
-        label=f"{'✅ ' if mine == 1 else ''}▲ {question.votes_up}",
-        style=discord.ButtonStyle.success if mine == 1 else discord.ButtonStyle.secondary,
-        custom_id=custom_id,
-        disabled=not votable,
-    )
+    text = f"**#{question.id}** · {quote(asked_by(question))}{live}\n{clip(quote(question.text), QUESTION_TEXT_MAX)}"
+    label, style = _vote_look(question.votes_up, mine)
+    button = discord.ui.Button(label=label, style=style, custom_id=custom_id, disabled=not votable)
     return discord.ui.Section(discord.ui.TextDisplay(text), accessory=button)
+
+
+def _vote_look(votes_up: int, mine: int) -> tuple[str, discord.ButtonStyle]:
+    """A question's vote button on a member's page: its upvotes, and the member's own vote (the
+    one place it is marked, so a vote redraws the button alone)."""
+    if mine == 1:
+        return f"✅ ▲ {votes_up}", discord.ButtonStyle.success
+    if mine == -1:
+        return f"▲ {votes_up} · you ▼", discord.ButtonStyle.secondary
+    return f"▲ {votes_up}", discord.ButtonStyle.secondary
+
+
+def vote_redrawn(drawn: list[dict[str, Any]], custom_id: str, votes_up: int, mine: int) -> list[dict[str, Any]] | None:
+    """The page as the member sees it (``drawn``: the clicked message's components), with the
+    vote button ``custom_id`` showing the question's upvotes and the member's vote now; the rest
+    as it was, so a vote reads nothing else. None if the page has no such button."""
+    label, style = _vote_look(votes_up, mine)
+    redrawn, found = _with_button(drawn, custom_id, {"label": label, "style": style.value})
+    return redrawn if found else None
+
+
+def _with_button(
+    components: list[dict[str, Any]], custom_id: str, change: dict[str, Any]
+) -> tuple[list[dict[str, Any]], bool]:
+    """``components`` with ``change`` made to the button ``custom_id`` (copied on its path only),
+    and whether it was there."""
+    out = []
+    found = False
+    for component in components:
+        if not found:
+            accessory = component.get("accessory")
+            if component.get("custom_id") == custom_id:
+                component, found = {**component, **change}, True
+            elif isinstance(accessory, dict) and accessory.get("custom_id") == custom_id:
+                component, found = {**component, "accessory": {**accessory, **change}}, True
+            elif component.get("components"):
+                inner, found = _with_button(component["components"], custom_id, change)
+                if found:
+                    component = {**component, "components": inner}
+        out.append(component)
+    return out, found
 
 
 def my_questions_embed(event: Event, questions: list[Question]) -> discord.Embed:

@@ -11,9 +11,11 @@ So the clicks registered here (``Clicks.add``: a custom_id template and a handle
 ``bot.app`` hands the payload here before discord.py sees it, the ``Interaction`` is built from
 it without the message's components (everything else, the member, their permissions, the
 token, is as discord.py reads it), and the handler is called at once, guarded as every entry
-point is (``bot.discord.errors``). It answers with components it has already drawn
-(``update_components``: UPDATE_MESSAGE, without asking for the message back). Every other click
-(page turns, menus, forms) goes through discord.py's dispatch as before.
+point is (``bot.discord.errors``). The message's components are left as the payload has them, in
+``interaction.extras[DRAWN]``, for a handler that redraws the page from what it shows (Browse).
+It answers with components it has already drawn (``update_components``: UPDATE_MESSAGE, without
+asking for the message back). Every other click (page turns, menus, forms) goes through
+discord.py's dispatch as before.
 
 Defer if late (``answer_click``): a vote waits for its database write, which in a burst on
 PostgreSQL can take seconds, and until it is answered the member sees nothing. So a vote not done
@@ -46,6 +48,8 @@ Handler = Callable[[discord.Interaction, re.Match[str]], Awaitable[None]]
 IS_COMPONENTS_V2 = 1 << 15
 DEFERRED_UPDATE_MESSAGE = 6
 UPDATE_MESSAGE = 7
+# Where a handler finds the clicked message's components, as the payload has them (raw dicts).
+DRAWN = "podium_drawn_components"
 # A click whose work is not done this long after it arrived is acknowledged first: well within
 # the first response a member notices as late, and long enough for a vote on a database at ease.
 DEFER_AFTER_S = 0.025
@@ -75,10 +79,13 @@ class Clicks:
             return False
         match, handler = found
         message = data.get("message")
+        drawn: list[dict[str, Any]] = []
         if isinstance(message, dict):
-            # What a handler reads of the message is its id and flags; its components it drew itself.
+            # discord.py reads the message's id and flags; its components stay as Discord sent them.
+            drawn = message.get("components") or []
             data = {**data, "message": {**message, "components": []}}
         interaction = discord.Interaction(data=data, state=state)
+        interaction.extras[DRAWN] = drawn
         task = asyncio.create_task(_guarded(handler, interaction, match), name=f"podium-click-{custom_id}")
         self._running.add(task)
         task.add_done_callback(self._running.discard)

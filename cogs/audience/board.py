@@ -13,8 +13,15 @@ import discord
 
 from bot.discord import buttons, safe
 from bot.discord.actors import actor_from
-from bot.discord.browse import ALL_THEMES, my_questions_embed, render_browse, search_filter, theme_filter
-from bot.discord.clicks import answer_click, update_components
+from bot.discord.browse import (
+    ALL_THEMES,
+    my_questions_embed,
+    render_browse,
+    search_filter,
+    theme_filter,
+    vote_redrawn,
+)
+from bot.discord.clicks import DRAWN, answer_click, update_components
 from bot.discord.client import podium_of
 from bot.discord.errors import PodiumModal, guarded
 from bot.discord.publisher import DiscordPublisher
@@ -35,12 +42,18 @@ async def vote_on_board(interaction: discord.Interaction, match: re.Match[str]) 
 
 
 async def vote_in_browse(interaction: discord.Interaction, match: re.Match[str]) -> None:
-    """Upvote a question from a Browse page: the answer is the page redrawn, the vote marked."""
+    """Upvote a question from a Browse page: the answer is the page redrawn in place, the vote's
+    button showing the count and the member's vote (the page read again only if the button is not
+    on what the member sees)."""
     control = _BrowseControl()
     control._parse(match)
 
     async def vote() -> list[dict[str, Any]]:
-        await audience.vote(podium_of(interaction), control.question_id or 0, actor_from(interaction), 1)
+        tally = await audience.vote(podium_of(interaction), control.question_id or 0, actor_from(interaction), 1)
+        custom_id = cast(dict[str, Any], interaction.data)["custom_id"]
+        redrawn = vote_redrawn(interaction.extras[DRAWN], custom_id, tally.votes_up, tally.my_vote)
+        if redrawn is not None:
+            return redrawn
         return (await control.page(interaction, control.order, control.page_no, control.filter)).to_components()
 
     await answer_click(interaction, vote(), lambda components: update_components(interaction, components))

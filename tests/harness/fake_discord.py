@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tests.harness.commands import command_errors, refusal
-from tests.harness.limits import IS_COMPONENTS_V2, layout_problems
+from tests.harness.limits import IS_COMPONENTS_V2, layout_problems, numbered
 
 if TYPE_CHECKING:
     from tests.harness.fake_gateway import FakeGateway
@@ -488,6 +488,8 @@ class FakeDiscord:
             "components": body.get("components") or [],
             "flags": flags,
         }
+        if flags & IS_COMPONENTS_V2:
+            message["components"] = numbered(message["components"])
         with self._lock:
             self.messages[int(message["id"])] = message
         return message
@@ -583,6 +585,8 @@ class FakeDiscord:
             message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
             # Discord keeps a message's IS_COMPONENTS_V2 once it has it.
             message["flags"] = message.get("flags", 0) | ((body.get("flags") or 0) & IS_COMPONENTS_V2)
+            if message["flags"] & IS_COMPONENTS_V2:
+                message["components"] = numbered(message["components"])
             message["edited_timestamp"] = datetime.now(UTC).isoformat()
             return dict(message)
 

@@ -116,10 +116,42 @@ def layout_problems(body: dict[str, Any], *, creates: bool, was_layout: bool = F
     ids = [c["custom_id"] for c in everything if "custom_id" in c]
     if len(ids) != len(set(ids)):
         problems.append("two components with the same custom_id")
+    # A component's own id (0 or none: Discord numbers it) is unique in the message, and an int32.
+    numbered = [c["id"] for c in everything if c.get("id")]
+    if len(numbered) != len(set(numbered)):
+        problems.append("two components with the same id")
+    if any(not isinstance(n, int) or not 0 < n < 2**31 for n in numbered):
+        problems.append("a component id that is not a positive 32-bit integer")
     for component in everything:
         if component.get("type") in (BUTTON, 3):
             assert_component_safe(component)
     return problems
+
+
+def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The components as Discord stores a layout message's: each without an id (or with 0) given
+    the next one in order, skipping those the message already uses."""
+    used: set[int] = set()
+
+    def collect(component: dict[str, Any]) -> None:
+        if component.get("id"):
+            used.add(component["id"])
+        for child in (*(component.get("components") or []), *filter(None, [component.get("accessory")])):
+            collect(child)
+
+    for component in components:
+        collect(component)
+    counter = iter(n for n in range(1, 2**31) if n not in used)
+
+    def number(component: dict[str, Any]) -> dict[str, Any]:
+        given = {**component, "id": component.get("id") or next(counter)}
+        if "components" in component:
+            given["components"] = [number(child) for child in component["components"]]
+        if component.get("accessory"):
+            given["accessory"] = number(component["accessory"])
+        return given
+
+    return [number(component) for component in components]
 
 
 def is_layout(body: dict[str, Any]) -> bool:

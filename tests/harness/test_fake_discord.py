@@ -124,11 +124,29 @@ async def test_a_click_acknowledged_first_has_the_clicked_message_as_its_origina
         assert edited.status == 200
         assert body["id"] == posted["id"]
         message = fake.messages[int(posted["id"])]
-        assert message["components"] == redrawn["components"], "the message clicked is edited, not a new one"
+        assert message["components"] == [{"type": 10, "content": "After", "id": 1}], "the message clicked is edited"
         assert message["flags"] & IS_COMPONENTS_V2
         assert len(fake.messages) == 1
     finally:
         fake.stop()
+
+
+async def test_a_layout_message_is_stored_with_its_components_numbered_and_ids_kept_unique(fake):
+    section = {
+        "type": 9,
+        "components": [{"type": 10, "content": "A question"}],
+        "accessory": {"type": 2, "style": 2, "label": "▲ 0", "custom_id": "vote", "id": 2},
+    }
+    layout = {"flags": IS_COMPONENTS_V2, "components": [{"type": 17, "components": [section]}]}
+    twice = {"flags": IS_COMPONENTS_V2, "components": [{"type": 10, "content": "a", "id": 7}] * 2}
+    async with aiohttp.ClientSession(fake.base_url + "/") as http:
+        posted = await (await http.post("channels/1/messages", json=layout)).json()
+        refused = await http.post("channels/1/messages", json=twice)
+    [container] = fake.messages[int(posted["id"])]["components"]
+    [stored] = container["components"]
+    # In order, skipping the id the message gives itself, as Discord numbers them.
+    assert (container["id"], stored["id"], stored["components"][0]["id"], stored["accessory"]["id"]) == (1, 3, 4, 2)
+    assert refused.status == 400, "two components with the same id"
 
 
 def test_the_fake_in_a_process_of_its_own_counts_requests_and_keeps_its_own_stall():
