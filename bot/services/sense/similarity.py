@@ -178,9 +178,11 @@ class LexicalStore:
         total = np.zeros(len(rows))
         for k, probe in enumerate(vector):
             counts = self._document_counts[k]
-            weighted = np.zeros(HASHED_FEATURES)
             probe_idf = np.log((1.0 + self._size) / (1.0 + counts[probe.indices])) + 1.0
-            weighted[probe.indices] = probe.data * probe_idf**2
+            # The probe's weight of each feature a row has (0 if the probe has none), looked up in
+            # the probe's own few features: no array as long as the hashed space is made.
+            order = np.argsort(probe.indices)
+            known, weights = probe.indices[order], (probe.data * probe_idf**2)[order]
             probe_norm = np.sqrt(np.sum((probe.data * probe_idf) ** 2)) or 1.0
             dots, norms = [], []
             # Row by block, in the order of ``rows``: the main block's rows come first. The rows'
@@ -194,7 +196,7 @@ class LexicalStore:
                     continue
                 at, lengths = _entries(block, chosen)
                 features, counted = block.indices[at], block.data[at]
-                products = counted * weighted[features]
+                products = counted * _weights_of(features, known, weights)
                 dots.append(np.bincount(np.repeat(np.arange(len(chosen)), lengths), products, len(chosen)))
                 # Each chosen row's norm under today's IDF: its squared counts weighted, summed by row.
                 # (Rows are sorted and without repeats, so these are the entries of its squares.)
@@ -225,6 +227,14 @@ class LexicalStore:
         """Analyzer ``k``'s main block and its tail, each with its squares, in row order."""
         tail = self._tail[k]
         return [(self._main[k], self._squares[k]), (tail, tail.multiply(tail))]
+
+
+def _weights_of(features: np.ndarray, known: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The weight of each of ``features`` among the ``known`` ones (sorted, each once), 0 where unknown."""
+    if not len(known):
+        return np.zeros(len(features))
+    at = np.minimum(np.searchsorted(known, features), len(known) - 1)
+    return np.where(known[at] == features, weights[at], 0.0)
 
 
 def _entries(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
