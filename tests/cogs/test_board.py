@@ -1,5 +1,7 @@
 """The event's board in Discord: one message, a vote beside each question, the event's state."""
 
+import re
+
 import pytest
 
 from bot.discord import board as board_module
@@ -29,7 +31,7 @@ from tests.harness.driver import (
 )
 from tests.harness.fake_discord import APPLICATION_ID, Request
 from tests.harness.limits import IS_COMPONENTS_V2, assert_within_limits, layout_problems
-from tests.harness.payloads import GUILD_ID, HOST, QA_CHANNEL_ID, audience, click, slash
+from tests.harness.payloads import GUILD_ID, HOST, QA_CHANNEL_ID, audience, chat_message, click, slash
 
 HOST_ACTOR = Actor(user_id=HOST.user_id, display_name=HOST.name, guild_id=GUILD_ID, manages_guild=True)
 
@@ -129,6 +131,19 @@ async def test_pausing_and_closing_say_so_and_disable_the_buttons(board_bot):
     assert button(board, f"podium:ask:{event_id}")["disabled"] is True
     assert button(board, f"podium:board:{event_id}:up:{qid}")["disabled"] is True
     assert not button(board, f"podium:browse:{event_id}").get("disabled"), "the questions can still be read"
+
+
+async def test_the_approved_recap_is_linked_from_the_board(board_bot):
+    event_id = await open_event(board_bot)
+    await ask(board_bot, audience(1), "Will the report be costed?")
+    await board_bot.send(slash(HOST, "event close", event=event_id))
+    [preview] = replies(await board_bot.send(slash(HOST, "recap")))
+    draft_id = int(re.search(r"Recap #(\d+)", preview["embeds"][0]["title"]).group(1))
+    assert "recap" not in texts(board_bot.board(event_id)), "a draft is not linked"
+    approval = {**chat_message(HOST, ""), "components": preview["components"]}
+    sent = await board_bot.send(click(HOST, approval, f"podium:recap:approve:{draft_id}"))
+    assert posted(sent, QA_CHANNEL_ID), "the recap is posted"
+    assert f"📝 The recap is posted in <#{QA_CHANNEL_ID}>." in texts(board_bot.board(event_id))
 
 
 async def test_my_questions_shows_where_each_stands_and_why_one_was_set_aside(board_bot):
