@@ -32,7 +32,7 @@ from typing import Any
 import discord
 
 from bot.discord import safe
-from bot.discord.buttons import ARROWS, board_buttons, board_vote_button, vote_custom_id
+from bot.discord.buttons import ARROWS, board_buttons, board_vote_button, unkept, vote_custom_id
 from bot.discord.cards import asked_by
 from bot.discord.clicks import answer_click, update_components
 from bot.discord.render import clip, quote
@@ -93,7 +93,7 @@ def render_board(board: Board) -> discord.ui.LayoutView:
     container.add_item(row)
     view = discord.ui.LayoutView(timeout=None)
     view.add_item(container)
-    return view
+    return unkept(view)
 
 
 def drawing(view: discord.ui.LayoutView) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import discord
 
-from bot.discord.buttons import browse_custom_id
+from bot.discord.buttons import browse_custom_id, unkept
 from bot.discord.cards import asked_by
 from bot.discord.render import SELECT_OPTIONS_MAX, clip, quote
 from bot.domain.enums import QuestionStatus
@@ -83,7 +83,7 @@ def render_browse(page: BrowsePage, order: BrowseOrder, filter_: str | None) -> 
     container.add_item(discord.ui.ActionRow(*turn))
     view = discord.ui.LayoutView(timeout=None)
     view.add_item(container)
-    return view
+    return unkept(view)
 
 
 def _question(question: Question, mine: int, custom_id: str, *, votable: bool) -> discord.ui.Section:

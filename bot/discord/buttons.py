@@ -7,7 +7,7 @@ parse the same templates to answer the clicks.
 """
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import discord
 
@@ -76,6 +76,18 @@ RECAP_BUTTONS: dict[RecapAction, tuple[str, discord.ButtonStyle]] = {
 }
 
 
+AnyView = TypeVar("AnyView", discord.ui.View, discord.ui.LayoutView)
+
+
+def unkept(view: AnyView) -> AnyView:
+    """``view`` as drawn only, for a message whose controls are answered by their custom_id
+    templates (``DynamicItem``s and ``bot.discord.clicks``), so they work after a restart: stopped,
+    so discord.py does not keep it for the message it goes out with. Kept, a view without a
+    timeout stayed in memory for good, one for every card and every Browse page ever sent."""
+    view.stop()
+    return view
+
+
 def vote_button(
     question_id: int, direction: Direction, *, count: int = 0, disabled: bool = False, label: str | None = None
 ) -> discord.ui.Button:
@@ -94,7 +106,7 @@ def vote_buttons(question_id: int, up: int, down: int | None, *, votable: bool =
     view.add_item(vote_button(question_id, "up", count=up, disabled=not votable))
     if down is not None:
         view.add_item(vote_button(question_id, "down", count=down, disabled=not votable))
-    return view
+    return unkept(view)
 
 
 def ask_button(event_id: int) -> discord.ui.Button:
@@ -134,7 +146,7 @@ def decision_buttons(question_id: int, decisions: list[Decision]) -> discord.ui.
                 view.add_item(set_aside_button(reason, question_id, label=f"Set aside: {REASONS[reason]}"))
         else:
             view.add_item(decision_button(decision, question_id))
-    return view
+    return unkept(view)
 
 
 def recap_button(action: RecapAction, draft_id: int) -> discord.ui.Button:
@@ -148,7 +160,7 @@ def recap_buttons(draft_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for action in RECAP_BUTTONS:
         view.add_item(recap_button(action, draft_id))
-    return view
+    return unkept(view)
 
 
 def board_buttons(event_id: int, *, can_ask: bool) -> list[discord.ui.Button]:

@@ -24,6 +24,7 @@ from bot.discord.buttons import (
     merge_into_button,
     next_button,
     set_aside_button,
+    unkept,
 )
 from bot.discord.moderators import asker
 from bot.discord.render import EMBED_DESCRIPTION_MAX, clip, quote
@@ -71,7 +72,7 @@ def render_desk(desk: Desk) -> tuple[discord.Embed, discord.ui.View]:
     if desk.queued:
         view.add_item(_on_row(next_button(desk.event.id or 0), LIVE_ROW))
     embed.description = clip("\n".join(lines), EMBED_DESCRIPTION_MAX)
-    return embed, view
+    return embed, unkept(view)
 
 
 def _on_row(button: discord.ui.Button, row: int) -> discord.ui.Button:

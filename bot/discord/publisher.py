@@ -11,7 +11,7 @@ import discord
 
 from bot.discord import embeds, safe
 from bot.discord.board import BoardKeeper
-from bot.discord.buttons import ask_button, decision_buttons
+from bot.discord.buttons import ask_button, decision_buttons, unkept
 from bot.discord.cards import CardBoard
 from bot.discord.desk import DeskBoard
 from bot.discord.guild_events import GuildEvents
@@ -168,7 +168,7 @@ class DiscordPublisher:
     async def _post_panel(self, channel_id: int, event: Event, *, content: str | None) -> bool:
         view = discord.ui.View(timeout=None)
         view.add_item(ask_button(event.id or 0))
-        message = await safe.post(self._channel(channel_id), content, embed=embeds.panel(event), view=view)
+        message = await safe.post(self._channel(channel_id), content, embed=embeds.panel(event), view=unkept(view))
         if message is None:
             return False
         await safe.pin(message)

@@ -92,6 +92,21 @@ async def test_a_vote_in_browse_redraws_the_page_the_member_sees_without_reading
     assert button(redrawn, vote)["label"] == "✅ ▲ 3"
 
 
+async def test_pages_and_boards_sent_are_not_kept_in_the_bots_memory(board_bot):
+    # Their controls are answered by their custom_id templates, so discord.py need not keep each
+    # message's view: kept, every Browse page a member ever opened stayed in memory for good.
+    event_id = await open_event(board_bot)
+    question_id = await ask(board_bot, audience(1), "Will the report be costed?")
+    vote = f"podium:br:{event_id}:p:0:vote{question_id}"
+    for member in range(2, 12):
+        page = await browse(board_bot, audience(member), event_id)
+        await board_bot.send(click(audience(member), page, f"podium:br:{event_id}:p:0:go"))
+        voted = callback(await board_bot.send(click(audience(member), page, vote)))["data"]
+    store = board_bot.bot._connection._view_store
+    assert (store._views, store._synced_message_views) == ({}, {})
+    assert button(voted, vote)["label"] == "✅ ▲ 10", "and every control still answered"
+
+
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_a_late_vote_in_browse_is_acknowledged_at_once_then_marked_on_the_page(board_bot, late_clicks):
     event_id = await open_event(board_bot)
