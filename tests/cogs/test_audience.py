@@ -98,6 +98,9 @@ async def test_a_vote_on_the_card_redraws_the_card_and_confirms_privately(discor
     assert replies(sent)[1]["content"] == f"Your vote on #{qid} is taken back."
     assert up_label(discord_bot, qid) == "▲ 0"
     assert edits(sent) == []
+    # The card's buttons are answered by their template: discord.py keeps no view for it (nor for
+    # the panel or the board).
+    assert discord_bot.bot._connection._view_store._views == {}
 
 
 async def test_votes_clicked_at_once_leave_the_card_showing_every_one(discord_bot):
