@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.web.server import SERVER_TASK
 from db.engine import LISTENER_TASK, Database
 from tests.harness.fake_discord import FakeDiscord, RemoteFakeDiscord, Request
-from tests.harness.limits import assert_within_limits
+from tests.harness.limits import assert_within_limits, every_component
 from tests.harness.payloads import GUILD_ID, HOST, guild_create
 
 
@@ -187,18 +187,7 @@ def custom_ids(message: dict[str, Any]) -> list[str]:
 
 def components(message: dict[str, Any]) -> list[dict[str, Any]]:
     """Every component of a message, nested ones included, in the order drawn."""
-    found: list[dict[str, Any]] = []
-
-    def walk(component: dict[str, Any]) -> None:
-        found.append(component)
-        for child in component.get("components") or []:
-            walk(child)
-        if component.get("accessory"):
-            walk(component["accessory"])
-
-    for component in message.get("components") or []:
-        walk(component)
-    return found
+    return every_component(message.get("components") or [])
 
 
 def button(message: dict[str, Any], custom_id: str) -> dict[str, Any]:

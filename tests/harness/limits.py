@@ -128,19 +128,26 @@ def layout_problems(body: dict[str, Any], *, creates: bool, was_layout: bool = F
     return problems
 
 
+def every_component(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every component of ``components``, nested ones and accessories included, in the order drawn."""
+    found: list[dict[str, Any]] = []
+
+    def walk(component: dict[str, Any]) -> None:
+        found.append(component)
+        for child in component.get("components") or []:
+            walk(child)
+        if component.get("accessory"):
+            walk(component["accessory"])
+
+    for component in components:
+        walk(component)
+    return found
+
+
 def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The components as Discord stores a layout message's: each without an id (or with 0) given
     the next one in order, skipping those the message already uses."""
-    used: set[int] = set()
-
-    def collect(component: dict[str, Any]) -> None:
-        if component.get("id"):
-            used.add(component["id"])
-        for child in (*(component.get("components") or []), *filter(None, [component.get("accessory")])):
-            collect(child)
-
-    for component in components:
-        collect(component)
+    used = {component["id"] for component in every_component(components) if component.get("id")}
     counter = iter(n for n in range(1, 2**31) if n not in used)
 
     def number(component: dict[str, Any]) -> dict[str, Any]:
