@@ -534,10 +534,24 @@ class _CoreConnection:
             raws = cursor.fetchall() if compiled.row is not None else []
         except self.dialect.loaded_dbapi.Error as error:
             # Wrapped as SQLAlchemy would, so that callers and retries see the same errors.
-            raise sa.exc.DBAPIError.instance(
-                compiled.sql, values, error, self.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=self.dialect
-            ) from error
+            raise _wrapped(error, compiled.sql, values, self.dialect) from error
         return _CoreResult(compiled.rows(raws), cursor.rowcount)
+
+
+def _wrapped(
+    error: Exception, sql: str, values: list[Any], dialect: sa.Dialect, *, invalidated: bool = False
+) -> sa.exc.DBAPIError:
+    """The driver's DBAPI ``error`` as SQLAlchemy wraps it (its parameters hidden: they hold user
+    text), for a statement Podium sent to the driver itself."""
+    return sa.exc.DBAPIError.instance(
+        sql,
+        values,
+        error,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=dialect,
+        connection_invalidated=invalidated,
+    )
 
 
 def _transient(error: BaseException) -> str | None:
@@ -915,15 +929,7 @@ def _as_sqlalchemy_error(error: Exception, sql: str, values: list[Any], adapted:
     try:
         adapted._handle_exception(error)
     except dialect.loaded_dbapi.Error as translated:
-        return sa.exc.DBAPIError.instance(
-            sql,
-            values,
-            translated,
-            dialect.loaded_dbapi.Error,
-            hide_parameters=True,
-            dialect=dialect,
-            connection_invalidated=dialect.is_disconnect(translated, adapted, None),
-        )
+        return _wrapped(translated, sql, values, dialect, invalidated=dialect.is_disconnect(translated, adapted, None))
     except Exception as untranslated:
         return untranslated
     raise AssertionError("SQLAlchemy's adapter raises every error it is given")
