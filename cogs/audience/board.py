@@ -50,7 +50,7 @@ async def vote_in_browse(interaction: discord.Interaction, match: re.Match[str])
 
     async def vote() -> list[dict[str, Any]]:
         tally = await audience.vote(podium_of(interaction), control.question_id or 0, actor_from(interaction), 1)
-        custom_id = cast(dict[str, Any], interaction.data)["custom_id"]
+        custom_id = match.string  # the clicked button's, which the template matched
         redrawn = vote_redrawn(interaction.extras[DRAWN], custom_id, tally.votes_up, tally.my_vote)
         if redrawn is not None:
             return redrawn
