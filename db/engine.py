@@ -751,6 +751,9 @@ class _SQLiteRunner:
         with self.engine.connect() as connection:
             connection = connection.execution_options(podium_write=True, podium_lock_wait_ms=wait_ms)
             with connection.begin():
+                # A unit of work alone in its group needs no savepoint: undoing it is undoing the
+                # transaction. With others, each has its own, so one that fails is undone alone.
+                joining = "rollback_only" if len(group) == 1 else "create_savepoint"
                 core = _CoreConnection(connection.connection.dbapi_connection, connection.dialect, self._compiled)
                 for pending in group:
                     if pending.core:
@@ -764,9 +767,7 @@ class _SQLiteRunner:
                         else:
                             outcomes.append((pending, result, None))
                         continue
-                    with Session(
-                        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-                    ) as session:
+                    with Session(bind=connection, join_transaction_mode=joining, expire_on_commit=False) as session:
                         try:
                             result = pending.work(session)
                             session.commit()

@@ -48,6 +48,15 @@ async def test_a_write_refused_by_the_database_leaves_the_others_of_its_group(sq
     assert sorted(stored) == [1, 7, 8]
 
 
+async def test_a_write_alone_that_fails_after_writing_leaves_nothing_and_the_next_one_is_kept(sqlite_db):
+    # One write at a time: each is the only one in its group, with no savepoint of its own.
+    with pytest.raises(ValueError, match="guild 3 refused"):
+        await sqlite_db.write(add_guild, 3)
+    assert await sqlite_db.write(add_guild, 4) == 4
+    stored = await sqlite_db.read(lambda session: session.exec(sa.select(GuildSettings.guild_id)).scalars().all())
+    assert stored == [4]
+
+
 _ADD_GUILD = sa.insert(GuildSettings.__table__)
 
 
