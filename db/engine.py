@@ -8,10 +8,11 @@ A service hands ``Database.write`` (or ``read``) a plain function that takes a S
   spinning in the busy handler) and a few reader threads. Writers start with ``BEGIN IMMEDIATE``
   so a read can never fail halfway when it turns into a write. One thread hop per unit of work,
   not one per statement. The writer commits the writes waiting for it together (group commit):
-  each in a savepoint of one transaction, one COMMIT (one wait for the disk) for all, and each
-  caller answered only once that COMMIT has returned (``_SQLiteRunner._commit_group``). A hot
-  write of a few Core statements (a vote) can skip the ORM session and its savepoint
-  (``Database.write_core``): it runs on sqlite3's own connection, its statements compiled once.
+  each in a savepoint of one transaction (a write alone needs none), one COMMIT (one wait for
+  the disk) for all, and each caller answered only once that COMMIT has returned
+  (``_SQLiteRunner._commit_group``). A hot write of a few Core statements (a vote) can skip the
+  ORM session and its savepoint (``Database.write_core``): it runs on sqlite3's own connection,
+  its statements compiled once.
 - **PostgreSQL** runs the same function through SQLAlchemy's asyncio engine (asyncpg), with
   ``AsyncSession.run_sync``, on an event loop of its own in a thread of its own
   (``_AsyncRunner``): the caller's event loop is never blocked, and a transaction's round trips
