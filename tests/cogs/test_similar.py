@@ -85,13 +85,11 @@ async def test_merge_credits_every_asker_and_unmerge_restores(discord_bot):
 async def test_the_queue_sorts_by_theme(discord_bot):
     await set_up_server(discord_bot)
     await open_event(discord_bot)
-    asked = [
-        "Rent caps in big cities?",
-        "Rent caps for students?",
-        "Flood defences on the coast?",
-        "Who pays for flood defences?",
-        "When does the bus to the venue leave?",
-    ]
+    # Enough questions for themes (``FEWEST_QUESTIONS``): two subjects, and one question on neither.
+    places = ["in big cities", "for students", "in Leeds", "in Bristol", "in Wales", "for pensioners", "in Hull"]
+    places += ["for renters", "in London", "in Glasgow"]
+    asked = [f"Rent caps {place}?" for place in places] + [f"Flood defences {place}?" for place in places]
+    asked.append("When does the bus to the venue leave?")
     for n, text in enumerate(asked):
         await ask(
             discord_bot,
@@ -100,11 +98,21 @@ async def test_the_queue_sorts_by_theme(discord_bot):
         )
     sent = await discord_bot.send(slash(MODERATOR, "mod queue", sort="theme"))
     assert callback(sent)["type"] == 5, "clustering may take a moment: the queue is deferred first"
+    tags = _tags(sent)
+    # Ten to a page: the next two pages, from the page's own buttons.
+    for page in (1, 2):
+        message = ephemeral_message(discord_bot, replies(sent)[-1])
+        sent = await discord_bot.send(click(MODERATOR, message, f"podium:queue:1:theme:{page}"))
+        tags += _tags(sent)
+    assert sorted(tags[:20]) == ["Flood defences"] * 10 + ["Rent caps"] * 10
+    assert tags[:10] == [tags[0]] * 10, "a theme's questions together"
+    assert tags[20:] == [None], "the question in no theme last, with no tag: 'other' is no theme"
+
+
+def _tags(sent) -> list[str | None]:
+    """The theme tag of each question on a queue page ("[Rent caps] ..."), None for none."""
     lines = reply_text(sent).splitlines()[2:]
-    tags = [line.split("] ")[0].split("[")[1] if "[" in line else None for line in lines]
-    assert sorted(tags[:4]) == ["Flood defences"] * 2 + ["Rent caps"] * 2
-    assert tags[0] == tags[1], "a theme's questions together"
-    assert tags[4] is None, "the question in no theme last, with no tag: 'other' is no theme"
+    return [line.split("] ")[0].split("[")[1] if "[" in line else None for line in lines]
 
 
 async def _questions(discord_bot) -> int:

@@ -12,6 +12,7 @@ from bot.rehearsal.script import EventPlan, parse_script
 from bot.render import markdown
 from bot.services.records.exports import export_event, ledger_rows
 from bot.services.sense.similarity import LexicalBackend, SimilarityIndex
+from bot.services.sense.themes import FEWEST_QUESTIONS
 from db.models import EventSettings
 from tests.harness.documents import HOUSING_MD
 
@@ -150,9 +151,9 @@ async def test_themes_are_refreshed_once_a_minute_of_event_time_not_after_every_
             "text": f"Do rent caps reduce mobility in district {n}?",
             "ref": f"q{n}",
         }
-        for n in range(6)
+        for n in range(FEWEST_QUESTIONS)
     ]
-    votes = [{"t": 10 + n, "action": "vote", "user": f"v{n}", "q": f"q{n % 6}"} for n in range(40)]
+    votes = [{"t": 30 + n, "action": "vote", "user": f"v{n}", "q": f"q{n % 6}"} for n in range(40)]
     later = [{"t": 200, "action": "ask", "user": "u9", "text": "Will the city fund more bus lanes?"}]
     rehearsed = await replay(db, [*asks, *votes, *later])
     # Once when the first minute has passed, once at the end; the 40 votes need none.

@@ -28,6 +28,9 @@ CONNECTORS = frozenset({"of", "and", "&"})
 # Questions whose phrases, words and verb evidence are kept (about 4 KB each, all events together):
 # a refresh reads again only the questions it has not seen, since a question's text rarely changes.
 TEXTS_KEPT = 16_384
+# A word said by this share of the event's questions or more names no one subject of it (Covid at
+# a Covid Q&A).
+SUBJECT_SHARE = 0.5
 
 
 def _listed(words: str) -> frozenset[str]:
@@ -194,6 +197,7 @@ class Labeller:
             self.capitalised.update(capitalised)
         self.words = [_content_word_set(text) for text in texts]
         self.total = max(1, len(texts))
+        self._subjects: dict[tuple[int, ...], frozenset[str]] = {}  # see _subject_words
 
     def _mentions(self, text: str) -> list[Mention]:
         return [Mention(*kept) for kept in _mentions_of(text) if _outside(kept[0], self.verbs)]
@@ -273,6 +277,25 @@ class Labeller:
             if len(other.said_by - first.said_by) * 2 >= len(other.said_by):
                 return other
         return None
+
+    def same_subject(self, a: Sequence[int], b: Sequence[int]) -> bool:
+        """Whether two groups of the event's questions are best named by phrases sharing a word
+        that fewer than ``SUBJECT_SHARE`` of the event's questions say ("submarine cables" and
+        "cable landing stations"): one subject, though their meanings fall apart."""
+        ours, theirs = self._subject_words(a), self._subject_words(b)
+        return any(_same_word(x, y) for x in ours for y in theirs)
+
+    def _subject_words(self, members: Sequence[int]) -> frozenset[str]:
+        # Asked of every pair of themes while they are grouped: worked out once for each group.
+        key = tuple(members)
+        if key not in self._subjects:
+            candidates = self.candidates(members)
+            self._subjects[key] = frozenset(
+                word
+                for word in (candidates[0].key if candidates else ())
+                if self.frequency[(word,)] < SUBJECT_SHARE * self.total
+            )
+        return self._subjects[key]
 
     def supported(self, label: str, members: Sequence[int], least: float = 0.25) -> bool:
         """Whether at least ``least`` of the theme's questions say one of ``label``'s content words,

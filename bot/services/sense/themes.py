@@ -2,23 +2,29 @@
 
 **Grouping** uses the sentence embedding of the base install (``embedding.sentence_embedding``),
 centred on the event's own mean so that what every question says ("what", "how", the event's
-subject) does not pull them together. The event decides its own number of themes: about
-``3·log10(n)`` (5 at 50 questions, 10 at 2,000, never more than 12), and a theme has at least 2%
-of the questions. A refresh starts from the themes stored at the last one and changes as little as
-it can, so that a moderator's sort does not reshuffle each minute:
+subject) does not pull them together. An event has themes once it has ``FEWEST_QUESTIONS`` (20)
+in the queue: themes made of a handful would be guesses the next questions are made to fit, and
+a moderator reads a queue that short whole. It decides its own number of themes: about
+``4·log10(n)`` (7 at 50 questions, 8 at 100, 12 from 1,000 on, never more), and a theme has at
+least 2% of the questions. A refresh starts from the themes stored at the last one and changes as
+little as it can, so that a moderator's sort does not reshuffle each minute:
 
 1. a question keeps its theme; a question in none joins the nearest theme if it is at least half
    as close to its centre as that theme's typical question is (so coverage follows the event's
    own spread, not a threshold tuned on one data set);
 2. while the event has fewer themes than its size calls for, the questions in none are grouped
    (spherical k-means) into new themes, then the largest theme splits in two if its halves are
-   far enough apart not to be merged again;
-3. two themes whose centres are near-identical merge (the larger keeps its questions and name);
-   a theme left with one question dissolves.
+   far enough apart not to be merged again, and are not named by the same subject;
+3. two themes whose centres are near-identical merge (the larger keeps its questions and name),
+   and so do two whose best names share a word fewer than half the event's questions say
+   ("submarine cables" and "cable landing stations": ``Labeller.same_subject``); a theme left
+   with one question dissolves.
 
-Those steps run until nothing moves, so refreshing a fixed set of questions again, or after a
-restart (the labels are in ``question.theme``, the themes in ``theme``), changes nothing. What fits
-no theme keeps ``theme`` empty: "other questions" is a remainder, never a theme.
+Those steps run until nothing moves, and a theme its questions give no name of its own (every
+phrase they share names a larger theme) is planned again in no theme, so refreshing a fixed set
+of questions again, or after a restart (the labels are in ``question.theme``, the themes in
+``theme``), changes nothing. What fits no theme keeps ``theme`` empty: "other questions" is a
+remainder, never a theme.
 
 **Labels** (``theme_labels.Labeller``) are noun phrases or names the theme's questions share, kept
 across refreshes while the questions still say them. With a language model, a new theme may be
@@ -34,7 +40,7 @@ plain query.
 import asyncio
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,8 +56,12 @@ from db.engine import Database
 from db.models import Question
 from db.models import Theme as ThemeRow
 
-FEWEST_QUESTIONS = 4  # below this an event has no themes
+FEWEST_QUESTIONS = 20  # in the queue, for an event to have themes
 MOST_THEMES = 12
+# Themes for each tenfold growth of the event. Three made five themes of a 50-question panel on
+# some ten subjects, each a mix of two or three; four made themes as pure or purer on every
+# topic-labelled set, with most questions still in one (docs/benchmarks.md).
+THEMES_PER_DECADE = 4
 SMALLEST_SHARE = 0.02  # of the questions, for a new theme
 JOIN_FRACTION = 0.5  # of a theme's typical closeness to its centre, to join it
 MERGE_SIMILARITY = 0.8  # of two themes' centres, to merge them
@@ -110,7 +120,7 @@ def target_themes(questions: int) -> int:
     """How many themes an event of ``questions`` calls for: a handful, growing slowly."""
     if questions < FEWEST_QUESTIONS:
         return 0
-    return int(min(MOST_THEMES, max(2, round(3 * math.log10(questions)))))
+    return int(min(MOST_THEMES, max(2, round(THEMES_PER_DECADE * math.log10(questions)))))
 
 
 def smallest_theme(questions: int) -> int:
@@ -135,9 +145,15 @@ def centred(vectors: np.ndarray) -> np.ndarray:
     return shifted / lengths
 
 
-def group(vectors: np.ndarray, previous: Sequence[int]) -> Grouping:
+# Whether two groups of questions (positions) are about the same subject by what they say.
+SameSubject = Callable[[np.ndarray, np.ndarray], bool]
+
+
+def group(vectors: np.ndarray, previous: Sequence[int], same_subject: SameSubject | None = None) -> Grouping:
     """Themes for questions with unit ``vectors`` (rows in a stable order), starting from their
-    ``previous`` theme keys (``NO_THEME`` for none). CPU-bound: call it off the event loop."""
+    ``previous`` theme keys (``NO_THEME`` for none). Two themes ``same_subject`` finds alike are
+    merged, and a theme is not split into two halves it finds alike. CPU-bound: call it off the
+    event loop."""
     n = len(vectors)
     grouping = Grouping(np.asarray(previous, dtype=np.int64).copy())
     if target_themes(n) == 0:
@@ -146,17 +162,21 @@ def group(vectors: np.ndarray, previous: Sequence[int]) -> Grouping:
     points = centred(vectors)
     for _ in range(ROUNDS):
         before = grouping.themes.copy()
-        _step(vectors, points, grouping)
+        _step(vectors, points, grouping, same_subject or _never_alike)
         if np.array_equal(before, grouping.themes):
             break
     return grouping
 
 
-def _step(vectors: np.ndarray, points: np.ndarray, grouping: Grouping) -> None:
+def _never_alike(_a: np.ndarray, _b: np.ndarray) -> bool:
+    return False
+
+
+def _step(vectors: np.ndarray, points: np.ndarray, grouping: Grouping, same_subject: SameSubject) -> None:
     _join(points, grouping.themes)
     _new_themes(points, grouping)
-    _split(vectors, points, grouping)
-    _merge(vectors, points, grouping)
+    _split(vectors, points, grouping, same_subject)
+    _merge(vectors, points, grouping, same_subject)
     _dissolve(grouping.themes)
 
 
@@ -213,7 +233,7 @@ def _new_themes(points: np.ndarray, grouping: Grouping) -> None:
             key += 1
 
 
-def _split(vectors: np.ndarray, points: np.ndarray, grouping: Grouping) -> None:
+def _split(vectors: np.ndarray, points: np.ndarray, grouping: Grouping, same_subject: SameSubject) -> None:
     themes = grouping.themes
     n = len(themes)
     keys = sorted(set(themes.tolist()) - {NO_THEME})
@@ -231,7 +251,7 @@ def _split(vectors: np.ndarray, points: np.ndarray, grouping: Grouping) -> None:
         raw = [_unit(vectors[members[halves == half]].sum(axis=0)) for half in (0, 1)]
         apart = float(centres[0] @ centres[1]) < MERGE_SIMILARITY and float(raw[0] @ raw[1]) < IDENTICAL_SIMILARITY
         # Halves the merge would join again are no split.
-        if counts.min() < smallest or not apart:
+        if counts.min() < smallest or not apart or same_subject(members[halves == 0], members[halves == 1]):
             continue
         # The larger half keeps the theme (and may keep its name); the other is a new theme.
         smaller = int(np.argmin(counts))
@@ -241,7 +261,7 @@ def _split(vectors: np.ndarray, points: np.ndarray, grouping: Grouping) -> None:
         return
 
 
-def _merge(vectors: np.ndarray, points: np.ndarray, grouping: Grouping) -> None:
+def _merge(vectors: np.ndarray, points: np.ndarray, grouping: Grouping, same_subject: SameSubject) -> None:
     themes = grouping.themes
     while True:
         keys, centres, _ = _centres(points, themes)
@@ -249,8 +269,12 @@ def _merge(vectors: np.ndarray, points: np.ndarray, grouping: Grouping) -> None:
             return
         closeness = centres @ centres.T
         raw = np.stack([_unit(vectors[themes == key].sum(axis=0)) for key in keys])
-        # Alike before centring counts as alike: the pair is merged first.
-        closeness = np.where(raw @ raw.T >= IDENTICAL_SIMILARITY, 1.0 + closeness, closeness)
+        # Alike before centring, or named by the same subject, counts as alike: merged first.
+        positions = [np.flatnonzero(themes == key) for key in keys]
+        named_alike = np.array(
+            [[a != b and same_subject(positions[a], positions[b]) for b in range(len(keys))] for a in range(len(keys))]
+        )
+        closeness = np.where((raw @ raw.T >= IDENTICAL_SIMILARITY) | named_alike, 1.0 + closeness, closeness)
         np.fill_diagonal(closeness, -1)
         too_many = len(keys) > target_themes(len(themes)) + 2
         a, b = np.unravel_index(int(np.argmax(closeness)), closeness.shape)
@@ -319,10 +343,36 @@ def plan_themes(
     each theme to name afresh, its positions. CPU-bound: call it off the event loop."""
     if vectors is None:
         vectors = _VECTORS.embed(texts)
+    labeller = Labeller(texts)
+    plan, fresh, unnamed = _plan_once(vectors, previous, named_by, labeller)
+    # A theme that got no name leaves its questions in none, where the next refresh would place
+    # them: planned again from this plan until planning it again changes nothing, so a refresh of
+    # the same questions is the same.
+    for _ in range(ROUNDS):
+        if not unnamed:
+            break
+        again, more, unnamed = _plan_once(vectors, [plan.labels[n] for n in range(len(texts))], plan.themes, labeller)
+        settled = again.labels == plan.labels
+        fresh = {
+            label: [n for n, said in again.labels.items() if said == label]
+            for label in (fresh | more)
+            if label in again.themes
+        }
+        plan = again
+        if settled:
+            break
+    return plan, fresh
+
+
+def _plan_once(
+    vectors: np.ndarray, previous: Sequence[str | None], named_by: dict[str, str], labeller: Labeller
+) -> tuple[Planned, dict[str, list[int]], int]:
+    """One grouping and naming (``plan_themes``), and how many themes got no name."""
     stored = sorted({label for label in previous if label is not None and label in named_by})
     key_of = {label: n for n, label in enumerate(stored)}
-    grouping = group(vectors, [key_of.get(label, NO_THEME) if label else NO_THEME for label in previous])
-    labeller = Labeller(texts)
+    grouping = group(
+        vectors, [key_of.get(label, NO_THEME) if label else NO_THEME for label in previous], labeller.same_subject
+    )
     members: dict[int, list[int]] = {}
     for position, key in enumerate(grouping.themes.tolist()):
         if key != NO_THEME:
@@ -342,14 +392,14 @@ def plan_themes(
                 fresh[old] = members[key]
             continue
         label = labeller.label(members[key], taken)
-        if not label:  # its questions say nothing a theme could be named by
+        if not label:  # every phrase its questions share names a larger theme, or they share none
             continue
         label_of[key], who[label] = label, "words"
         fresh[label] = members[key]
     labels: dict[int, str | None] = {
         position: label_of.get(int(key)) for position, key in enumerate(grouping.themes.tolist())
     }
-    return Planned(labels, who), fresh
+    return Planned(labels, who), fresh, len(members) - len(label_of)
 
 
 async def refresh_themes(db: Database, event_id: int, *, model: ModelClient | None = None) -> None:

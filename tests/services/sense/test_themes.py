@@ -19,7 +19,15 @@ from bot.services.records.charts import theme_counts
 from bot.services.sense import embedding, theme_labels, themes
 from bot.services.sense.text_vectors import ENGLISH_STOP_WORDS
 from bot.services.sense.theme_labels import VERBISH, Labeller
-from bot.services.sense.themes import NO_THEME, group, list_themes, plan_themes, refresh_themes, target_themes
+from bot.services.sense.themes import (
+    FEWEST_QUESTIONS,
+    NO_THEME,
+    group,
+    list_themes,
+    plan_themes,
+    refresh_themes,
+    target_themes,
+)
 from db.engine import Database
 from db.models import Theme as ThemeRow
 from tests.factories import make_event, member
@@ -210,11 +218,24 @@ async def test_the_queue_can_be_sorted_and_narrowed_by_theme(db, asked):
     assert {q.id for q in only} == {q.id for q in themes[1].questions}
 
 
-async def test_too_few_questions_make_no_themes(db, moderator):
-    event = await make_event(db, moderator)
-    await submit_question(db, event.id, member(1), "Why is the rent cap so low?")
-    await submit_question(db, event.id, member(2), "Why is the rent cap so high?")
+async def test_an_event_has_themes_once_twenty_questions_are_in_the_queue(db, moderator):
+    event = await make_event(db, moderator, rate_limit_count=100)
+    # Four of each subject, in turn: the first 19 questions make no themes, the 20th does.
+    taken_in_turn = [text for five in zip(*SUBJECTS.values(), strict=True) for text in five]
+    for n, text in enumerate(taken_in_turn[: FEWEST_QUESTIONS - 1]):
+        await submit_question(db, event.id, member(n), text)
     assert await refreshed(db, event.id) == []
+    await submit_question(db, event.id, member(FEWEST_QUESTIONS), taken_in_turn[FEWEST_QUESTIONS - 1])
+    assert await refreshed(db, event.id) != []
+
+
+async def test_one_subject_is_one_theme_however_its_questions_word_it(db, asked):
+    # The cables questions fall into two groups by meaning (who protects or lays them; tapping
+    # them and their landing stations): both are named by cables, so they are one theme.
+    event, _ = asked
+    themes = await refreshed(db, event.id)
+    subjects = [Counter(subject_of(q.text) for q in theme.questions).most_common(1)[0][0] for theme in themes]
+    assert sorted(subjects) == sorted(SUBJECTS)
 
 
 def directions(*counts: int, spread: float = 0.05, seed: int = 3) -> tuple[np.ndarray, list[int]]:
