@@ -268,9 +268,9 @@ def _merge(vectors: np.ndarray, points: np.ndarray, grouping: Grouping, same_sub
         if len(keys) < 2:
             return
         closeness = centres @ centres.T
-        raw = np.stack([_unit(vectors[themes == key].sum(axis=0)) for key in keys])
-        # Alike before centring, or named by the same subject, counts as alike: merged first.
         positions = [np.flatnonzero(themes == key) for key in keys]
+        raw = np.stack([_unit(vectors[members].sum(axis=0)) for members in positions])
+        # Alike before centring, or named by the same subject, counts as alike: merged first.
         named_alike = np.array(
             [[a != b and same_subject(positions[a], positions[b]) for b in range(len(keys))] for a in range(len(keys))]
         )
